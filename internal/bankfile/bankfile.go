@@ -1,0 +1,182 @@
+// Package bankfile is the format-neutral model of a bank file: what every reader
+// (NACHA, camt, CSV, ...) produces and what ingestion, matching and the exception
+// queue consume. It holds no parsing code; readers live under connectors/bank.
+package bankfile
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// Format names a bank file format as detected from its content.
+type Format string
+
+// The formats o2c knows. FormatUnknown is what detection reports for anything else.
+const (
+	FormatUnknown Format = "unknown"
+	FormatNACHA   Format = "nacha"
+	FormatCAMT052 Format = "camt.052"
+	FormatCAMT053 Format = "camt.053"
+	FormatCAMT054 Format = "camt.054"
+	FormatCSV     Format = "csv"
+	FormatBAI2    Format = "bai2"
+	FormatMT940   Format = "mt940"
+	FormatLockbox Format = "lockbox"
+)
+
+// Direction says whether money came into (credit) or left (debit) our account.
+type Direction string
+
+// Directions of a transaction as seen from the statement's account.
+const (
+	Credit Direction = "credit"
+	Debit  Direction = "debit"
+)
+
+// Kind says what a transaction is. Only KindPayment credits are cash to apply.
+type Kind string
+
+// Kinds of transaction.
+const (
+	// KindPayment is an ordinary transfer: for a credit, cash received.
+	KindPayment Kind = "payment"
+	// KindReturn is a payment sent back by the payer's bank (ACH R-codes, camt RtrInf).
+	KindReturn Kind = "return"
+	// KindReversal undoes an earlier entry (camt RvslInd, NACHA reversal, MT940 RC/RD).
+	KindReversal Kind = "reversal"
+	// KindNotice carries information only and moves no money (NACHA NOC, prenotes).
+	KindNotice Kind = "notice"
+	// KindCharge is a bank fee or charge.
+	KindCharge Kind = "charge"
+)
+
+// Controls is the result of reconciling a file's own control totals.
+type Controls string
+
+// Control-check results.
+const (
+	ControlsOK       Controls = "ok"
+	ControlsMismatch Controls = "mismatch"
+	ControlsNone     Controls = "none"
+)
+
+// Remit is one line of structured remittance: an invoice (or other document)
+// reference with the amounts the payer stated for it. Amounts are minor units of
+// the transaction's currency; zero means not stated.
+type Remit struct {
+	Ref      string // document number as the payer wrote it, e.g. "INV-10017"
+	RefType  string // qualifier such as "IV" (invoice), "PO", "SO", "RF", "CINV"
+	Paid     int64  // amount paid against this document
+	Invoiced int64  // document amount as the payer knows it
+	Discount int64  // discount the payer took
+}
+
+// Transaction is one bank transaction: for a credit of KindPayment, one payment to
+// apply. Amount is always positive; Direction gives the sign.
+type Transaction struct {
+	Seq          int          // 1-based position among the file's transactions
+	Line         int          // 1-based line where the transaction starts, 0 if unknown
+	Account      string       // our account: IBAN, routing:account or the bank's id
+	Direction    Direction    // credit or debit
+	Kind         Kind         // payment, return, reversal, notice or charge
+	Amount       money.Amount // positive amount in the transaction's currency
+	BookingDate  time.Time    // date the bank booked it (UTC midnight), zero if absent
+	ValueDate    time.Time    // value or effective date (UTC midnight), zero if absent
+	BankRef      string       // the bank's own reference (see README: bank_reference)
+	EndToEndID   string       // payer's end-to-end id where the format has one
+	PaymentRef   string       // payer's own payment reference (X12 TRN02, ...)
+	PayerName    string       // ordering party as the bank reports it
+	PayerAccount string       // ordering party's IBAN or routing:account
+	PayerID      string       // ordering party's id (ACH company id, BIC, org id)
+	Remittance   string       // free remittance text, continuation lines joined
+	Remits       []Remit      // structured remittance lines, in file order
+	ReturnCode   string       // R-code or ISO return reason for returns
+	OriginalRef  string       // for returns and reversals: the original's bank reference
+	DedupeKey    string       // stable key: the same transaction re-sent gets the same key
+	Problem      string       // set when the transaction is read but must not be auto-applied
+}
+
+// File is a bank file as read: its detected format and encoding, its transactions
+// and the result of its control checks. Warnings did not stop the read.
+type File struct {
+	Name         string
+	Format       Format
+	Encoding     string // "utf-8", "utf-8-bom", "windows-1252", "iso-8859-1", "ascii"
+	Account      string // main account of the file, when there is one
+	Currency     string // main currency of the file, when there is one
+	Transactions []Transaction
+	Controls     Controls
+	Warnings     []Problem
+}
+
+// Problem is one thing wrong in a file, located as precisely as the format allows.
+type Problem struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+}
+
+// Error formats the problem as "file:line: field: message (value "v")".
+func (p Problem) Error() string {
+	var b strings.Builder
+
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field + ": ")
+	}
+
+	b.WriteString(p.Message)
+	if p.Value != "" {
+		fmt.Fprintf(&b, " (value %q)", p.Value)
+	}
+
+	return b.String()
+}
+
+// Error rejects a whole file and lists every problem found in it.
+type Error struct {
+	File     string
+	Format   Format
+	Problems []Problem
+}
+
+// Error joins the first problems into one line; Problems has them all.
+func (e *Error) Error() string {
+	if len(e.Problems) == 0 {
+		return fmt.Sprintf("%s: rejected", e.File)
+	}
+
+	msgs := make([]string, 0, 3)
+	for i, p := range e.Problems {
+		if i == 3 {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(e.Problems)-3))
+			break
+		}
+
+		msgs = append(msgs, p.Error())
+	}
+
+	return strings.Join(msgs, "; ")
+}
+
+// Credits returns the count and total of credit transactions of KindPayment.
+func (f *File) Credits() (count int, total int64) {
+	for _, t := range f.Transactions {
+		if t.Direction == Credit && t.Kind == KindPayment {
+			count++
+			total += t.Amount.Minor
+		}
+	}
+
+	return count, total
+}

@@ -1,0 +1,66 @@
+// Package billing holds the receivables side of o2c: customers, CRM deals and the
+// invoices raised for them. Amounts are integer minor units in the invoice's
+// currency.
+package billing
+
+import (
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// Customer is a company that owes us money, with what identifies it on a bank
+// statement.
+type Customer struct {
+	ID           string   // o2c's customer id (CRM company id or the CSV's customer_id)
+	Name         string   // legal or trading name
+	BankAccounts []string // IBANs or "routing:account" strings the customer pays from
+	Aliases      []string // other names the customer's bank may show
+	ParentID     string   // parent company's customer id, if any
+}
+
+// Invoice is a sales invoice as the ERP holds it. Open is what is still owed.
+type Invoice struct {
+	Number       string    // invoice number printed on the invoice, e.g. "INV-000123"
+	ERPID        string    // the ERP's own id (Xero InvoiceID), empty until pushed
+	CustomerID   string    // Customer.ID
+	CustomerName string    // name on the invoice
+	Currency     string    // ISO 4217 code
+	Total        int64     // invoice total in minor units
+	Open         int64     // amount still open in minor units
+	IssueDate    time.Time // UTC midnight
+	DueDate      time.Time // UTC midnight
+	// DiscountBasisPoints is the early-payment discount in hundredths of a percent
+	// (200 = 2 %), taken when paid within DiscountDays of IssueDate.
+	DiscountBasisPoints int
+	DiscountDays        int
+	PONumber            string // customer's purchase-order number, if known
+	DealID              string // CRM deal the invoice was raised for, if any
+}
+
+// OpenAmount returns what is still owed as a money.Amount.
+func (i Invoice) OpenAmount() money.Amount {
+	return money.New(i.Open, i.Currency)
+}
+
+// Deal is a closed-won CRM deal that should be invoiced.
+type Deal struct {
+	CRMID        string       // CRM deal id
+	Name         string       // deal name
+	CompanyID    string       // CRM company id, the customer
+	CompanyName  string       // company name
+	Amount       money.Amount // deal amount
+	CloseDate    time.Time    // when the deal was won
+	Stage        string       // pipeline stage id as the CRM reports it
+	LastModified time.Time    // CRM's last-modified timestamp, for the sync cursor
+	LineItems    []LineItem   // products sold
+}
+
+// LineItem is one product line of a deal or invoice.
+type LineItem struct {
+	Name      string // product name
+	SKU       string // product code, if any
+	Quantity  string // decimal quantity as the CRM gives it, e.g. "1" or "2.5"
+	UnitPrice int64  // unit price in minor units
+	Amount    int64  // line amount in minor units (quantity × unit price, less discount)
+}
