@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/o2c-dev/o2c/internal/bankfile"
+)
+
+// Bank file statuses.
+const (
+	FileReceived = "received" // stored, not yet read
+	FileIngested = "ingested" // read; its payments are stored
+	FileMatched  = "matched"  // its payments went through matching
+	FileRejected = "rejected" // unreadable or failed its control checks; raw bytes kept
+)
+
+// BankFile is a stored bank file without its raw bytes.
+type BankFile struct {
+	ID           int64              `json:"id"`
+	Name         string             `json:"name"`
+	SHA256       string             `json:"sha256"`
+	Size         int64              `json:"size_bytes"`
+	Format       string             `json:"format"`
+	Encoding     string             `json:"encoding"`
+	Status       string             `json:"status"`
+	Error        string             `json:"error,omitempty"`
+	Problems     []bankfile.Problem `json:"problems,omitempty"`
+	Warnings     []bankfile.Problem `json:"warnings,omitempty"`
+	Controls     string             `json:"controls"`
+	Transactions int                `json:"transactions"`
+	PaymentsNew  int                `json:"payments_new"`
+	Duplicates   int                `json:"duplicates"`
+	UploadedBy   string             `json:"uploaded_by"`
+	ReceivedAt   time.Time          `json:"received_at"`
+	ProcessedAt  *time.Time         `json:"processed_at,omitempty"`
+}
+
+// Hash returns the hex SHA-256 o2c keys bank files by.
+func Hash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// InsertBankFile stores a received file's raw bytes. When the same bytes were
+// stored before, nothing is inserted and the earlier file is returned with
+// duplicate true.
+func InsertBankFile(ctx context.Context, db DB, name string, raw []byte,
+	uploader string) (f BankFile, duplicate bool, err error) {
+	sum := Hash(raw)
+
+	var id int64
+
+	err = db.QueryRow(ctx, `INSERT INTO bank_files (name, sha256, size_bytes, raw, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+		name, sum, len(raw), raw, uploader).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = db.QueryRow(ctx, "SELECT id FROM bank_files WHERE sha256 = $1", sum).Scan(&id)
+		duplicate = true
+	}
+
+	if err != nil {
+		return f, false, fmt.Errorf("store bank file %s: %w", name, err)
+	}
+
+	f, err = GetBankFile(ctx, db, id)
+
+	return f, duplicate, err
+}
+
+const bankFileColumns = `id, name, sha256, size_bytes, format, encoding, status, error,
+	problems, warnings, controls, transactions, payments_new, duplicates, uploaded_by,
+	received_at, processed_at`
+
+func scanBankFile(row pgx.Row) (BankFile, error) {
+	var f BankFile
+	var problems, warnings []byte
+
+	err := row.Scan(&f.ID, &f.Name, &f.SHA256, &f.Size, &f.Format, &f.Encoding, &f.Status,
+		&f.Error, &problems, &warnings, &f.Controls, &f.Transactions, &f.PaymentsNew,
+		&f.Duplicates, &f.UploadedBy, &f.ReceivedAt, &f.ProcessedAt)
+	if err != nil {
+		return f, err
+	}
+
+	if err := json.Unmarshal(problems, &f.Problems); err != nil {
+		return f, fmt.Errorf("decode problems of file %d: %w", f.ID, err)
+	}
+
+	if err := json.Unmarshal(warnings, &f.Warnings); err != nil {
+		return f, fmt.Errorf("decode warnings of file %d: %w", f.ID, err)
+	}
+
+	return f, nil
+}
+
+// GetBankFile returns a stored file by id, without its raw bytes.
+func GetBankFile(ctx context.Context, db DB, id int64) (BankFile, error) {
+	f, err := scanBankFile(db.QueryRow(ctx,
+		"SELECT "+bankFileColumns+" FROM bank_files WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, fmt.Errorf("bank file %d: %w", id, ErrNotFound)
+	}
+
+	if err != nil {
+		return f, fmt.Errorf("read bank file %d: %w", id, err)
+	}
+
+	return f, nil
+}
+
+// BankFiles returns the stored files, newest first, at most limit.
+func BankFiles(ctx context.Context, db DB, limit int) ([]BankFile, error) {
+	rows, err := db.Query(ctx, "SELECT "+bankFileColumns+
+		" FROM bank_files ORDER BY id DESC LIMIT $1", limit)
+	if err != nil {
+		return nil, fmt.Errorf("query bank files: %w", err)
+	}
+	defer rows.Close()
+
+	var out []BankFile
+	for rows.Next() {
+		f, err := scanBankFile(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan bank file: %w", err)
+		}
+
+		out = append(out, f)
+	}
+
+	return out, rows.Err()
+}
+
+// BankFileRaw returns a stored file's name and raw bytes.
+func BankFileRaw(ctx context.Context, db DB, id int64) (string, []byte, error) {
+	var name string
+	var raw []byte
+
+	err := db.QueryRow(ctx, "SELECT name, raw FROM bank_files WHERE id = $1", id).Scan(&name, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, fmt.Errorf("bank file %d: %w", id, ErrNotFound)
+	}
+
+	if err != nil {
+		return "", nil, fmt.Errorf("read bank file %d: %w", id, err)
+	}
+
+	return name, raw, nil
+}
+
+// RejectBankFile marks a file rejected with its reason and every problem found.
+func RejectBankFile(ctx context.Context, db DB, id int64, format string, reason string,
+	problems []bankfile.Problem) error {
+	if problems == nil {
+		problems = []bankfile.Problem{}
+	}
+
+	p, err := json.Marshal(problems)
+	if err != nil {
+		return fmt.Errorf("encode problems of file %d: %w", id, err)
+	}
+
+	_, err = db.Exec(ctx, `UPDATE bank_files SET status = 'rejected', format = $2, error = $3,
+		problems = $4, processed_at = now() WHERE id = $1`, id, format, reason, p)
+	if err != nil {
+		return fmt.Errorf("reject bank file %d: %w", id, err)
+	}
+
+	return nil
+}
+
+// MarkBankFileIngested records what reading a file found.
+func MarkBankFileIngested(ctx context.Context, db DB, id int64, f *bankfile.File,
+	inserted, duplicates int) error {
+	warnings := f.Warnings
+	if warnings == nil {
+		warnings = []bankfile.Problem{}
+	}
+
+	w, err := json.Marshal(warnings)
+	if err != nil {
+		return fmt.Errorf("encode warnings of file %d: %w", id, err)
+	}
+
+	_, err = db.Exec(ctx, `UPDATE bank_files SET status = 'ingested', format = $2, encoding = $3,
+			warnings = $4, controls = $5, transactions = $6, payments_new = $7, duplicates = $8,
+			error = '', problems = '[]'
+		WHERE id = $1`, id, string(f.Format), f.Encoding, w, string(f.Controls),
+		len(f.Transactions), inserted, duplicates)
+	if err != nil {
+		return fmt.Errorf("mark bank file %d ingested: %w", id, err)
+	}
+
+	return nil
+}
+
+// MarkBankFileMatched records that a file's payments went through matching.
+func MarkBankFileMatched(ctx context.Context, db DB, id int64) error {
+	_, err := db.Exec(ctx, `UPDATE bank_files SET status = 'matched', processed_at = now()
+		WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("mark bank file %d matched: %w", id, err)
+	}
+
+	return nil
+}
+
+// RetryBankFile puts a rejected file back to received so it can be read again.
+func RetryBankFile(ctx context.Context, db DB, id int64) error {
+	tag, err := db.Exec(ctx, `UPDATE bank_files SET status = 'received', error = '',
+		problems = '[]', processed_at = NULL WHERE id = $1 AND status = 'rejected'`, id)
+	if err != nil {
+		return fmt.Errorf("retry bank file %d: %w", id, err)
+	}
+
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("retry bank file %d: %w", id, ErrNotFound)
+	}
+
+	return nil
+}

@@ -1,0 +1,279 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/o2c-dev/o2c/internal/billing"
+)
+
+// Invoice statuses.
+const (
+	InvoiceRequested = "requested" // created in o2c, not yet accepted by the ERP
+	InvoiceOpen      = "open"      // in the ERP and (partly) unpaid
+	InvoicePaid      = "paid"      // nothing left open
+	InvoiceFailed    = "failed"    // the ERP refused it; see push_error
+)
+
+// InvoiceRow is an invoice with o2c's own bookkeeping around it.
+type InvoiceRow struct {
+	billing.Invoice
+	Status    string             `json:"status"`
+	PushError string             `json:"push_error,omitempty"`
+	Lines     []billing.LineItem `json:"line_items"`
+	UpdatedAt time.Time          `json:"updated_at"`
+}
+
+// UpsertDeal stores a won deal pulled from the CRM. It reports whether the deal was
+// new; a known deal has its fields refreshed.
+func UpsertDeal(ctx context.Context, db DB, d billing.Deal) (bool, error) {
+	lines, err := json.Marshal(d.LineItems)
+	if err != nil {
+		return false, fmt.Errorf("encode line items of deal %s: %w", d.CRMID, err)
+	}
+
+	var inserted bool
+
+	err = db.QueryRow(ctx, `INSERT INTO deals (crm_id, name, company_id, amount_minor,
+			currency, stage, close_date, last_modified, line_items)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (crm_id) DO UPDATE SET name = EXCLUDED.name,
+			amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
+			stage = EXCLUDED.stage, close_date = EXCLUDED.close_date,
+			last_modified = EXCLUDED.last_modified, line_items = EXCLUDED.line_items
+		RETURNING (xmax = 0)`,
+		d.CRMID, d.Name, d.CompanyID, d.Amount.Minor, d.Amount.Currency, d.Stage,
+		dateOrNil(d.CloseDate), d.LastModified, lines).Scan(&inserted)
+	if err != nil {
+		return false, fmt.Errorf("upsert deal %s: %w", d.CRMID, err)
+	}
+
+	return inserted, nil
+}
+
+// CreateInvoiceForDeal raises o2c's invoice for a won deal: it takes the next
+// invoice number, copies the deal's amount and lines, and sets payment terms from
+// terms (due days). A deal that already has an invoice gets no second one: the
+// existing number is returned with created false.
+func CreateInvoiceForDeal(ctx context.Context, db DB, dealID string, issue time.Time,
+	dueDays int) (number string, created bool, err error) {
+	err = db.QueryRow(ctx, "SELECT number FROM invoices WHERE deal_id = $1", dealID).Scan(&number)
+	if err == nil {
+		return number, false, nil
+	}
+
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", false, fmt.Errorf("look up invoice of deal %s: %w", dealID, err)
+	}
+
+	err = db.QueryRow(ctx, `INSERT INTO invoices (number, deal_id, customer_id, customer_name,
+			currency, total_minor, open_minor, issue_date, due_date, line_items)
+		SELECT 'INV-' || lpad(nextval('invoice_number_seq')::text, 6, '0'), d.crm_id,
+			d.company_id, c.name, d.currency, d.amount_minor, d.amount_minor,
+			$2::date, $2::date + $3::int, d.line_items
+		FROM deals d JOIN customers c ON c.id = d.company_id
+		WHERE d.crm_id = $1
+		ON CONFLICT (deal_id) DO NOTHING
+		RETURNING number`, dealID, issue, dueDays).Scan(&number)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, fmt.Errorf("create invoice of deal %s: %w", dealID, ErrNotFound)
+	}
+
+	if err != nil {
+		return "", false, fmt.Errorf("create invoice of deal %s: %w", dealID, err)
+	}
+
+	return number, true, nil
+}
+
+const invoiceColumns = `number, COALESCE(erp_id, ''), COALESCE(deal_id, ''), customer_id,
+	customer_name, currency, total_minor, open_minor, issue_date, due_date, discount_bp,
+	discount_days, po_number, line_items, status, push_error, updated_at`
+
+func scanInvoice(row pgx.Row) (InvoiceRow, error) {
+	var r InvoiceRow
+	var lines []byte
+
+	err := row.Scan(&r.Number, &r.ERPID, &r.DealID, &r.CustomerID, &r.CustomerName,
+		&r.Currency, &r.Total, &r.Open, &r.IssueDate, &r.DueDate, &r.DiscountBasisPoints,
+		&r.DiscountDays, &r.PONumber, &lines, &r.Status, &r.PushError, &r.UpdatedAt)
+	if err != nil {
+		return r, err
+	}
+
+	if len(lines) > 0 {
+		if err := json.Unmarshal(lines, &r.Lines); err != nil {
+			return r, fmt.Errorf("decode line items of %s: %w", r.Number, err)
+		}
+	}
+
+	return r, nil
+}
+
+// Invoice returns one invoice by number; ErrNotFound when there is none.
+func Invoice(ctx context.Context, db DB, number string) (InvoiceRow, error) {
+	r, err := scanInvoice(db.QueryRow(ctx,
+		"SELECT "+invoiceColumns+" FROM invoices WHERE number = $1", number))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, fmt.Errorf("invoice %s: %w", number, ErrNotFound)
+	}
+
+	if err != nil {
+		return r, fmt.Errorf("read invoice %s: %w", number, err)
+	}
+
+	return r, nil
+}
+
+// Invoices returns invoices in the given statuses (all when none), by number.
+func Invoices(ctx context.Context, db DB, statuses ...string) ([]InvoiceRow, error) {
+	rows, err := db.Query(ctx, "SELECT "+invoiceColumns+` FROM invoices
+		WHERE cardinality($1::text[]) = 0 OR status = ANY($1) ORDER BY number`, statuses)
+	if err != nil {
+		return nil, fmt.Errorf("query invoices: %w", err)
+	}
+	defer rows.Close()
+
+	var out []InvoiceRow
+	for rows.Next() {
+		r, err := scanInvoice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan invoice: %w", err)
+		}
+
+		out = append(out, r)
+	}
+
+	return out, rows.Err()
+}
+
+// InvoicesToMatch returns the invoices the matching engine should know: every
+// invoice accepted by the ERP, open or paid (paid ones let the engine recognise a
+// payment of an invoice already settled).
+func InvoicesToMatch(ctx context.Context, db DB) ([]billing.Invoice, error) {
+	rows, err := Invoices(ctx, db, InvoiceOpen, InvoicePaid)
+	if err != nil {
+		return nil, err
+	}
+
+	out := make([]billing.Invoice, len(rows))
+	for i, r := range rows {
+		out[i] = r.Invoice
+	}
+
+	return out, nil
+}
+
+// MarkInvoicePushed records the ERP's id for an invoice it accepted and opens it.
+func MarkInvoicePushed(ctx context.Context, db DB, number, erpID string) error {
+	_, err := db.Exec(ctx, `UPDATE invoices SET erp_id = $2, push_error = '',
+			status = CASE WHEN open_minor = 0 THEN 'paid' ELSE 'open' END, updated_at = now()
+		WHERE number = $1`, number, erpID)
+	if err != nil {
+		return fmt.Errorf("mark invoice %s pushed: %w", number, err)
+	}
+
+	return nil
+}
+
+// MarkInvoiceFailed records that the ERP refused an invoice, with its reason.
+func MarkInvoiceFailed(ctx context.Context, db DB, number, reason string) error {
+	_, err := db.Exec(ctx, `UPDATE invoices SET status = 'failed', push_error = $2,
+		updated_at = now() WHERE number = $1`, number, reason)
+	if err != nil {
+		return fmt.Errorf("mark invoice %s failed: %w", number, err)
+	}
+
+	return nil
+}
+
+// ErrOverApplied is returned when an application would take an invoice's open
+// amount below zero.
+var ErrOverApplied = errors.New("amount exceeds the invoice's open amount")
+
+// ReduceOpen takes amount (cash plus discount plus write-off) off an invoice's open
+// amount, refusing to go below zero, and returns the new open amount.
+func ReduceOpen(ctx context.Context, db DB, number string, amount int64) (int64, error) {
+	var open int64
+
+	err := db.QueryRow(ctx, `UPDATE invoices SET open_minor = open_minor - $2,
+			status = CASE WHEN open_minor - $2 = 0 THEN 'paid' ELSE status END,
+			updated_at = now()
+		WHERE number = $1 AND open_minor >= $2 AND status IN ('open', 'paid')
+		RETURNING open_minor`, number, amount).Scan(&open)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("apply %d to invoice %s: %w", amount, number, ErrOverApplied)
+	}
+
+	if err != nil {
+		return 0, fmt.Errorf("apply to invoice %s: %w", number, err)
+	}
+
+	return open, nil
+}
+
+// SyncERPInvoice brings an invoice read from the ERP into o2c. A new one is
+// inserted; a known one gets its ERP id and its open amount set to the ERP's
+// amount due less what o2c applied but has not yet recorded in the ERP.
+func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (created bool, err error) {
+	err = db.QueryRow(ctx, `INSERT INTO invoices (number, erp_id, customer_id, customer_name,
+			currency, total_minor, open_minor, issue_date, due_date, discount_bp,
+			discount_days, po_number, status)
+		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+			CASE WHEN $7 = 0 THEN 'paid' ELSE 'open' END)
+		ON CONFLICT (number) DO UPDATE SET erp_id = EXCLUDED.erp_id,
+			open_minor = GREATEST(0, EXCLUDED.open_minor - COALESCE((
+				SELECT sum(a.amount_minor + a.discount_minor + a.writeoff_minor)
+				FROM applications a
+				WHERE a.invoice_number = invoices.number AND a.erp_state = 'pending'), 0)),
+			status = CASE WHEN invoices.status IN ('requested', 'failed', 'open', 'paid')
+				THEN 'open' ELSE invoices.status END,
+			updated_at = now()
+		RETURNING (xmax = 0)`,
+		inv.Number, inv.ERPID, inv.CustomerID, inv.CustomerName, inv.Currency, inv.Total,
+		inv.Open, inv.IssueDate, inv.DueDate, inv.DiscountBasisPoints, inv.DiscountDays,
+		inv.PONumber).Scan(&created)
+	if err != nil {
+		return false, fmt.Errorf("sync invoice %s: %w", inv.Number, err)
+	}
+
+	_, err = db.Exec(ctx, `UPDATE invoices SET status = 'paid'
+		WHERE number = $1 AND open_minor = 0 AND status = 'open'`, inv.Number)
+	if err != nil {
+		return false, fmt.Errorf("sync invoice %s: %w", inv.Number, err)
+	}
+
+	return created, nil
+}
+
+// CloseInvoicesNotOpenInERP marks as paid the invoices o2c holds as open with an
+// ERP id that the ERP no longer lists as open (settled there), provided o2c has no
+// unrecorded application on them. It returns how many it closed.
+func CloseInvoicesNotOpenInERP(ctx context.Context, db DB, openERPIDs []string,
+	before time.Time) (int64, error) {
+	tag, err := db.Exec(ctx, `UPDATE invoices SET open_minor = 0, status = 'paid',
+			updated_at = now()
+		WHERE status = 'open' AND erp_id IS NOT NULL AND NOT (erp_id = ANY($1))
+			AND updated_at < $2
+			AND NOT EXISTS (SELECT 1 FROM applications a
+				WHERE a.invoice_number = invoices.number AND a.erp_state = 'pending')`,
+		openERPIDs, before)
+	if err != nil {
+		return 0, fmt.Errorf("close invoices settled in the erp: %w", err)
+	}
+
+	return tag.RowsAffected(), nil
+}
+
+func dateOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+
+	return t
+}
