@@ -1,0 +1,171 @@
+package camt
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Limits on one element subtree (an Ntry, a Bal, an Acct): they keep a hostile
+// file from exhausting memory while a real entry stays far below them.
+const (
+	maxDepth = 64
+	maxNodes = 200_000
+)
+
+var errTooLarge = errors.New("element too large")
+
+// node is one XML element reduced to what the reader needs: its local name
+// (namespaces ignored), its Ccy attribute, its trimmed text, its children and
+// the line where its start tag begins.
+type node struct {
+	name string
+	ccy  string
+	text string
+	kids []*node
+	line int
+}
+
+// child returns the first child element named name, or nil.
+func (n *node) child(name string) *node {
+	if n == nil {
+		return nil
+	}
+
+	for _, k := range n.kids {
+		if k.name == name {
+			return k
+		}
+	}
+
+	return nil
+}
+
+// path follows a chain of child names and returns the element at its end, or nil.
+func (n *node) path(names ...string) *node {
+	for _, name := range names {
+		n = n.child(name)
+		if n == nil {
+			return nil
+		}
+	}
+
+	return n
+}
+
+// str returns the trimmed text of the element at path, or "".
+func (n *node) str(names ...string) string {
+	if m := n.path(names...); m != nil {
+		return m.text
+	}
+
+	return ""
+}
+
+// all returns every child element named name, in document order.
+func (n *node) all(name string) []*node {
+	if n == nil {
+		return nil
+	}
+
+	var out []*node
+	for _, k := range n.kids {
+		if k.name == name {
+			out = append(out, k)
+		}
+	}
+
+	return out
+}
+
+// leaves writes "path=text" for every element with text under n, in document
+// order. It is the canonical content of an entry used when the bank gave it no
+// reference to build a dedupe key from.
+func (n *node) leaves(b *strings.Builder, prefix string) {
+	p := prefix + "/" + n.name
+	if n.ccy != "" {
+		b.WriteString(p + "@Ccy=" + n.ccy + "\n")
+	}
+
+	if n.text != "" {
+		b.WriteString(p + "=" + n.text + "\n")
+	}
+
+	for _, k := range n.kids {
+		k.leaves(b, p)
+	}
+}
+
+// lines converts decoder byte offsets into 1-based line numbers. Offsets must be
+// asked for in increasing order, which is how a token stream delivers them.
+type lines struct {
+	buf  []byte
+	off  int64
+	line int
+}
+
+func (l *lines) at(off int64) int {
+	if off > int64(len(l.buf)) {
+		off = int64(len(l.buf))
+	}
+
+	if off > l.off {
+		l.line += bytes.Count(l.buf[l.off:off], []byte{'\n'})
+		l.off = off
+	}
+
+	return l.line
+}
+
+// tree reads the element that start opened, up to its end tag, into a node.
+// The caller passes the offset at which start began so its line is known.
+func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
+	root := &node{name: start.Name.Local, ccy: ccyAttr(start), line: r.lines.at(startOff)}
+	stack := []*node{root}
+	texts := []*strings.Builder{{}}
+	count := 1
+
+	for len(stack) > 0 {
+		off := r.dec.InputOffset()
+
+		tok, err := r.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+
+		switch t := tok.(type) {
+		case xml.StartElement:
+			count++
+			if len(stack) >= maxDepth || count > maxNodes {
+				return nil, fmt.Errorf("read %s: %w", root.name, errTooLarge)
+			}
+
+			k := &node{name: t.Name.Local, ccy: ccyAttr(t), line: r.lines.at(off)}
+			top := stack[len(stack)-1]
+			top.kids = append(top.kids, k)
+			stack = append(stack, k)
+			texts = append(texts, &strings.Builder{})
+		case xml.CharData:
+			texts[len(texts)-1].Write(t)
+		case xml.EndElement:
+			top := stack[len(stack)-1]
+			top.text = strings.TrimSpace(texts[len(texts)-1].String())
+			stack = stack[:len(stack)-1]
+			texts = texts[:len(texts)-1]
+		}
+	}
+
+	return root, nil
+}
+
+func ccyAttr(s xml.StartElement) string {
+	for _, a := range s.Attr {
+		if a.Name.Local == "Ccy" {
+			return strings.TrimSpace(a.Value)
+		}
+	}
+
+	return ""
+}
