@@ -1,0 +1,398 @@
+// Package web serves o2c's JSON HTTP API: bank-file upload and history, the
+// exception queue, and health checks.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/o2c-dev/o2c/internal/exceptions"
+	"github.com/o2c-dev/o2c/internal/store"
+	"github.com/o2c-dev/o2c/pipelines"
+)
+
+// Config wires the API.
+type Config struct {
+	// Logger receives one line per request, without bodies or secrets.
+	Logger *slog.Logger
+	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
+	MaxUploadBytes int64
+	// Pool is the database. Required.
+	Pool *pgxpool.Pool
+	// Token, when set, is required as "Authorization: Bearer <token>" on /api/.
+	Token string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg        Config
+	exceptions *exceptions.Service
+	mux        *http.ServeMux
+}
+
+// New builds the API's handler.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = 256 << 20
+	}
+
+	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool}, mux: http.NewServeMux()}
+
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /api/exceptions", s.auth(s.listExceptions))
+	s.mux.HandleFunc("GET /api/exceptions/{id}", s.auth(s.getException))
+	s.mux.HandleFunc("POST /api/exceptions/{id}/resolve", s.auth(s.resolveException))
+	s.mux.HandleFunc("POST /api/exceptions/{id}/assign", s.auth(s.assignException))
+	s.mux.HandleFunc("POST /api/bank-files", s.auth(s.uploadBankFile))
+	s.mux.HandleFunc("GET /api/bank-files", s.auth(s.listBankFiles))
+	s.mux.HandleFunc("GET /api/bank-files/{id}", s.auth(s.getBankFile))
+
+	return s
+}
+
+// ServeHTTP logs each request and dispatches it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+
+	s.mux.ServeHTTP(rec, r)
+
+	s.cfg.Logger.InfoContext(r.Context(), "HTTP request", "method", r.Method,
+		"path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// apiError is the one shape of every error the API returns.
+type apiError struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code string, err error) {
+	e := apiError{Error: code}
+	if err != nil {
+		e.Detail = err.Error()
+	}
+
+	writeJSON(w, status, e)
+}
+
+// fail maps an error from the domain to an HTTP status.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err)
+	case errors.Is(err, exceptions.ErrInvalid):
+		writeError(w, http.StatusUnprocessableEntity, "invalid", err)
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, "conflict", err)
+	default:
+		s.cfg.Logger.ErrorContext(r.Context(), "Request failed", "path", r.URL.Path,
+			"error", err)
+		writeError(w, http.StatusInternalServerError, "internal", nil)
+	}
+}
+
+func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Token != "" {
+			got := r.Header.Get("Authorization")
+			want := "Bearer " + s.cfg.Token
+			if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+				writeError(w, http.StatusUnauthorized, "unauthorized", nil)
+				return
+			}
+		}
+
+		next(w, r)
+	}
+}
+
+// actor names who acts: the X-O2C-Actor header, else "api".
+func actor(r *http.Request) string {
+	if a := r.Header.Get("X-O2C-Actor"); a != "" && len(a) <= 64 {
+		return a
+	}
+
+	return "api"
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("invalid id %q", r.PathValue("id"))
+	}
+
+	return id, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+
+	if err := s.cfg.Pool.Ping(ctx); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "database_unavailable", nil)
+		return
+	}
+
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.ExceptionFilter{Status: q.Get("status"), Reason: q.Get("reason"),
+		Assignee: q.Get("assignee")}
+
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid", fmt.Errorf("after: %w", err))
+			return
+		}
+
+		f.AfterID = n
+	}
+
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "invalid", errors.New("limit: 1 to 1000"))
+			return
+		}
+
+		f.Limit = n
+	}
+
+	list, err := s.exceptions.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	next := ""
+	if f.Limit > 0 && len(list) == f.Limit || f.Limit == 0 && len(list) == 100 {
+		next = strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+
+	if list == nil {
+		list = []store.Exception{}
+	}
+
+	writeJSON(w, http.StatusOK, map[string]any{"exceptions": list, "next_after": next})
+}
+
+func (s *Server) getException(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err)
+		return
+	}
+
+	d, err := s.exceptions.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err)
+		return
+	}
+
+	var res exceptions.Resolution
+
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+
+	if err := dec.Decode(&res); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err)
+		return
+	}
+
+	out, err := s.exceptions.Resolve(r.Context(), id, actor(r), res)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) assignException(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err)
+		return
+	}
+
+	var body struct {
+		Assignee string `json:"assignee"`
+	}
+
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err)
+		return
+	}
+
+	if err := s.exceptions.Assign(r.Context(), id, actor(r), body.Assignee); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	writeJSON(w, http.StatusOK, map[string]string{"assignee": body.Assignee})
+}
+
+// uploadBankFile takes one file as the raw request body (name in the "name" query
+// parameter) or several as multipart/form-data fields named "file".
+func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+
+	type result struct {
+		File      store.BankFile `json:"file"`
+		Duplicate bool           `json:"duplicate"`
+		Message   string         `json:"message,omitempty"`
+	}
+
+	var results []result
+	submit := func(name string, body io.Reader) error {
+		raw, err := io.ReadAll(body)
+		if err != nil {
+			return err
+		}
+
+		sub, err := pipelines.Submit(r.Context(), s.cfg.Pool, name, raw, actor(r))
+		if err != nil {
+			return err
+		}
+
+		res := result{File: sub.File, Duplicate: sub.Duplicate}
+		if sub.Duplicate {
+			res.Message = "file already imported on " +
+				sub.File.ReceivedAt.UTC().Format(time.RFC3339)
+		}
+
+		results = append(results, res)
+
+		return nil
+	}
+
+	if mr, err := r.MultipartReader(); err == nil {
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_upload", err)
+				return
+			}
+
+			if part.FormName() != "file" {
+				continue
+			}
+
+			if err := submit(part.FileName(), part); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	} else {
+		name := r.URL.Query().Get("name")
+		if name == "" {
+			name = "upload"
+		}
+
+		if err := submit(name, r.Body); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, http.StatusRequestEntityTooLarge, "too_large", err)
+				return
+			}
+
+			s.fail(w, r, err)
+			return
+		}
+	}
+
+	writeJSON(w, http.StatusAccepted, map[string]any{"files": results})
+}
+
+func (s *Server) listBankFiles(w http.ResponseWriter, r *http.Request) {
+	files, err := store.BankFiles(r.Context(), s.cfg.Pool, 200)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	if files == nil {
+		files = []store.BankFile{}
+	}
+
+	writeJSON(w, http.StatusOK, map[string]any{"files": files})
+}
+
+func (s *Server) getBankFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err)
+		return
+	}
+
+	f, err := store.GetBankFile(r.Context(), s.cfg.Pool, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	payments, err := store.PaymentsOfFile(r.Context(), s.cfg.Pool, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	if payments == nil {
+		payments = []store.PaymentRow{}
+	}
+
+	writeJSON(w, http.StatusOK, map[string]any{"file": f, "payments": payments})
+}
