@@ -1,0 +1,255 @@
+package nacha
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// x12Tags are segment ids that may open the remittance of a CTX, CCD+ or PPD+
+// entry (an ASC X12 820 transaction or a single banking-convention segment).
+// Text that starts with anything else is read as free text.
+var x12Tags = map[string]bool{
+	"ISA": true, "GS": true, "ST": true, "BPR": true, "TRN": true, "CUR": true,
+	"REF": true, "DTM": true, "N1": true, "N2": true, "N3": true, "N4": true,
+	"PER": true, "ENT": true, "NM1": true, "RMR": true, "ADX": true, "IT1": true,
+	"NTE": true, "TXP": true, "RPA": true, "SE": true, "GE": true, "IEA": true,
+}
+
+// x12 is what the reader takes from an X12 820 remittance.
+type x12 struct {
+	total    int64 // BPR02
+	hasTotal bool
+	traceRef string // TRN02
+	payer    string // N1*PR name
+	remits   []bankfile.Remit
+	paidSum  int64 // sum of RMR04 and ADX01
+	hasPaid  bool
+	problems []string
+}
+
+// parseX12 reads text as X12 segments. It reports false when text does not
+// look like X12. The element separator is the character after the first
+// segment id (for ISA, its fourth character); the segment terminator is the
+// character after ISA16, or else the one character that ends segments in the
+// data. Both are taken from the data, so '*', '\', '~' or '¦' inside the text
+// never cut it short.
+func parseX12(text string) (*x12, bool) {
+	text = strings.TrimLeft(text, " ")
+
+	elem, term, ok := x12Delimiters(text)
+	if !ok {
+		return nil, false
+	}
+
+	var segs []string
+	if term == 0 {
+		segs = []string{text}
+	} else {
+		segs = strings.Split(text, string(term))
+	}
+
+	out := &x12{}
+	for _, s := range segs {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+
+		out.segment(strings.Split(s, string(elem)))
+	}
+
+	return out, true
+}
+
+// x12Delimiters finds the element separator and segment terminator; term is 0
+// when the text is a single segment without a terminator.
+func x12Delimiters(text string) (elem, term rune, ok bool) {
+	if strings.HasPrefix(text, "ISA") && len(text) > 3 {
+		elem, _ = utf8.DecodeRuneInString(text[3:])
+		if t, found := isaTerminator(text, elem); found {
+			return elem, t, true
+		}
+
+		return 0, 0, false
+	}
+
+	tag, rest := segmentTag(text)
+	if !x12Tags[tag] || rest == "" {
+		return 0, 0, false
+	}
+
+	elem, _ = utf8.DecodeRuneInString(rest)
+	if !separatorRune(elem) {
+		return 0, 0, false
+	}
+
+	return elem, guessTerminator(text, elem), true
+}
+
+// isaTerminator walks the 16 elements of the fixed-layout ISA segment: the
+// character after ISA16 (one character) ends every segment.
+func isaTerminator(text string, elem rune) (rune, bool) {
+	seps := 0
+	for i, r := range text {
+		if r != elem {
+			continue
+		}
+
+		seps++
+		if seps < 16 {
+			continue
+		}
+
+		// text[i] is the 16th separator: ISA16 is the next rune, then the terminator.
+		rest := text[i+utf8.RuneLen(r):]
+		_, w := utf8.DecodeRuneInString(rest)
+		if w == 0 || len(rest) <= w {
+			return 0, false
+		}
+
+		t, _ := utf8.DecodeRuneInString(rest[w:])
+
+		return t, t != elem && t != ' '
+	}
+
+	return 0, false
+}
+
+// segmentTag splits a leading segment id (a capital letter and one or two
+// capitals or digits) off text.
+func segmentTag(text string) (string, string) {
+	n := 0
+	for n < len(text) && n < 3 {
+		c := text[n]
+		if (c < 'A' || c > 'Z') && (n == 0 || c < '0' || c > '9') {
+			break
+		}
+
+		n++
+	}
+
+	if n < 2 {
+		return "", text
+	}
+
+	return text[:n], text[n:]
+}
+
+// separatorRune accepts punctuation and symbols as X12 delimiters, never
+// letters, digits or blanks.
+func separatorRune(r rune) bool {
+	return r != utf8.RuneError && !unicode.IsLetter(r) && !unicode.IsDigit(r) &&
+		!unicode.IsSpace(r) && unicode.IsPrint(r)
+}
+
+// guessTerminator scores every candidate character by how often it is followed
+// by a segment id and the element separator (and whether it ends the text),
+// and returns the best, or 0 when no character ends a segment.
+func guessTerminator(text string, elem rune) rune {
+	score := map[rune]int{}
+
+	for i, r := range text {
+		if r == elem || !separatorRune(r) {
+			continue
+		}
+
+		next := strings.TrimLeft(text[i+utf8.RuneLen(r):], " \r\n")
+		tag, rest := segmentTag(next)
+		if tag != "" && strings.HasPrefix(rest, string(elem)) {
+			score[r] += 2
+		}
+	}
+
+	trimmed := strings.TrimRight(text, " \r\n")
+	if last, _ := utf8.DecodeLastRuneInString(trimmed); last != elem && separatorRune(last) {
+		score[last]++
+	}
+
+	best, bestScore, bestRank := rune(0), 0, 0
+	for r, sc := range score {
+		rank := strings.IndexRune("~\\'!^", r)
+		if rank < 0 {
+			rank = 100 + int(r)
+		}
+
+		if sc > bestScore || (sc == bestScore && sc > 0 && rank < bestRank) {
+			best, bestScore, bestRank = r, sc, rank
+		}
+	}
+
+	return best
+}
+
+// segment interprets one segment; e[0] is its id.
+func (x *x12) segment(e []string) {
+	get := func(i int) string {
+		if i < len(e) {
+			return strings.TrimSpace(e[i])
+		}
+
+		return ""
+	}
+
+	switch strings.TrimSpace(e[0]) {
+	case "BPR":
+		if v, ok := x.amount("BPR02", get(2)); ok {
+			x.total, x.hasTotal = v, true
+		}
+	case "TRN":
+		if x.traceRef == "" {
+			x.traceRef = get(2)
+		}
+	case "N1":
+		if get(1) == "PR" && x.payer == "" {
+			x.payer = get(2)
+		}
+	case "RMR":
+		x.rmr(get)
+	case "ADX":
+		if v, ok := x.amount("ADX01", get(1)); ok {
+			x.paidSum += v
+		}
+	}
+}
+
+func (x *x12) rmr(get func(int) string) {
+	rm := bankfile.Remit{RefType: get(1), Ref: get(2)}
+
+	if s := get(4); s != "" {
+		if v, ok := x.amount("RMR04", s); ok {
+			rm.Paid = v
+			x.paidSum += v
+			x.hasPaid = true
+		}
+	}
+
+	if v, ok := x.amount("RMR05", get(5)); ok {
+		rm.Invoiced = v
+	}
+
+	if v, ok := x.amount("RMR06", get(6)); ok {
+		rm.Discount = v
+	}
+
+	x.remits = append(x.remits, rm)
+}
+
+// amount parses an X12 decimal amount exactly; an empty element is absent.
+func (x *x12) amount(elem, s string) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+
+	v, err := money.ParseMinor(s, 2)
+	if err != nil {
+		x.problems = append(x.problems, elem+" "+strconv.Quote(s)+" is not an amount in USD")
+		return 0, false
+	}
+
+	return v, true
+}
