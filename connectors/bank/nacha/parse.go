@@ -35,7 +35,7 @@ type batch struct {
 	description string
 	effective   string    // YYMMDD as written
 	date        time.Time // effective entry date, zero when unreadable
-	settlement  string // Julian day as written
+	settlement  string    // Julian day as written
 }
 
 // entry is an entry detail record with the addenda records that follow it.
