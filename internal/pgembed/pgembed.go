@@ -104,8 +104,9 @@ type Config struct {
 	// Port is the TCP port on 127.0.0.1. Defaults to 0: a free port is picked on every start.
 	Port int
 
-	// BinDir is the directory holding initdb, pg_ctl and postgres. Defaults to "": the
-	// installed binaries are detected (FindBinDir), else the downloading fallback is used.
+	// BinDir is the directory holding initdb, pg_ctl and postgres; Start fails with
+	// ErrNoBinaries when one is missing. Defaults to "": the installed binaries are detected
+	// (FindBinDir), else the downloading fallback is used.
 	BinDir string
 
 	// Logger receives lifecycle messages. Defaults to a logger that discards everything.
@@ -214,6 +215,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	binDir := cfg.BinDir
+	if binDir != "" && !complete(binDir) {
+		return nil, fmt.Errorf("check %s for initdb, pg_ctl and postgres: %w", binDir,
+			ErrNoBinaries)
+	}
+
 	if binDir == "" {
 		binDir, err = FindBinDir(dataMajor(dataDir))
 		if errors.Is(err, ErrNoBinaries) {

@@ -572,3 +572,15 @@ func TestSocketDir(t *testing.T) {
 		t.Errorf("long dir: %q, want sockets disabled", got)
 	}
 }
+
+func TestIncompleteBinDirIsRefused(t *testing.T) {
+	t.Parallel()
+
+	_, err := Start(context.Background(), Config{
+		DataDir: filepath.Join(t.TempDir(), "pg"),
+		BinDir:  t.TempDir(),
+	})
+	if !errors.Is(err, ErrNoBinaries) {
+		t.Fatalf("Start error = %v, want ErrNoBinaries", err)
+	}
+}
