@@ -1,0 +1,755 @@
+package xerosim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxIDs is how many ids or numbers fit in a GET before Xero's URL length
+// limit turns the request into a 404 (Xero-OpenAPI#534).
+const maxIDs = 52
+
+type contact struct {
+	ID     string
+	Number string
+	Name   string
+}
+
+// line is an invoice line. Quantity and unit amount are in units of 10^-4,
+// the other amounts in cents.
+type line struct {
+	ID          string
+	Description string
+	AccountCode string
+	TaxType     string
+	ItemCode    string
+	Qty         int64
+	Unit        int64
+	UnitDP      int
+	Discount    int64
+	Amount      int64
+	Tax         int64
+}
+
+// invoice amounts are in cents: Xero keeps two decimals.
+type invoice struct {
+	ID              string
+	Number          string
+	Type            string
+	Reference       string
+	Status          string
+	LineAmountTypes string
+	Currency        string
+	Contact         *contact
+	Date            time.Time
+	DueDate         time.Time
+	Lines           []line
+	SubTotal        int64
+	TotalTax        int64
+	Total           int64
+	AmountPaid      int64
+	AmountDue       int64
+	Payments        []*payment
+	Updated         time.Time
+}
+
+// inContact, inLine and inInvoice are the request shapes.
+type inContact struct {
+	ContactID     string `json:"ContactID"`
+	ContactNumber string `json:"ContactNumber"`
+	Name          string `json:"Name"`
+}
+
+type inLine struct {
+	Description    string      `json:"Description"`
+	Quantity       json.Number `json:"Quantity"`
+	UnitAmount     json.Number `json:"UnitAmount"`
+	LineAmount     json.Number `json:"LineAmount"`
+	DiscountAmount json.Number `json:"DiscountAmount"`
+	AccountCode    string      `json:"AccountCode"`
+	TaxType        string      `json:"TaxType"`
+	ItemCode       string      `json:"ItemCode"`
+}
+
+type inInvoice struct {
+	Type            string     `json:"Type"`
+	InvoiceID       string     `json:"InvoiceID"`
+	InvoiceNumber   string     `json:"InvoiceNumber"`
+	Reference       string     `json:"Reference"`
+	Contact         *inContact `json:"Contact"`
+	Date            string     `json:"Date"`
+	DueDate         string     `json:"DueDate"`
+	Status          string     `json:"Status"`
+	LineAmountTypes string     `json:"LineAmountTypes"`
+	LineItems       []inLine   `json:"LineItems"`
+	CurrencyCode    string     `json:"CurrencyCode"`
+}
+
+// createInvoices handles PUT (create) and POST (create or update) /Invoices.
+// By default a batch is all or nothing and errors are a 400; with
+// summarizeErrors=false every valid element is created and the answer is a
+// 200 whose failed elements carry HasErrors and ValidationErrors.
+func (s *Sim) createInvoices(method string, q url.Values, body []byte, now time.Time) reply {
+	elems, err := decodeElements[inInvoice](body, "Invoices")
+	if err != nil {
+		return badRequest("The request body could not be read: " + err.Error())
+	}
+
+	unitDP := 2
+	if q.Get("unitdp") == "4" {
+		unitDP = 4
+	}
+
+	partial := strings.EqualFold(q.Get("summarizeErrors"), "false")
+
+	built := make([]*invoice, len(elems))
+	errs := make([][]string, len(elems))
+	failed := false
+	batchNumbers := map[string]bool{}
+
+	for i, el := range elems {
+		built[i], errs[i] = s.buildInvoice(method, el, unitDP, batchNumbers)
+		if len(errs[i]) > 0 {
+			failed = true
+		}
+	}
+
+	if failed && !partial {
+		var out []any
+		for i, el := range elems {
+			if len(errs[i]) > 0 {
+				out = append(out, echoInvoice(el, errs[i]))
+			}
+		}
+
+		return validationFailed(out)
+	}
+
+	out := make([]any, 0, len(elems))
+	for i, el := range elems {
+		if len(errs[i]) > 0 {
+			out = append(out, echoInvoice(el, errs[i]))
+			continue
+		}
+
+		s.commitInvoice(built[i], now)
+		out = append(out, s.invoiceJSON(built[i], true))
+	}
+
+	return s.ok("Invoices", out, nil)
+}
+
+// buildInvoice validates one element and computes its lines and totals
+// without changing any state.
+func (s *Sim) buildInvoice(
+	method string, el inInvoice, unitDP int, batch map[string]bool,
+) (*invoice, []string) {
+	var msgs []string
+	inv := &invoice{
+		Type:            strings.ToUpper(el.Type),
+		Number:          el.InvoiceNumber,
+		Reference:       el.Reference,
+		Status:          strings.ToUpper(el.Status),
+		LineAmountTypes: el.LineAmountTypes,
+		Currency:        strings.ToUpper(el.CurrencyCode),
+	}
+
+	if el.InvoiceID != "" || (method == http.MethodPost && s.numberTaken(el.InvoiceNumber)) {
+		if existing := s.findInvoice(el.InvoiceID, el.InvoiceNumber); existing != nil {
+			return nil, []string{"Invoice not of valid status for modification"}
+		}
+
+		if el.InvoiceID != "" {
+			return nil, []string{"Invoice could not be found"}
+		}
+	}
+
+	if inv.Type != "ACCREC" && inv.Type != "ACCPAY" {
+		msgs = append(msgs, "Invoice Type must be ACCREC or ACCPAY")
+	}
+
+	if inv.Status == "" {
+		inv.Status = "DRAFT"
+	}
+
+	if !slices.Contains([]string{"DRAFT", "SUBMITTED", "AUTHORISED"}, inv.Status) {
+		msgs = append(msgs, "Invoice Status '"+el.Status+"' cannot be used when creating")
+	}
+
+	if inv.LineAmountTypes == "" {
+		inv.LineAmountTypes = "Exclusive"
+	}
+
+	if !slices.Contains([]string{"Exclusive", "Inclusive", "NoTax"}, inv.LineAmountTypes) {
+		msgs = append(msgs, "LineAmountTypes '"+el.LineAmountTypes+"' is not valid")
+	}
+
+	if inv.Currency == "" {
+		inv.Currency = s.cfg.BaseCurrency
+	}
+
+	if !slices.Contains(s.cfg.Currencies, inv.Currency) {
+		msgs = append(msgs, "The currency code '"+el.CurrencyCode+
+			"' is not a valid currency for this organisation")
+	}
+
+	if inv.Number != "" {
+		if s.numberTaken(inv.Number) || batch[inv.Number] {
+			msgs = append(msgs, "Invoice # must be unique.")
+		}
+
+		batch[inv.Number] = true
+	}
+
+	c, cmsgs := s.resolveContact(el.Contact)
+	inv.Contact = c
+	msgs = append(msgs, cmsgs...)
+
+	msgs = append(msgs, s.readDates(inv, el)...)
+	msgs = append(msgs, s.buildLines(inv, el.LineItems, unitDP)...)
+
+	return inv, msgs
+}
+
+func (s *Sim) readDates(inv *invoice, el inInvoice) []string {
+	var msgs []string
+
+	inv.Date = dayOf(s.cfg.Now())
+	if el.Date != "" {
+		d, err := parseDate(el.Date)
+		if err != nil {
+			msgs = append(msgs, "Date '"+el.Date+"' is not a valid date")
+		}
+
+		inv.Date = d
+	}
+
+	if el.DueDate != "" {
+		d, err := parseDate(el.DueDate)
+		if err != nil {
+			msgs = append(msgs, "DueDate '"+el.DueDate+"' is not a valid date")
+		}
+
+		inv.DueDate = d
+	} else if inv.Status != "DRAFT" {
+		msgs = append(msgs, "Due Date is required.")
+	}
+
+	return msgs
+}
+
+// buildLines computes every line amount (rounded to cents per line, as Xero
+// does), the tax per line and the totals.
+func (s *Sim) buildLines(inv *invoice, in []inLine, unitDP int) []string {
+	var msgs []string
+
+	if len(in) == 0 && inv.Status != "DRAFT" {
+		msgs = append(msgs, "Invoices must have at least one line item")
+	}
+
+	for i, il := range in {
+		ln, lmsgs := s.buildLine(inv.LineAmountTypes, il, unitDP)
+		for _, m := range lmsgs {
+			msgs = append(msgs, fmt.Sprintf("Line %d: %s", i+1, m))
+		}
+
+		ln.ID = s.newID()
+		inv.Lines = append(inv.Lines, ln)
+		inv.TotalTax += ln.Tax
+		inv.SubTotal += ln.Amount
+	}
+
+	if inv.LineAmountTypes == "Inclusive" {
+		inv.SubTotal -= inv.TotalTax
+	}
+
+	inv.Total = inv.SubTotal + inv.TotalTax
+	inv.AmountDue = inv.Total
+
+	if inv.Total < 0 {
+		msgs = append(msgs, "The document total must be zero or positive")
+	}
+
+	return msgs
+}
+
+func (s *Sim) buildLine(amountTypes string, il inLine, unitDP int) (line, []string) {
+	var msgs []string
+	ln := line{
+		Description: il.Description,
+		AccountCode: il.AccountCode,
+		TaxType:     il.TaxType,
+		ItemCode:    il.ItemCode,
+		Qty:         10000,
+		UnitDP:      unitDP,
+	}
+
+	if il.ItemCode != "" {
+		msgs = append(msgs, "Item code '"+il.ItemCode+"' is not valid")
+	}
+
+	if _, ok := s.cfg.AccountCodes[il.AccountCode]; !ok {
+		msgs = append(msgs, "Account code '"+il.AccountCode+
+			"' is not a valid code for this document.")
+	}
+
+	if il.Quantity != "" {
+		q, err := scaled(il.Quantity, 4)
+		if err != nil {
+			msgs = append(msgs, "Quantity is not a valid number")
+		}
+
+		ln.Qty = q
+	}
+
+	if ln.Qty < 0 {
+		msgs = append(msgs, "Quantity must not be negative")
+	}
+
+	unitSrc := il.UnitAmount
+	if unitSrc == "" {
+		unitSrc = il.LineAmount
+	}
+
+	if unitSrc != "" {
+		// The unit price keeps unitDP decimals; store it in 10^-4 units.
+		u, err := scaled(unitSrc, unitDP)
+		if err != nil {
+			msgs = append(msgs, "UnitAmount is not a valid number")
+		}
+
+		ln.Unit = u * pow10(4-unitDP)
+	}
+
+	if il.DiscountAmount != "" {
+		d, err := scaled(il.DiscountAmount, 2)
+		if err != nil || d < 0 {
+			msgs = append(msgs, "DiscountAmount is not valid")
+		}
+
+		ln.Discount = d
+	}
+
+	// Quantity (10^-4) × unit (10^-4) is in 10^-8; cents are 10^-2.
+	gross := divRound(new(big.Int).Mul(big.NewInt(ln.Qty), big.NewInt(ln.Unit)),
+		big.NewInt(1_000_000))
+	ln.Amount = gross - ln.Discount
+
+	rate, ok := int64(0), true
+	if amountTypes != "NoTax" {
+		if ln.TaxType == "" {
+			ln.TaxType = "NONE"
+		}
+
+		rate, ok = s.cfg.TaxRates[ln.TaxType]
+		if !ok {
+			msgs = append(msgs, "The TaxType code '"+ln.TaxType+
+				"' does not exist or cannot be used for this type of transaction")
+		}
+	}
+
+	switch amountTypes {
+	case "Exclusive":
+		ln.Tax = divRound(big.NewInt(ln.Amount*rate), big.NewInt(10000))
+	case "Inclusive":
+		ln.Tax = divRound(big.NewInt(ln.Amount*rate), big.NewInt(10000+rate))
+	}
+
+	return ln, msgs
+}
+
+func pow10(n int) int64 {
+	v := int64(1)
+	for range n {
+		v *= 10
+	}
+
+	return v
+}
+
+// resolveContact finds the contact by id, else by number, else by name, and
+// otherwise describes a new one to create when the invoice is committed.
+func (s *Sim) resolveContact(in *inContact) (*contact, []string) {
+	if in == nil || (in.ContactID == "" && in.ContactNumber == "" && in.Name == "") {
+		return nil, []string{"A Contact must be specified for this type of transaction"}
+	}
+
+	if in.ContactID != "" {
+		for _, c := range s.contacts {
+			if strings.EqualFold(c.ID, in.ContactID) {
+				return c, nil
+			}
+		}
+
+		return nil, []string{"Contact could not be found"}
+	}
+
+	if c := s.contactBy(in.ContactNumber, in.Name); c != nil {
+		return c, nil
+	}
+
+	if in.Name == "" {
+		return nil, []string{"Contact Name is required to create a new contact"}
+	}
+
+	return &contact{Number: in.ContactNumber, Name: in.Name}, nil
+}
+
+// contactBy finds a contact by number, else by name.
+func (s *Sim) contactBy(number, name string) *contact {
+	for _, c := range s.contacts {
+		if number != "" && c.Number == number {
+			return c
+		}
+	}
+
+	for _, c := range s.contacts {
+		if name != "" && strings.EqualFold(c.Name, name) {
+			return c
+		}
+	}
+
+	return nil
+}
+
+func (s *Sim) commitInvoice(inv *invoice, now time.Time) {
+	if inv.Contact.ID == "" {
+		// An earlier element of the same batch may have created it.
+		if c := s.contactBy(inv.Contact.Number, inv.Contact.Name); c != nil {
+			inv.Contact = c
+		} else {
+			inv.Contact.ID = s.newID()
+			s.contacts = append(s.contacts, inv.Contact)
+		}
+	}
+
+	inv.ID = s.newID()
+	if inv.Number == "" && inv.Type == "ACCREC" {
+		inv.Number = fmt.Sprintf("INV-%04d", len(s.invoices)+1)
+	}
+
+	inv.Updated = now
+	s.invoices = append(s.invoices, inv)
+	s.invByID[inv.ID] = inv
+}
+
+func (s *Sim) numberTaken(number string) bool {
+	if number == "" {
+		return false
+	}
+
+	for _, inv := range s.invoices {
+		if inv.Number == number {
+			return true
+		}
+	}
+
+	return false
+}
+
+func (s *Sim) findInvoice(id, number string) *invoice {
+	if id != "" {
+		return s.invByID[strings.ToLower(id)]
+	}
+
+	for _, inv := range s.invoices {
+		if number != "" && inv.Number == number {
+			return inv
+		}
+	}
+
+	return nil
+}
+
+// getInvoice answers GET /Invoices/{InvoiceID or InvoiceNumber}.
+func (s *Sim) getInvoice(id string, q url.Values) reply {
+	inv := s.invByID[strings.ToLower(id)]
+	if inv == nil {
+		inv = s.findInvoice("", id)
+	}
+
+	if inv == nil {
+		return notFound()
+	}
+
+	return s.ok("Invoices", []any{s.invoiceJSON(inv, true)}, nil)
+}
+
+// listInvoices answers GET /Invoices with the where filter, IDs,
+// InvoiceNumbers, ContactIDs and Statuses parameters, If-Modified-Since,
+// order and paging. Without page the answer holds every match and no line
+// items, as Xero's does.
+func (s *Sim) listInvoices(q url.Values, ifModified string) reply {
+	conds, err := parseWhere(q.Get("where"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+
+	ids := listParam(q.Get("IDs"))
+	numbers := listParam(q.Get("InvoiceNumbers"))
+	contactIDs := listParam(q.Get("ContactIDs"))
+	statuses := listParam(q.Get("Statuses"))
+
+	if len(ids) > maxIDs || len(numbers) > maxIDs || len(contactIDs) > maxIDs {
+		return notFound()
+	}
+
+	var since time.Time
+	if ifModified != "" {
+		since, err = time.Parse("2006-01-02T15:04:05", ifModified)
+		if err != nil {
+			return badRequest("If-Modified-Since is not a valid date")
+		}
+	}
+
+	var match []*invoice
+
+	for _, inv := range s.invoices {
+		ok, err := invoiceMatches(inv, conds)
+		if err != nil {
+			return badRequest(err.Error())
+		}
+
+		if !ok || !inList(ids, inv.ID) || !inList(numbers, inv.Number) ||
+			!inList(contactIDs, inv.Contact.ID) || !inList(statuses, inv.Status) ||
+			(!since.IsZero() && !inv.Updated.After(since)) {
+			continue
+		}
+
+		match = append(match, inv)
+	}
+
+	if err := orderInvoices(match, q.Get("order")); err != nil {
+		return badRequest(err.Error())
+	}
+
+	return s.page(q, len(match), func(i int) any { return match[i] }, "Invoices",
+		func(v any, full bool) any { return s.invoiceJSON(v.(*invoice), full) })
+}
+
+// page cuts a result list into the requested page and wraps it.
+func (s *Sim) page(
+	q url.Values, n int, at func(int) any, name string, render func(any, bool) any,
+) reply {
+	if q.Get("page") == "" {
+		out := make([]any, 0, n)
+		for i := range n {
+			out = append(out, render(at(i), false))
+		}
+
+		return s.ok(name, out, nil)
+	}
+
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+
+	size := 100
+	if v, err := strconv.Atoi(q.Get("pageSize")); err == nil && v > 0 {
+		size = min(v, 1000)
+	}
+
+	out := []any{}
+	for i := (page - 1) * size; i < min(n, page*size); i++ {
+		out = append(out, render(at(i), true))
+	}
+
+	return s.ok(name, out, map[string]any{"pagination": map[string]int{
+		"page": page, "pageSize": size, "pageCount": (n + size - 1) / size, "itemCount": n,
+	}})
+}
+
+func inList(list []string, v string) bool {
+	if len(list) == 0 {
+		return true
+	}
+
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+
+	return false
+}
+
+func invoiceMatches(inv *invoice, conds []cond) (bool, error) {
+	for _, c := range conds {
+		var have string
+
+		switch c.field {
+		case "type":
+			have = inv.Type
+		case "status":
+			have = inv.Status
+		case "invoicenumber":
+			have = inv.Number
+		case "reference":
+			have = inv.Reference
+		case "currencycode":
+			have = inv.Currency
+		case "contact.contactid":
+			have = inv.Contact.ID
+		case "contact.contactnumber":
+			have = inv.Contact.Number
+		case "invoiceid":
+			have = inv.ID
+		default:
+			return false, fmt.Errorf("unsupported where field %q", c.field)
+		}
+
+		if !strings.EqualFold(have, c.value) {
+			return false, nil
+		}
+	}
+
+	return true, nil
+}
+
+// orderInvoices sorts by "Field [ASC|DESC]"; without order the creation order
+// stands.
+func orderInvoices(list []*invoice, order string) error {
+	order = strings.TrimSpace(order)
+	if order == "" {
+		return nil
+	}
+
+	field, dir, _ := strings.Cut(order, " ")
+	desc := strings.EqualFold(strings.TrimSpace(dir), "DESC")
+
+	var less func(a, b *invoice) bool
+
+	switch strings.ToLower(field) {
+	case "invoicenumber":
+		less = func(a, b *invoice) bool { return a.Number < b.Number }
+	case "date":
+		less = func(a, b *invoice) bool { return a.Date.Before(b.Date) }
+	case "duedate":
+		less = func(a, b *invoice) bool { return a.DueDate.Before(b.DueDate) }
+	case "updateddateutc":
+		less = func(a, b *invoice) bool { return a.Updated.Before(b.Updated) }
+	default:
+		return fmt.Errorf("unsupported order %q", order)
+	}
+
+	sort.SliceStable(list, func(i, j int) bool {
+		if desc {
+			return less(list[j], list[i])
+		}
+
+		return less(list[i], list[j])
+	})
+
+	return nil
+}
+
+// invoiceJSON renders an invoice in Xero's response shape; line items and
+// payments only when full.
+func (s *Sim) invoiceJSON(inv *invoice, full bool) map[string]any {
+	out := map[string]any{
+		"Type":                  inv.Type,
+		"InvoiceID":             inv.ID,
+		"InvoiceNumber":         inv.Number,
+		"Reference":             inv.Reference,
+		"Contact":               contactJSON(inv.Contact),
+		"DateString":            isoDate(inv.Date),
+		"Date":                  msDate(inv.Date),
+		"Status":                inv.Status,
+		"LineAmountTypes":       inv.LineAmountTypes,
+		"SubTotal":              num(inv.SubTotal, 2),
+		"TotalTax":              num(inv.TotalTax, 2),
+		"Total":                 num(inv.Total, 2),
+		"TotalDiscount":         num(0, 2),
+		"AmountDue":             num(inv.AmountDue, 2),
+		"AmountPaid":            num(inv.AmountPaid, 2),
+		"AmountCredited":        num(0, 2),
+		"CurrencyCode":          inv.Currency,
+		"CurrencyRate":          num(1, 0),
+		"UpdatedDateUTC":        msDate(inv.Updated),
+		"HasErrors":             false,
+		"StatusAttributeString": "OK",
+	}
+
+	if !inv.DueDate.IsZero() {
+		out["DueDateString"] = isoDate(inv.DueDate)
+		out["DueDate"] = msDate(inv.DueDate)
+	}
+
+	if !full {
+		return out
+	}
+
+	lines := make([]map[string]any, 0, len(inv.Lines))
+	for _, ln := range inv.Lines {
+		l := map[string]any{
+			"LineItemID":  ln.ID,
+			"Description": ln.Description,
+			"Quantity":    num(ln.Qty, 4),
+			"UnitAmount":  num(ln.Unit/pow10(4-ln.UnitDP), ln.UnitDP),
+			"AccountCode": ln.AccountCode,
+			"TaxType":     ln.TaxType,
+			"TaxAmount":   num(ln.Tax, 2),
+			"LineAmount":  num(ln.Amount, 2),
+		}
+		if ln.Discount != 0 {
+			l["DiscountAmount"] = num(ln.Discount, 2)
+		}
+
+		lines = append(lines, l)
+	}
+
+	pays := []map[string]any{}
+	for _, p := range inv.Payments {
+		if p.Status == "DELETED" {
+			continue
+		}
+
+		pays = append(pays, map[string]any{
+			"PaymentID": p.ID, "Date": msDate(p.Date), "Amount": num(p.Amount, 2),
+			"Reference": p.Reference,
+		})
+	}
+
+	out["LineItems"] = lines
+	out["Payments"] = pays
+
+	return out
+}
+
+func contactJSON(c *contact) map[string]any {
+	if c == nil {
+		return nil
+	}
+
+	return map[string]any{"ContactID": c.ID, "ContactNumber": c.Number, "Name": c.Name}
+}
+
+// echoInvoice is a failed element as Xero returns it: what was sent, plus the
+// errors.
+func echoInvoice(el inInvoice, msgs []string) map[string]any {
+	var raw map[string]any
+	data, _ := json.Marshal(el)
+
+	// UseNumber keeps the numbers' text as sent.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&raw) != nil || raw == nil {
+		raw = map[string]any{}
+	}
+
+	raw["HasErrors"] = true
+	raw["StatusAttributeString"] = "ERROR"
+	raw["ValidationErrors"] = validationMsgs(msgs)
+
+	return raw
+}
