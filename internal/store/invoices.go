@@ -224,8 +224,8 @@ func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (created bo
 	err = db.QueryRow(ctx, `INSERT INTO invoices (number, erp_id, customer_id, customer_name,
 			currency, total_minor, open_minor, issue_date, due_date, discount_bp,
 			discount_days, po_number, status)
-		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-			CASE WHEN $7 = 0 THEN 'paid' ELSE 'open' END)
+		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7::bigint, $8, $9, $10, $11, $12,
+			CASE WHEN $7::bigint = 0 THEN 'paid' ELSE 'open' END)
 		ON CONFLICT (number) DO UPDATE SET erp_id = EXCLUDED.erp_id,
 			open_minor = GREATEST(0, EXCLUDED.open_minor - COALESCE((
 				SELECT sum(a.amount_minor + a.discount_minor + a.writeoff_minor)
