@@ -23,21 +23,6 @@ type tokenResponse struct {
 	Error       string `json:"error"`
 }
 
-// tokenError is a failed token request. It never carries the secret or the
-// token endpoint's body beyond its OAuth error code.
-type tokenError struct {
-	status int
-	code   string
-}
-
-func (e *tokenError) Error() string {
-	if e.code != "" {
-		return fmt.Sprintf("token endpoint: http %d %s", e.status, e.code)
-	}
-
-	return fmt.Sprintf("token endpoint: http %d", e.status)
-}
-
 // accessToken returns the cached bearer token, fetching a new one when there
 // is none or it is about to expire.
 func (c *Client) accessToken(ctx context.Context) (string, error) {
@@ -99,12 +84,14 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	var tr tokenResponse
 	_ = json.Unmarshal(body, &tr)
 
+	// The error carries the OAuth error code only, never the body or secret.
 	if resp.StatusCode != http.StatusOK {
-		return "", 0, &tokenError{status: resp.StatusCode, code: tr.Error}
+		return "", 0, &APIError{Status: resp.StatusCode, Title: "token endpoint", Detail: tr.Error}
 	}
 
 	if tr.AccessToken == "" || tr.ExpiresIn <= 0 {
-		return "", 0, &tokenError{status: resp.StatusCode, code: "malformed token response"}
+		return "", 0, &APIError{Status: resp.StatusCode, Title: "token endpoint",
+			Detail: "malformed token response"}
 	}
 
 	return tr.AccessToken, time.Duration(tr.ExpiresIn) * time.Second, nil

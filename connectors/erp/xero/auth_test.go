@@ -91,6 +91,11 @@ func TestToken(t *testing.T) {
 			t.Errorf("error leaks the secret: %s", msg)
 		}
 
+		var ae *xero.APIError
+		if !errors.As(err, &ae) || ae.Status != 400 || !xero.IsPermanent(err) {
+			t.Errorf("err = %v, want a permanent 400 from the token endpoint", err)
+		}
+
 		if len(b.sim.Requests()) != 0 {
 			t.Errorf("API called without a token: %v", b.requests())
 		}

@@ -222,9 +222,9 @@ func (c *Client) jitter(attempt int) time.Duration {
 
 // temporary reports whether a token-endpoint failure is worth retrying.
 func temporary(err error) bool {
-	var te *tokenError
-	if errors.As(err, &te) {
-		return te.status == http.StatusTooManyRequests || te.status >= 500
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status == http.StatusTooManyRequests || ae.Status >= 500
 	}
 
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)

@@ -1,6 +1,7 @@
 package xerosim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -295,4 +296,105 @@ func decodeElements[T any](body []byte, name string) ([]T, error) {
 	}
 
 	return []T{one}, nil
+}
+
+// invoiceJSON renders an invoice in Xero's response shape; line items and
+// payments only when full.
+func (s *Sim) invoiceJSON(inv *invoice, full bool) map[string]any {
+	out := map[string]any{
+		"Type":                  inv.Type,
+		"InvoiceID":             inv.ID,
+		"InvoiceNumber":         inv.Number,
+		"Reference":             inv.Reference,
+		"Contact":               contactJSON(inv.Contact),
+		"DateString":            isoDate(inv.Date),
+		"Date":                  msDate(inv.Date),
+		"Status":                inv.Status,
+		"LineAmountTypes":       inv.LineAmountTypes,
+		"SubTotal":              num(inv.SubTotal, 2),
+		"TotalTax":              num(inv.TotalTax, 2),
+		"Total":                 num(inv.Total, 2),
+		"TotalDiscount":         num(0, 2),
+		"AmountDue":             num(inv.AmountDue, 2),
+		"AmountPaid":            num(inv.AmountPaid, 2),
+		"AmountCredited":        num(0, 2),
+		"CurrencyCode":          inv.Currency,
+		"CurrencyRate":          num(1, 0),
+		"UpdatedDateUTC":        msDate(inv.Updated),
+		"HasErrors":             false,
+		"StatusAttributeString": "OK",
+	}
+
+	if !inv.DueDate.IsZero() {
+		out["DueDateString"] = isoDate(inv.DueDate)
+		out["DueDate"] = msDate(inv.DueDate)
+	}
+
+	if !full {
+		return out
+	}
+
+	lines := make([]map[string]any, 0, len(inv.Lines))
+	for _, ln := range inv.Lines {
+		l := map[string]any{
+			"LineItemID":  ln.ID,
+			"Description": ln.Description,
+			"Quantity":    num(ln.Qty, 4),
+			"UnitAmount":  num(ln.Unit/pow10(4-ln.UnitDP), ln.UnitDP),
+			"AccountCode": ln.AccountCode,
+			"TaxType":     ln.TaxType,
+			"TaxAmount":   num(ln.Tax, 2),
+			"LineAmount":  num(ln.Amount, 2),
+		}
+		if ln.Discount != 0 {
+			l["DiscountAmount"] = num(ln.Discount, 2)
+		}
+
+		lines = append(lines, l)
+	}
+
+	pays := []map[string]any{}
+	for _, p := range inv.Payments {
+		if p.Status == "DELETED" {
+			continue
+		}
+
+		pays = append(pays, map[string]any{
+			"PaymentID": p.ID, "Date": msDate(p.Date), "Amount": num(p.Amount, 2),
+			"Reference": p.Reference,
+		})
+	}
+
+	out["LineItems"] = lines
+	out["Payments"] = pays
+
+	return out
+}
+
+func contactJSON(c *contact) map[string]any {
+	if c == nil {
+		return nil
+	}
+
+	return map[string]any{"ContactID": c.ID, "ContactNumber": c.Number, "Name": c.Name}
+}
+
+// echoInvoice is a failed element as Xero returns it: what was sent, plus the
+// errors.
+func echoInvoice(el inInvoice, msgs []string) map[string]any {
+	var raw map[string]any
+	data, _ := json.Marshal(el)
+
+	// UseNumber keeps the numbers' text as sent.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&raw) != nil || raw == nil {
+		raw = map[string]any{}
+	}
+
+	raw["HasErrors"] = true
+	raw["StatusAttributeString"] = "ERROR"
+	raw["ValidationErrors"] = validationMsgs(msgs)
+
+	return raw
 }
