@@ -34,6 +34,7 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// realClock is the system clock.
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
@@ -226,6 +227,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration // Retry-After, zero when absent
 }
 
+// Error describes the limit and the wait Xero asked for.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("xero rate limit reached: %s limit, retry after %s",
 		e.Problem, e.RetryAfter)
@@ -241,6 +243,7 @@ type ValidationError struct {
 	Messages []string // Xero's ValidationErrors[].Message, in order
 }
 
+// Error joins Xero's messages.
 func (e *ValidationError) Error() string {
 	return "xero validation: " + strings.Join(e.Messages, "; ")
 }
@@ -253,6 +256,7 @@ type APIError struct {
 	Detail string // problem detail or message, when Xero sent one
 }
 
+// Error gives the status and whatever title and detail Xero sent.
 func (e *APIError) Error() string {
 	msg := fmt.Sprintf("xero api: http %d", e.Status)
 	if e.Title != "" {
