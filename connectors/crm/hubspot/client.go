@@ -59,12 +59,14 @@ type Config struct {
 	Logger *slog.Logger
 
 	// MaxRetries is how many times one request is retried after a 429, a 5xx or a
-	// transport error before the call fails. Defaults to 5.
+	// transport error before the call fails. A negative value turns retries off.
+	// Defaults to 5.
 	MaxRetries int
 
 	// Overlap is how far behind the newest hs_lastmodifieddate already delivered each
 	// pull searches again, to catch deals that reached HubSpot's search index late. It
-	// must exceed the search lag. Defaults to 5 minutes.
+	// must exceed the search lag. A negative value turns the overlap off, which loses
+	// deals indexed late. Defaults to 5 minutes.
 	Overlap time.Duration
 
 	// PageSize is the number of deals per search request, at most 200. Defaults to 100.
@@ -197,12 +199,18 @@ func withDefaults(cfg Config) Config {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	if cfg.MaxRetries == 0 {
+	switch {
+	case cfg.MaxRetries == 0:
 		cfg.MaxRetries = 5
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
 	}
 
-	if cfg.Overlap == 0 {
+	switch {
+	case cfg.Overlap == 0:
 		cfg.Overlap = 5 * time.Minute
+	case cfg.Overlap < 0:
+		cfg.Overlap = 0
 	}
 
 	if cfg.PageSize == 0 {
@@ -227,10 +235,6 @@ func validate(cfg Config) error {
 	case cfg.PageSize < 1 || cfg.PageSize > maxPageSize:
 		return fmt.Errorf("field PageSize must be between 1 and %d, got %d", maxPageSize,
 			cfg.PageSize)
-	case cfg.MaxRetries < 0:
-		return fmt.Errorf("field MaxRetries must not be negative, got %d", cfg.MaxRetries)
-	case cfg.Overlap < 0:
-		return fmt.Errorf("field Overlap must not be negative, got %s", cfg.Overlap)
 	case cfg.CursorMaxIDs < 1:
 		return fmt.Errorf("field CursorMaxIDs must be positive, got %d", cfg.CursorMaxIDs)
 	case cfg.BackoffBase < 0 || cfg.BackoffMax < cfg.BackoffBase:

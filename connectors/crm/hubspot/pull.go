@@ -21,7 +21,8 @@ const maxPageSize = 200
 type Pull struct {
 	// Deals are the closed-won deals modified since the cursor, each once, in
 	// hs_lastmodifieddate order. A deal modified again during the pull appears in its
-	// newest version.
+	// newest version. A deal delivered by an earlier pull comes again when it is
+	// modified, so key whatever is done with it by CRMID.
 	Deals []billing.Deal
 
 	// Customers are the companies of Deals, each once, ordered by id. Only ID and Name

@@ -1,11 +1,15 @@
 package hubspot_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -380,7 +384,7 @@ func TestPullCatchesDealsThatReachSearchLate(t *testing.T) {
 	t.Run("overlap shorter than the lag loses the late deal", func(t *testing.T) {
 		t.Parallel()
 
-		_, _, _, third, _ := scenario(t, time.Millisecond)
+		_, _, _, third, _ := scenario(t, -1)
 		if len(third.Deals) != 0 {
 			t.Errorf("expected the simulator's lag to defeat a 1 ms overlap, got %v",
 				dealIDs(third.Deals))
@@ -907,7 +911,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	}{
 		{"no token", hubspot.Config{}},
 		{"page size over 200", hubspot.Config{Token: "t", PageSize: 201}},
-		{"negative overlap", hubspot.Config{Token: "t", Overlap: -time.Second}},
+		{"zero cursor bound", hubspot.Config{Token: "t", CursorMaxIDs: -1}},
 		{"unknown default currency", hubspot.Config{Token: "t", DefaultCurrency: "usd"}},
 		{"empty won stage", hubspot.Config{Token: "t", WonStages: []string{""}}},
 		{"relative base URL", hubspot.Config{Token: "t", BaseURL: "api.hubapi.com"}},
@@ -945,4 +949,65 @@ func TestPullRejectsAForeignCursor(t *testing.T) {
 	if got := b.sim.Stats().Requests; got != 0 {
 		t.Errorf("%d requests made with a bad cursor", got)
 	}
+}
+
+func TestRetryWarningsCarryNoSecrets(t *testing.T) {
+	t.Parallel()
+
+	var buf syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+
+	b := setup(t, hubspotsim.Config{}, hubspot.Config{Logger: logger})
+	b.sim.AddDeal(hubspotsim.Deal{Name: "Secret project", Amount: "987654.32",
+		Stage: hubspotsim.DefaultWonStageID, CompanyID: b.company})
+	b.sim.Throttle(1, hubspotsim.PolicyTenSecondlyRolling, 0)
+	b.sim.Fail(1, http.StatusBadGateway)
+
+	b.pull(t, "")
+
+	out := buf.String()
+	for _, secret := range []string{b.sim.Token(), "987654", "Secret project", "Northwind"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%s", secret, out)
+		}
+	}
+
+	var statuses []float64
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+
+		if rec["level"] != "WARN" || rec["operation"] == nil || rec["attempt"] == nil {
+			t.Errorf("log record %v lacks level, operation or attempt", rec)
+		}
+
+		status, _ := rec["status"].(float64)
+		statuses = append(statuses, status)
+	}
+
+	if !slices.Equal(statuses, []float64{429, 502}) {
+		t.Errorf("logged statuses %v, want [429 502]", statuses)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.String()
 }

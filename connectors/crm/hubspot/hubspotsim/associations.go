@@ -126,7 +126,8 @@ func (s *Sim) handleAssocGet(w http.ResponseWriter, r *http.Request) {
 	o, ok := s.objects[typ][r.PathValue("id")]
 	if !ok {
 		s.mu.Unlock()
-		s.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "Object not found.")
+		s.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND",
+			fmt.Sprintf("no %s record with id %s", typ, r.PathValue("id")))
 
 		return
 	}

@@ -53,7 +53,7 @@ func (s *Sim) guard(next http.Handler) http.Handler {
 			s.stats.Unauthorized++
 			s.mu.Unlock()
 			s.writeError(w, http.StatusUnauthorized, "INVALID_AUTHENTICATION",
-				"Authentication credentials not found or not valid for this request.")
+				"The bearer token is missing or is not valid for this account.")
 
 			return
 		}
@@ -264,8 +264,8 @@ func (s *Sim) handleGet(w http.ResponseWriter, r *http.Request) {
 	o, ok := s.objects[typ][r.PathValue("id")]
 	if !ok {
 		s.mu.Unlock()
-		s.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "Object not found.  objectId are"+
-			" usually numeric.")
+		s.writeError(w, http.StatusNotFound, "OBJECT_NOT_FOUND",
+			fmt.Sprintf("no %s record with id %s", typ, r.PathValue("id")))
 
 		return
 	}
@@ -376,8 +376,8 @@ func (s *Sim) handleBatchRead(w http.ResponseWriter, r *http.Request) {
 		resp.Errors = []errorBody{{
 			Status:   "error",
 			Category: "OBJECT_NOT_FOUND",
-			Message: fmt.Sprintf("Could not get some %s objects, they may be deleted or not"+
-				" exist. Check that ids are valid.", typ),
+			Message: fmt.Sprintf("some %s records were not found: they may be archived or"+
+				" never have existed", typ),
 			Context: map[string]any{"ids": missing},
 		}}
 	}
