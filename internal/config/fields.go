@@ -1,0 +1,182 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Field documents one setting, for the README table and `o2c config`-style listings.
+type Field struct {
+	// Key is the setting's YAML path, e.g. "http.addr".
+	Key string
+
+	// Env is the environment variable that overrides the file, or "" when there is none.
+	Env string
+
+	// Default is the default value as written in YAML.
+	Default string
+
+	// Secret marks values that are never printed or logged.
+	Secret bool
+
+	// Doc says what the setting does, in one sentence.
+	Doc string
+}
+
+// field adds the accessors used to apply environment overrides and to show values.
+type field struct {
+	Field
+	set  func(c *Config, v string) // nil unless Env is set
+	show func(c *Config) string
+}
+
+// Fields lists every setting in file order.
+func Fields() []Field {
+	out := make([]Field, len(fields))
+	for i, f := range fields {
+		out[i] = f.Field
+	}
+
+	return out
+}
+
+// envOf returns the environment variable of key, or "" when it has none.
+func envOf(key string) string {
+	for _, f := range fields {
+		if f.Key == key {
+			return f.Env
+		}
+	}
+
+	return ""
+}
+
+// envText builds a string field that an environment variable can override.
+func envText(f Field, ptr func(*Config) *string) field {
+	return field{
+		Field: f,
+		set:   func(c *Config, v string) { *ptr(c) = v },
+		show:  func(c *Config) string { return *ptr(c) },
+	}
+}
+
+// envSecret builds a secret field that an environment variable can override.
+func envSecret(f Field, ptr func(*Config) *Secret) field {
+	return field{
+		Field: f,
+		set:   func(c *Config, v string) { *ptr(c) = Secret(v) },
+		show:  func(c *Config) string { return ptr(c).String() },
+	}
+}
+
+// fileOnly builds a field that only the config file sets.
+func fileOnly(f Field, show func(*Config) string) field {
+	return field{Field: f, show: show}
+}
+
+func formatFloat(v float64) string {
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// fields is the single table behind Fields, environment overrides, String and LogValue.
+var fields = []field{
+	envSecret(Field{
+		Key: "database.url", Env: "O2C_DATABASE_URL", Default: `""`, Secret: true,
+		Doc: "PostgreSQL connection URL; empty starts o2c's own PostgreSQL in " +
+			"database.data_dir",
+	}, func(c *Config) *Secret { return &c.Database.URL }),
+	envText(Field{
+		Key: "database.data_dir", Env: "O2C_DATA_DIR", Default: `""`,
+		Doc: "data directory of o2c's own PostgreSQL; empty means $XDG_DATA_HOME/o2c/pg " +
+			"(else ~/.local/share/o2c/pg), or /var/lib/o2c/pg when run as root",
+	}, func(c *Config) *string { return &c.Database.DataDir }),
+	envText(Field{
+		Key: "http.addr", Env: "O2C_HTTP_ADDR", Default: "127.0.0.1:8080",
+		Doc: "listen address (host:port) of the web UI and API",
+	}, func(c *Config) *string { return &c.HTTP.Addr }),
+	envText(Field{
+		Key: "log.level", Env: "O2C_LOG_LEVEL", Default: "info",
+		Doc: "minimum log level: debug, info, warn or error",
+	}, func(c *Config) *string { return &c.Log.Level }),
+	envText(Field{
+		Key: "log.format", Env: "O2C_LOG_FORMAT", Default: "text",
+		Doc: "log format: text or json",
+	}, func(c *Config) *string { return &c.Log.Format }),
+	envText(Field{
+		Key: "hubspot.base_url", Env: "O2C_HUBSPOT_BASE_URL", Default: "https://api.hubapi.com",
+		Doc: "HubSpot API root",
+	}, func(c *Config) *string { return &c.HubSpot.BaseURL }),
+	envSecret(Field{
+		Key: "hubspot.token", Env: "O2C_HUBSPOT_TOKEN", Default: `""`, Secret: true,
+		Doc: "HubSpot private app access token; empty leaves the CRM unconfigured",
+	}, func(c *Config) *Secret { return &c.HubSpot.Token }),
+	fileOnly(Field{
+		Key: "hubspot.won_stages", Default: "[closedwon]",
+		Doc: "deal stage IDs that count as won",
+	}, func(c *Config) string { return "[" + strings.Join(c.HubSpot.WonStages, ", ") + "]" }),
+	fileOnly(Field{
+		Key: "hubspot.currency", Default: "USD",
+		Doc: "ISO 4217 currency of deals that carry none",
+	}, func(c *Config) string { return c.HubSpot.Currency }),
+	envText(Field{
+		Key: "xero.base_url", Env: "O2C_XERO_BASE_URL",
+		Default: "https://api.xero.com/api.xro/2.0",
+		Doc:     "Xero Accounting API root",
+	}, func(c *Config) *string { return &c.Xero.BaseURL }),
+	envText(Field{
+		Key: "xero.token_url", Env: "O2C_XERO_TOKEN_URL",
+		Default: "https://identity.xero.com/connect/token",
+		Doc:     "Xero OAuth 2.0 token endpoint",
+	}, func(c *Config) *string { return &c.Xero.TokenURL }),
+	envText(Field{
+		Key: "xero.client_id", Env: "O2C_XERO_CLIENT_ID", Default: `""`,
+		Doc: "Xero OAuth client ID; empty leaves the ERP unconfigured",
+	}, func(c *Config) *string { return &c.Xero.ClientID }),
+	envSecret(Field{
+		Key: "xero.client_secret", Env: "O2C_XERO_CLIENT_SECRET", Default: `""`, Secret: true,
+		Doc: "Xero OAuth client secret; required with xero.client_id",
+	}, func(c *Config) *Secret { return &c.Xero.ClientSecret }),
+	envText(Field{
+		Key: "xero.tenant_id", Env: "O2C_XERO_TENANT_ID", Default: `""`,
+		Doc: "Xero organisation ID sent as the Xero-tenant-id header",
+	}, func(c *Config) *string { return &c.Xero.TenantID }),
+	fileOnly(Field{
+		Key: "xero.sales_account_code", Default: `"200"`,
+		Doc: "account code of invoice lines (revenue)",
+	}, func(c *Config) string { return c.Xero.SalesAccountCode }),
+	fileOnly(Field{
+		Key: "xero.bank_account_code", Default: `"090"`,
+		Doc: "account code of the bank account payments are recorded against",
+	}, func(c *Config) string { return c.Xero.BankAccountCode }),
+	envText(Field{
+		Key: "schedule.crm_pull", Env: "O2C_SCHEDULE_CRM_PULL", Default: `"*/5 * * * *"`,
+		Doc: "cron spec (UTC) of the CRM pull of won deals; empty disables it",
+	}, func(c *Config) *string { return &c.Schedule.CRMPull }),
+	envText(Field{
+		Key: "schedule.erp_refresh", Env: "O2C_SCHEDULE_ERP_REFRESH", Default: `"*/15 * * * *"`,
+		Doc: "cron spec (UTC) of the ERP refresh of customers and open invoices; empty " +
+			"disables it",
+	}, func(c *Config) *string { return &c.Schedule.ERPRefresh }),
+	fileOnly(Field{
+		Key: "bus.poll_interval", Default: "250ms",
+		Doc: "how often an idle bus subscriber polls PostgreSQL (Go duration)",
+	}, func(c *Config) string { return c.Bus.PollInterval.String() }),
+	fileOnly(Field{
+		Key: "bus.ack_deadline", Default: "2m",
+		Doc: "how long a claimed message stays invisible to other consumers (Go duration); " +
+			"keep it above the slowest handler with its retries",
+	}, func(c *Config) string { return c.Bus.AckDeadline.String() }),
+	fileOnly(Field{
+		Key: "matching.auto_apply_threshold", Default: "0.9",
+		Doc: "lowest match score (0..1) applied without review",
+	}, func(c *Config) string { return formatFloat(c.Matching.AutoApplyThreshold) }),
+	fileOnly(Field{
+		Key: "matching.min_margin", Default: "0.15",
+		Doc: "lead (0..1) the best candidate needs over the runner-up to be applied " +
+			"automatically",
+	}, func(c *Config) string { return formatFloat(c.Matching.MinMargin) }),
+	fileOnly(Field{
+		Key: "ingest.max_file_bytes", Default: "268435456",
+		Doc: "largest bank file accepted, in bytes (default 256 MiB)",
+	}, func(c *Config) string { return strconv.FormatInt(c.Ingest.MaxFileBytes, 10) }),
+}

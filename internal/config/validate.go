@@ -1,0 +1,219 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// FieldError is a setting that failed validation. Its message never contains the value of
+// a secret.
+type FieldError struct {
+	// Field is the setting's YAML key, e.g. "http.addr".
+	Field string
+
+	// Err says what is wrong.
+	Err error
+}
+
+// Error names the field and the problem.
+func (e *FieldError) Error() string {
+	return "check " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying problem.
+func (e *FieldError) Unwrap() error {
+	return e.Err
+}
+
+// Validate checks every setting and returns all problems at once, joined, each a
+// *FieldError naming its field.
+func (c *Config) Validate() error {
+	var errs []error
+
+	check := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, &FieldError{Field: field, Err: err})
+		}
+	}
+
+	check("database.url", checkDatabaseURL(c.Database.URL.Value()))
+	check("http.addr", checkAddr(c.HTTP.Addr))
+	check("log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"))
+	check("log.format", oneOf(c.Log.Format, "text", "json"))
+	check("hubspot.base_url", checkHTTPURL(c.HubSpot.BaseURL))
+	check("hubspot.won_stages", checkStages(c.HubSpot.WonStages))
+	check("hubspot.currency", checkCurrency(c.HubSpot.Currency))
+	check("xero.base_url", checkHTTPURL(c.Xero.BaseURL))
+	check("xero.token_url", checkHTTPURL(c.Xero.TokenURL))
+	check("xero.client_secret", requiredWith(c.Xero.ClientSecret != "", c.Xero.ClientID != "",
+		"xero.client_id"))
+	check("xero.client_id", requiredWith(c.Xero.ClientID != "", c.Xero.ClientSecret != "",
+		"xero.client_secret"))
+	check("xero.sales_account_code", notEmpty(c.Xero.SalesAccountCode))
+	check("xero.bank_account_code", notEmpty(c.Xero.BankAccountCode))
+	check("schedule.crm_pull", checkSpec(c.Schedule.CRMPull))
+	check("schedule.erp_refresh", checkSpec(c.Schedule.ERPRefresh))
+	check("bus.poll_interval", between(c.Bus.PollInterval, time.Millisecond, time.Minute))
+	check("bus.ack_deadline", between(c.Bus.AckDeadline, time.Second, 24*time.Hour))
+	check("matching.auto_apply_threshold",
+		unitInterval(c.Matching.AutoApplyThreshold, false))
+	check("matching.min_margin", unitInterval(c.Matching.MinMargin, true))
+	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
+
+	if c.Database.URL == "" && c.Database.DataDir == "" {
+		check("database.data_dir", errors.New("required when database.url is empty"))
+	}
+
+	return errors.Join(errs...)
+}
+
+// checkDatabaseURL accepts a postgres:// URL or a keyword/value string. The value is a
+// secret, so messages never quote it.
+func checkDatabaseURL(s string) error {
+	if s == "" {
+		return nil
+	}
+
+	if !strings.Contains(s, "://") {
+		if strings.Contains(s, "=") {
+			return nil
+		}
+
+		return errors.New("want a postgres:// URL or key=value pairs")
+	}
+
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a valid URL")
+	}
+
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("scheme %q, want postgres", u.Scheme)
+	}
+
+	return nil
+}
+
+func checkAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+
+	return nil
+}
+
+func oneOf(s string, allowed ...string) error {
+	for _, a := range allowed {
+		if s == a {
+			return nil
+		}
+	}
+
+	return fmt.Errorf("%q, want one of %s", s, strings.Join(allowed, ", "))
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q, want an absolute http or https URL", s)
+	}
+
+	return nil
+}
+
+func checkStages(stages []string) error {
+	if len(stages) == 0 {
+		return errors.New("at least one stage is required")
+	}
+
+	for i, s := range stages {
+		if strings.TrimSpace(s) == "" {
+			return fmt.Errorf("stage %d is empty", i+1)
+		}
+	}
+
+	return nil
+}
+
+func checkCurrency(code string) error {
+	if !money.ValidCurrency(code) {
+		return fmt.Errorf("%q: %w", code, money.ErrCurrency)
+	}
+
+	return nil
+}
+
+func requiredWith(set, otherSet bool, other string) error {
+	if !set && otherSet {
+		return fmt.Errorf("required when %s is set", other)
+	}
+
+	return nil
+}
+
+func notEmpty(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("must not be empty")
+	}
+
+	return nil
+}
+
+func checkSpec(spec string) error {
+	if spec == "" {
+		return nil
+	}
+
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("cron spec %q: %w", spec, err)
+	}
+
+	return nil
+}
+
+func between(d, lo, hi time.Duration) error {
+	if d < lo || d > hi {
+		return fmt.Errorf("%s, want between %s and %s", d, lo, hi)
+	}
+
+	return nil
+}
+
+// unitInterval accepts [0,1], or (0,1] when zero is not allowed.
+func unitInterval(v float64, zeroOK bool) error {
+	if v > 1 || v < 0 || (v == 0 && !zeroOK) || v != v {
+		if zeroOK {
+			return fmt.Errorf("%v, want a number from 0 to 1", v)
+		}
+
+		return fmt.Errorf("%v, want a number above 0, at most 1", v)
+	}
+
+	return nil
+}
+
+func positive(n int64) error {
+	if n <= 0 {
+		return fmt.Errorf("%d, want a positive number", n)
+	}
+
+	return nil
+}
