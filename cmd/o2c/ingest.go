@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/service"
+	"github.com/o2c-dev/o2c/internal/store"
+	"github.com/o2c-dev/o2c/pipelines"
+)
+
+func cmdIngest(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(e.errOut)
+
+	user := fs.String("as", "cli", "who uploads, for the audit log")
+	noWait := fs.Bool("no-wait", false, "only store the files; a running o2c serve reads them")
+
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	if fs.NArg() == 0 {
+		return usageError{"name at least one bank file or folder"}
+	}
+
+	paths, err := expandPaths(fs.Args())
+	if err != nil {
+		return err
+	}
+
+	svc, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close(ctx)
+
+	var ids []int64
+	for _, p := range paths {
+		raw, err := readLimited(p, e.cfg.Ingest.MaxFileBytes)
+		if err != nil {
+			fmt.Fprintf(e.out, "%s: not stored: %v\n", p, err)
+			continue
+		}
+
+		s, err := pipelines.Submit(ctx, svc.Pool, filepath.Base(p), raw, *user)
+		if err != nil {
+			return err
+		}
+
+		if s.Duplicate {
+			fmt.Fprintf(e.out, "%s: file already imported on %s as file %d; nothing added\n",
+				p, s.File.ReceivedAt.UTC().Format(time.RFC3339), s.File.ID)
+			continue
+		}
+
+		ids = append(ids, s.File.ID)
+	}
+
+	if *noWait || len(ids) == 0 {
+		return nil
+	}
+
+	_, erp, err := connectors(e.cfg, e)
+	if err != nil {
+		return err
+	}
+
+	stop, err := service.RunRouter(ctx, pipelines.Config{Pool: svc.Pool, Logger: e.logger,
+		ERP: erp, ReadBankFile: readBankFile, PollInterval: 50 * time.Millisecond,
+		AckDeadline: e.cfg.Bus.AckDeadline})
+	if err != nil {
+		return err
+	}
+
+	files, err := pipelines.WaitFiles(ctx, svc.Pool, ids, 100*time.Millisecond)
+	err = errors.Join(err, stop())
+	if err != nil {
+		return err
+	}
+
+	rejected := 0
+	for _, f := range files {
+		if err := printFile(ctx, e, svc, f); err != nil {
+			return err
+		}
+
+		if f.Status == store.FileRejected {
+			rejected++
+		}
+	}
+
+	if rejected > 0 {
+		return fmt.Errorf("%d of %d files rejected", rejected, len(files))
+	}
+
+	return nil
+}
+
+func printFile(ctx context.Context, e *env, svc *service.Service, f store.BankFile) error {
+	if f.Status == store.FileRejected {
+		fmt.Fprintf(e.out, "%s: rejected (%s)\n", f.Name, f.Format)
+		for _, p := range f.Problems {
+			fmt.Fprintf(e.out, "  %s\n", p.Error())
+		}
+
+		return nil
+	}
+
+	var applied, excepted, notCash int
+
+	err := svc.Pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE status IN ('applied', 'partly_applied')),
+			count(*) FILTER (WHERE status IN ('exception', 'partly_applied')),
+			count(*) FILTER (WHERE status = 'not_cash')
+		FROM payments WHERE file_id = $1`, f.ID).Scan(&applied, &excepted, &notCash)
+	if err != nil {
+		return fmt.Errorf("count outcome of file %d: %w", f.ID, err)
+	}
+
+	fmt.Fprintf(e.out, "%s: %s, %d transactions, %d new, %d duplicates skipped, "+
+		"controls %s; %d applied, %d to exceptions, %d not cash\n", f.Name, f.Format,
+		f.Transactions, f.PaymentsNew, f.Duplicates, f.Controls, applied, excepted, notCash)
+
+	for _, w := range f.Warnings {
+		fmt.Fprintf(e.out, "  warning: %s\n", w.Error())
+	}
+
+	return nil
+}
+
+// expandPaths turns files and folders into a sorted list of files, skipping hidden
+// entries inside folders.
+func expandPaths(paths []string) ([]string, error) {
+	var out []string
+
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+
+				return nil
+			}
+
+			if d.Type().IsRegular() {
+				out = append(out, path)
+			}
+
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", root, err)
+		}
+	}
+
+	sort.Strings(out)
+
+	return out, nil
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+
+	if limit > 0 && st.Size() > limit {
+		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit", st.Size(), limit)
+	}
+
+	return os.ReadFile(path)
+}

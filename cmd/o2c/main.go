@@ -1,0 +1,156 @@
+// Command o2c is the order-to-cash service: it pulls won deals from the CRM, pushes
+// invoices to the ERP, ingests bank files, matches cash to open invoices and keeps
+// the exception queue. Run "o2c help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/internal/config"
+	"github.com/o2c-dev/o2c/internal/service"
+)
+
+const usage = `o2c: order-to-cash — CRM deals to ERP invoices, bank files to applied cash.
+
+Usage: o2c [global flags] COMMAND [flags] [args]
+
+Commands:
+  serve                     run the API, the pipelines and the scheduler
+  demo [--serve] [PATH...]  run the main job against local HubSpot and Xero simulators
+  ingest FILE|DIR...        store bank files, read and match them, print the outcome
+  reconcile --invoices F --customers F --out DIR BANKFILE...
+                            offline: match bank files to invoices from CSV, no database
+  sync crm|erp              pull won deals from the CRM, or open invoices from the ERP
+  exceptions list|show|resolve|assign
+                            work the exception queue
+  poison list|replay UUID   messages that kept failing, and replaying one
+  migrate                   apply the database migrations
+  help                      show this help
+
+Global flags:
+  --config FILE       YAML config (default $O2C_CONFIG; none: built-in defaults)
+  --database-url URL  PostgreSQL URL (default: the embedded PostgreSQL)
+  --data-dir DIR      data directory of the embedded PostgreSQL
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is what every command gets: the loaded config, the logger and the output.
+type env struct {
+	cfg    *config.Config
+	logger *slog.Logger
+	out    io.Writer
+	errOut io.Writer
+}
+
+func run(ctx context.Context, args []string, out, errOut io.Writer) int {
+	global := flag.NewFlagSet("o2c", flag.ContinueOnError)
+	global.SetOutput(errOut)
+	global.Usage = func() { fmt.Fprint(errOut, usage) }
+
+	configPath := global.String("config", "", "YAML config file")
+	dbURL := global.String("database-url", "", "PostgreSQL URL")
+	dataDir := global.String("data-dir", "", "embedded PostgreSQL data directory")
+
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+
+	if global.NArg() == 0 || global.Arg(0) == "help" {
+		fmt.Fprint(out, usage)
+		return 0
+	}
+
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintf(errOut, "o2c: %v\n", err)
+		return 1
+	}
+
+	if *dbURL != "" {
+		cfg.Database.URL = *dbURL
+	}
+
+	if *dataDir != "" {
+		cfg.Database.DataDir = *dataDir
+	}
+
+	e := &env{cfg: cfg, logger: newLogger(cfg, errOut), out: out, errOut: errOut}
+	cmd, rest := global.Arg(0), global.Args()[1:]
+
+	commands := map[string]func(context.Context, *env, []string) error{
+		"serve":      cmdServe,
+		"demo":       cmdDemo,
+		"ingest":     cmdIngest,
+		"reconcile":  cmdReconcile,
+		"sync":       cmdSync,
+		"exceptions": cmdExceptions,
+		"poison":     cmdPoison,
+		"migrate":    cmdMigrate,
+	}
+
+	fn, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(errOut, "o2c: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+
+	err = fn(ctx, e, rest)
+
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(errOut, "o2c %s: %v\n", cmd, err)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintf(errOut, "o2c %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// usageError is a command line the command cannot run.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open connects to the database (embedded by default) and migrates it.
+func (e *env) open(ctx context.Context) (*service.Service, error) {
+	return service.Open(ctx, service.Options{
+		DatabaseURL: e.cfg.Database.URL,
+		DataDir:     e.cfg.Database.DataDir,
+		Logger:      e.logger,
+	})
+}
+
+// readBankFile is the bank-file reader every command uses.
+var readBankFile = bank.Read

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/config"
+	"github.com/o2c-dev/o2c/internal/schedule"
+	"github.com/o2c-dev/o2c/internal/service"
+	"github.com/o2c-dev/o2c/internal/web"
+	"github.com/o2c-dev/o2c/pipelines"
+)
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.errOut)
+
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	svc, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close(ctx)
+
+	crm, erp, err := connectors(e.cfg, e)
+	if err != nil {
+		return err
+	}
+
+	return serve(ctx, e, svc, crm, erp)
+}
+
+// connectors builds the CRM and ERP clients the config enables; either may be nil.
+func connectors(cfg *config.Config, e *env) (pipelines.CRM, pipelines.ERP, error) {
+	crm, err := service.NewCRM(cfg, e.logger)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	erp, err := service.NewERP(cfg, e.logger)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	return crm, erp, nil
+}
+
+// serve runs the router, the scheduler and the HTTP API until ctx ends.
+func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
+	erp pipelines.ERP) error {
+	stopRouter, err := service.RunRouter(ctx, pipelines.Config{
+		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: readBankFile,
+		PollInterval: e.cfg.Bus.PollInterval, AckDeadline: e.cfg.Bus.AckDeadline,
+	})
+	if err != nil {
+		return err
+	}
+
+	sched := schedule.New(svc.Pool, e.logger)
+	if err := addJobs(sched, e.cfg, svc, crm, erp); err != nil {
+		return errors.Join(err, stopRouter())
+	}
+
+	sched.Start(ctx)
+
+	srv := &http.Server{
+		Addr:              e.cfg.HTTP.Addr,
+		Handler:           web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Token: e.cfg.HTTP.Token}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+
+	e.logger.InfoContext(ctx, "o2c serving", "addr", e.cfg.HTTP.Addr)
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("serve http: %w", err)
+	}
+
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+
+	return errors.Join(err, srv.Shutdown(shut), sched.Stop(shut), stopRouter())
+}
+
+// addJobs registers the scheduled CRM pull and ERP refresh that are configured.
+func addJobs(s *schedule.Scheduler, cfg *config.Config, svc *service.Service,
+	crm pipelines.CRM, erp pipelines.ERP) error {
+	if crm != nil {
+		err := s.Add(schedule.Job{Name: "crm_pull", Spec: cfg.Schedule.CRMPull,
+			Run: func(ctx context.Context) (schedule.Counts, error) {
+				return pipelines.SyncCRM(ctx, svc.Pool, crm)
+			}})
+		if err != nil {
+			return err
+		}
+	}
+
+	if erp != nil {
+		err := s.Add(schedule.Job{Name: "erp_refresh", Spec: cfg.Schedule.ERPRefresh,
+			Run: func(ctx context.Context) (schedule.Counts, error) {
+				return pipelines.RefreshERP(ctx, svc.Pool, erp)
+			}})
+		if err != nil {
+			return err
+		}
+	}
+
+	return nil
+}

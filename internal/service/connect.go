@@ -1,0 +1,74 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/o2c-dev/o2c/connectors/crm/hubspot"
+	"github.com/o2c-dev/o2c/connectors/erp/xero"
+	"github.com/o2c-dev/o2c/internal/billing"
+	"github.com/o2c-dev/o2c/pipelines"
+)
+
+// HubSpotCRM adapts the HubSpot client to what the pipelines need. Deals HubSpot
+// returns with unusable values are logged (by id, never by value) and left out.
+type HubSpotCRM struct {
+	Client *hubspot.Client
+	Logger *slog.Logger
+}
+
+// PullWonDeals pulls won deals since cursor.
+func (h HubSpotCRM) PullWonDeals(ctx context.Context, cursor string) ([]billing.Deal,
+	[]billing.Customer, string, error) {
+	pull, next, err := h.Client.PullWonDeals(ctx, cursor)
+	if err != nil {
+		return nil, nil, "", err
+	}
+
+	for _, p := range pull.Problems {
+		h.Logger.WarnContext(ctx, "CRM deal skipped", "error", p)
+	}
+
+	return pull.Deals, pull.Customers, next, nil
+}
+
+// XeroERP adapts the Xero client to what the pipelines need, marking Xero's
+// validation failures as permanent.
+type XeroERP struct {
+	Client *xero.Client
+}
+
+// CreateInvoice creates an ACCREC invoice.
+func (x XeroERP) CreateInvoice(ctx context.Context, inv billing.Invoice,
+	lines []billing.LineItem) (string, error) {
+	id, err := x.Client.CreateInvoice(ctx, inv, lines)
+
+	return id, permanent(err)
+}
+
+// RecordPayment records a payment against an invoice.
+func (x XeroERP) RecordPayment(ctx context.Context, p pipelines.ERPPayment) (string, error) {
+	id, err := x.Client.RecordPayment(ctx, xero.Payment{
+		InvoiceID:     p.InvoiceID,
+		InvoiceNumber: p.InvoiceNumber,
+		Amount:        p.Amount,
+		Date:          p.Date,
+		Reference:     p.Reference,
+	})
+
+	return id, permanent(err)
+}
+
+// OpenInvoices lists Xero's authorised sales invoices.
+func (x XeroERP) OpenInvoices(ctx context.Context) ([]billing.Invoice, error) {
+	return x.Client.OpenInvoices(ctx)
+}
+
+func permanent(err error) error {
+	if err != nil && xero.IsPermanent(err) {
+		return &pipelines.PermanentError{Err: fmt.Errorf("erp refused: %w", err)}
+	}
+
+	return err
+}
