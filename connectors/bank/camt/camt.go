@@ -74,7 +74,8 @@ func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error)
 	}
 
 	if len(data) > MaxSize {
-		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted", len(data), MaxSize))
+		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted",
+			len(data), MaxSize))
 		return nil, r.reject()
 	}
 
@@ -109,6 +110,7 @@ type reader struct {
 	file     *bankfile.File
 	problems []bankfile.Problem
 	keys     map[string]int // dedupe keys seen, for occurrence ordinals
+	text     []byte         // scratch buffer for element text
 	accounts map[string]bool
 	ccys     map[string]bool
 	checked  int // statements whose control totals were verified
@@ -313,7 +315,8 @@ func (r *reader) walk() {
 			}
 
 			if found && format != r.file.Format {
-				r.fail(r.lines.at(off), t.Name.Local, "", "more than one kind of camt message in one file")
+				r.fail(r.lines.at(off), t.Name.Local, "",
+					"more than one kind of camt message in one file")
 				return
 			}
 

@@ -262,7 +262,8 @@ func splitProblem(e *entryCtx, dets []detail) string {
 	case others == len(dets) && money.ValidCurrency(other.Currency):
 		return fmt.Sprintf("batch details %s ≠ booked %s %s", other, booked, e.amt.Currency)
 	case others > 0:
-		return fmt.Sprintf("batch details in %s ≠ booked %s %s", other.Currency, booked, e.amt.Currency)
+		return fmt.Sprintf("batch details in %s ≠ booked %s %s", other.Currency, booked,
+			e.amt.Currency)
 	case missing == len(dets):
 		return fmt.Sprintf("batch of %d details without amounts, booked %s", len(dets), booked)
 	case missing > 0:
@@ -415,7 +416,8 @@ func (r *reader) parties(t *bankfile.Transaction, d *node) {
 		}
 	}
 
-	t.PayerAccount = firstOf(rp.str("DbtrAcct", "Id", "IBAN"), rp.str("DbtrAcct", "Id", "Othr", "Id"))
+	t.PayerAccount = firstOf(rp.str("DbtrAcct", "Id", "IBAN"),
+		rp.str("DbtrAcct", "Id", "Othr", "Id"))
 }
 
 // remittance returns the unstructured text (every Ustrd, then every
@@ -465,7 +467,9 @@ func (r *reader) structured(s *node, e *entryCtx) []bankfile.Remit {
 	}
 
 	if ref := s.str("CdtrRefInf", "Ref"); ref != "" {
-		typ := firstOf(s.str("CdtrRefInf", "Tp", "CdOrPrtry", "Cd"), s.str("CdtrRefInf", "Tp", "CdOrPrtry", "Prtry"))
+		tp := s.path("CdtrRefInf", "Tp", "CdOrPrtry")
+
+		typ := firstOf(tp.str("Cd"), tp.str("Prtry"))
 		if isRF(ref) {
 			typ = "RF"
 		}
@@ -489,7 +493,8 @@ func (r *reader) remitAmount(a *node, e *entryCtx) int64 {
 
 	ccy := firstOf(a.ccy, e.amt.Currency)
 	if ccy != e.amt.Currency {
-		r.warn(a.line, "RfrdDocAmt/"+a.name, a.text+" "+ccy, "remittance amount in another currency: ignored")
+		r.warn(a.line, "RfrdDocAmt/"+a.name, a.text+" "+ccy,
+			"remittance amount in another currency: ignored")
 		return 0
 	}
 
@@ -593,7 +598,8 @@ func (r *reader) amount(a *node, line int, fallback, field string) (money.Amount
 	amt, err := money.Parse(a.text, ccy)
 	if err != nil {
 		exp, _ := money.Exponent(ccy)
-		r.fail(a.line, field, a.text, fmt.Sprintf("not an exact %s amount with at most %d decimals", ccy, exp))
+		r.fail(a.line, field, a.text, fmt.Sprintf(
+			"not an exact %s amount with at most %d decimals", ccy, exp))
 
 		return money.Amount{}, false
 	}
@@ -605,7 +611,8 @@ func (r *reader) amount(a *node, line int, fallback, field string) (money.Amount
 func (r *reader) minor(a *node, exp int, field string) (int64, bool) {
 	v, err := money.ParseMinor(a.text, exp)
 	if err != nil || strings.HasPrefix(a.text, "-") {
-		r.fail(a.line, field, a.text, fmt.Sprintf("not an exact amount with at most %d decimals", exp))
+		r.fail(a.line, field, a.text, fmt.Sprintf(
+			"not an exact amount with at most %d decimals", exp))
 		return 0, false
 	}
 
@@ -650,7 +657,9 @@ func parseDate(v string) (time.Time, bool) {
 	case rest == "":
 		return d, true
 	case rest[0] == 'T':
-		for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999"} {
+		for _, layout := range []string{
+			"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999",
+		} {
 			if _, err := time.Parse(layout, v); err == nil {
 				return d, true
 			}

@@ -124,7 +124,8 @@ func (l *lines) at(off int64) int {
 func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 	root := &node{name: start.Name.Local, ccy: ccyAttr(start), line: r.lines.at(startOff)}
 	stack := []*node{root}
-	texts := []*strings.Builder{{}}
+	marks := []int{0} // where each open element's text starts in buf
+	buf := r.text[:0]
 	count := 1
 
 	for len(stack) > 0 {
@@ -146,16 +147,22 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 			top := stack[len(stack)-1]
 			top.kids = append(top.kids, k)
 			stack = append(stack, k)
-			texts = append(texts, &strings.Builder{})
+			marks = append(marks, len(buf))
 		case xml.CharData:
-			texts[len(texts)-1].Write(t)
+			buf = append(buf, t...)
 		case xml.EndElement:
-			top := stack[len(stack)-1]
-			top.text = strings.TrimSpace(texts[len(texts)-1].String())
+			top, mark := stack[len(stack)-1], marks[len(marks)-1]
+			if text := bytes.TrimSpace(buf[mark:]); len(text) > 0 {
+				top.text = string(text)
+			}
+
+			buf = buf[:mark]
 			stack = stack[:len(stack)-1]
-			texts = texts[:len(texts)-1]
+			marks = marks[:len(marks)-1]
 		}
 	}
+
+	r.text = buf
 
 	return root, nil
 }

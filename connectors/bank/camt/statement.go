@@ -122,7 +122,8 @@ func (r *reader) balance(st *statement, n *node) {
 	case "DBIT":
 		b.minor = -b.minor
 	default:
-		r.fail(n.line, "Bal/CdtDbtInd", n.str("CdtDbtInd"), "balance direction must be CRDT or DBIT")
+		r.fail(n.line, "Bal/CdtDbtInd", n.str("CdtDbtInd"),
+			"balance direction must be CRDT or DBIT")
 		return
 	}
 
@@ -351,12 +352,11 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 		return true
 	}
 
-	field := "Bal/" + p.close.code
-	r.fail(p.close.line, field, money.FormatMinor(want, exp), fmt.Sprintf(
-		"balances do not reconcile: %s %s + credits %s − debits %s = %s, closing balance is %s",
-		p.open.code, money.FormatMinor(p.open.minor, exp), money.FormatMinor(sumDir(st, ccy, true), exp),
-		money.FormatMinor(sumDir(st, ccy, false), exp),
-		money.FormatMinor(p.open.minor+plain+rev, exp), money.FormatMinor(want, exp)))
+	f := func(v int64) string { return money.FormatMinor(v, exp) }
+	r.fail(p.close.line, "Bal/"+p.close.code, f(want), fmt.Sprintf(
+		"balances do not reconcile: %s %s + credits %s − debits %s = %s, closing balance is %s %s",
+		p.open.code, f(p.open.minor), f(sumDir(st, ccy, true)), f(sumDir(st, ccy, false)),
+		f(p.open.minor+plain+rev), f(want), ccy))
 
 	return false
 }
@@ -437,7 +437,8 @@ func (r *reader) summaryCheck(st *statement) bool {
 		}
 
 		if e.ccy != ccy {
-			r.warn(st.summary.line, "TxsSummry", "", "entries in several currencies: summary sums not checked")
+			r.warn(st.summary.line, "TxsSummry", "",
+				"entries in several currencies: summary sums not checked")
 			return false
 		}
 	}
@@ -473,7 +474,8 @@ func (r *reader) summaryCheck(st *statement) bool {
 		field := "TxsSummry/" + strings.Join(path, "/")
 
 		if s := g.str("NbOfNtries"); s != "" && s != fmt.Sprint(count) {
-			r.fail(g.line, field+"/NbOfNtries", s, fmt.Sprintf("summary says %s entries, file has %d", s, count))
+			r.fail(g.line, field+"/NbOfNtries", s, fmt.Sprintf(
+				"summary says %s entries, file has %d", s, count))
 		}
 
 		if g.child("Sum") == nil {
@@ -483,7 +485,8 @@ func (r *reader) summaryCheck(st *statement) bool {
 		want, ok := r.minor(g.child("Sum"), exp, field+"/Sum")
 		if ok && want != sum {
 			r.fail(g.child("Sum").line, field+"/Sum", g.str("Sum"), fmt.Sprintf(
-				"summary sum %s ≠ entries %s", money.FormatMinor(want, exp), money.FormatMinor(sum, exp)))
+				"summary sum %s ≠ entries %s", money.FormatMinor(want, exp),
+				money.FormatMinor(sum, exp)))
 		}
 	}
 
@@ -519,7 +522,8 @@ func (r *reader) netCheck(st *statement, exp int, net int64) {
 
 	if want != net {
 		r.fail(amt.line, "TxsSummry/TtlNtries/TtlNetNtry", amt.text, fmt.Sprintf(
-			"summary net %s ≠ entries %s", money.FormatMinor(want, exp), money.FormatMinor(net, exp)))
+			"summary net %s ≠ entries %s", money.FormatMinor(want, exp),
+			money.FormatMinor(net, exp)))
 	}
 }
 
