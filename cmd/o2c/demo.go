@@ -28,7 +28,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	svc, err := service.OpenDemo(ctx, service.Options{DatabaseURL: e.cfg.Database.URL,
+	svc, err := service.OpenDemo(ctx, service.Options{DatabaseURL: e.cfg.Database.URL.Value(),
 		DataDir: e.cfg.Database.DataDir, Logger: e.logger})
 	if err != nil {
 		return err

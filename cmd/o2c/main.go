@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	}
 
 	if *dbURL != "" {
-		cfg.Database.URL = *dbURL
+		cfg.Database.URL = config.Secret(*dbURL)
 	}
 
 	if *dataDir != "" {
@@ -146,7 +146,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 // open connects to the database (embedded by default) and migrates it.
 func (e *env) open(ctx context.Context) (*service.Service, error) {
 	return service.Open(ctx, service.Options{
-		DatabaseURL: e.cfg.Database.URL,
+		DatabaseURL: e.cfg.Database.URL.Value(),
 		DataDir:     e.cfg.Database.DataDir,
 		Logger:      e.logger,
 	})

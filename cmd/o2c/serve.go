@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/config"
@@ -71,8 +72,9 @@ func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
 	sched.Start(ctx)
 
 	srv := &http.Server{
-		Addr:              e.cfg.HTTP.Addr,
-		Handler:           web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Token: e.cfg.HTTP.Token}),
+		Addr: e.cfg.HTTP.Addr,
+		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger,
+			Token: os.Getenv("O2C_API_TOKEN")}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 

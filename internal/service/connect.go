@@ -8,6 +8,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/crm/hubspot"
 	"github.com/o2c-dev/o2c/connectors/erp/xero"
 	"github.com/o2c-dev/o2c/internal/billing"
+	"github.com/o2c-dev/o2c/internal/config"
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
@@ -71,4 +72,47 @@ func permanent(err error) error {
 	}
 
 	return err
+}
+
+// NewCRM builds the HubSpot client the config enables; nil when no token is set.
+func NewCRM(cfg *config.Config, logger *slog.Logger) (pipelines.CRM, error) {
+	if !cfg.HubSpot.Enabled() {
+		return nil, nil
+	}
+
+	c, err := hubspot.New(hubspot.Config{
+		BaseURL:         cfg.HubSpot.BaseURL,
+		Token:           cfg.HubSpot.Token.Value(),
+		WonStages:       cfg.HubSpot.WonStages,
+		DefaultCurrency: cfg.HubSpot.Currency,
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure hubspot: %w", err)
+	}
+
+	return HubSpotCRM{Client: c, Logger: logger}, nil
+}
+
+// NewERP builds the Xero client the config enables; nil when no client id is set.
+func NewERP(cfg *config.Config, logger *slog.Logger) (pipelines.ERP, error) {
+	if !cfg.Xero.Enabled() {
+		return nil, nil
+	}
+
+	c, err := xero.New(xero.Config{
+		BaseURL:          cfg.Xero.BaseURL,
+		TokenURL:         cfg.Xero.TokenURL,
+		ClientID:         cfg.Xero.ClientID,
+		ClientSecret:     cfg.Xero.ClientSecret.Value(),
+		TenantID:         cfg.Xero.TenantID,
+		SalesAccountCode: cfg.Xero.SalesAccountCode,
+		BankAccountCode:  cfg.Xero.BankAccountCode,
+		Logger:           logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure xero: %w", err)
+	}
+
+	return XeroERP{Client: c}, nil
 }
