@@ -1,0 +1,306 @@
+package matching
+
+import (
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/billing"
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// Engine holds the customers and invoices with their indexes and applies payments
+// to them. Match changes the invoices' open amounts, so an Engine is not safe for
+// concurrent use; build one per run or guard it.
+type Engine struct {
+	rules Rules
+
+	invs     []invoice
+	custs    []customer
+	custByID map[string]int32
+	custInv  [][]int32 // invoices of each customer, in input order
+
+	byAccount multiIndex[string] // normalised bank account → customers
+	byPayerID multiIndex[string] // customer id and aliases, upper alnum → customers
+	byName    multiIndex[string] // normalised name → customers
+	byAlias   multiIndex[string] // normalised alias → customers
+
+	byNumber multiIndex[string] // normalised invoice number → invoices
+	byPO     multiIndex[string] // normalised PO number → invoices
+	byDigits multiIndex[string] // digits of the normalised number → invoices
+
+	byAmount     multiIndex[amountKey] // open amount → open invoices
+	byDiscounted multiIndex[amountKey] // open less terms discount → open invoices
+
+	currencies map[string]uint16
+	exps       map[string]int
+
+	ids  []int32 // scratch for index lookups
+	toks []token // scratch for reference extraction
+}
+
+// anyCustomer stands for every customer in an amountKey.
+const anyCustomer = -1
+
+type amountKey struct {
+	cust   int32
+	cur    uint16
+	amount int64
+}
+
+type invoice struct {
+	billing.Invoice
+	cust int32
+	cur  uint16
+}
+
+type customer struct {
+	id       string
+	nameKey  string // NormalizeName of the customer's name
+	lastName string // last invoice customer name indexed as an alias
+	parent   int32  // -1 when none is known
+}
+
+// New builds an engine over customers and invoices. Invoices with Open == 0 are
+// known but paid: a reference to one is held with ReasonAlreadyPaid. Invoices of a
+// customer id missing from customers get a customer of their own named after
+// Invoice.CustomerName. The engine keeps its own copy of the invoices.
+func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) *Engine {
+	e := &Engine{
+		rules:        rules.withFallbacks(),
+		invs:         make([]invoice, 0, len(invoices)),
+		custs:        make([]customer, 0, len(customers)),
+		custByID:     make(map[string]int32, len(customers)),
+		byAccount:    newMultiIndex[string](len(customers)),
+		byPayerID:    newMultiIndex[string](len(customers)),
+		byName:       newMultiIndex[string](len(customers)),
+		byAlias:      newMultiIndex[string](len(customers)),
+		byNumber:     newMultiIndex[string](len(invoices)),
+		byPO:         newMultiIndex[string](len(invoices) / 4),
+		byDigits:     newMultiIndex[string](len(invoices)),
+		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
+		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
+		currencies:   make(map[string]uint16),
+		exps:         make(map[string]int),
+	}
+
+	parents := make([]string, 0, len(customers))
+	for _, c := range customers {
+		if _, dup := e.custByID[c.ID]; dup {
+			continue
+		}
+
+		ci := e.addCustomer(c.ID, c.Name)
+		parents = append(parents, c.ParentID)
+		for _, a := range c.BankAccounts {
+			if k := NormalizeAccount(a); k != "" {
+				e.byAccount.add(k, ci)
+			}
+		}
+
+		for _, a := range c.Aliases {
+			e.addAlias(ci, a)
+		}
+	}
+
+	for i, p := range parents {
+		if pi, ok := e.custByID[p]; ok && p != "" && int(pi) != i {
+			e.custs[i].parent = pi
+		}
+	}
+
+	e.custInv = make([][]int32, len(e.custs), len(e.custs)+16)
+	for _, inv := range invoices {
+		e.addInvoice(inv)
+	}
+
+	return e
+}
+
+func (e *Engine) addCustomer(id, name string) int32 {
+	ci := int32(len(e.custs))
+	key := NormalizeName(name)
+	e.custs = append(e.custs, customer{id: id, nameKey: key, lastName: name, parent: -1})
+	e.custByID[id] = ci
+	if k := upperAlnum(id); k != "" {
+		e.byPayerID.add(k, ci)
+	}
+
+	if key != "" {
+		e.byName.add(key, ci)
+	}
+
+	return ci
+}
+
+// addAlias indexes alias as another name of customer ci and, when it has digits,
+// as a payer id (an ACH company id, a tax number).
+func (e *Engine) addAlias(ci int32, alias string) {
+	k := NormalizeName(alias)
+	if k == "" || k == e.custs[ci].nameKey {
+		return
+	}
+
+	e.byAlias.add(k, ci)
+	if id := upperAlnum(alias); id != "" && hasDigit(id) {
+		e.byPayerID.add(id, ci)
+	}
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+
+	return false
+}
+
+func (e *Engine) addInvoice(src billing.Invoice) {
+	ci, ok := e.custByID[src.CustomerID]
+	if !ok {
+		ci = e.addCustomer(src.CustomerID, src.CustomerName)
+		e.custInv = append(e.custInv, nil)
+	} else if src.CustomerName != "" && src.CustomerName != e.custs[ci].lastName {
+		e.custs[ci].lastName = src.CustomerName
+		e.addAlias(ci, src.CustomerName)
+	}
+
+	ii := int32(len(e.invs))
+	e.invs = append(e.invs, invoice{Invoice: src, cust: ci, cur: e.currencyID(src.Currency)})
+	e.custInv[ci] = append(e.custInv[ci], ii)
+
+	norm := NormalizeRef(src.Number)
+	if norm != "" {
+		e.byNumber.add(norm, ii)
+		if d := digitsOf(norm); d != "" {
+			e.byDigits.add(d, ii)
+		}
+	}
+
+	if po := NormalizeRef(src.PONumber); po != "" {
+		e.byPO.add(po, ii)
+	}
+
+	if src.Open > 0 {
+		e.indexOpen(ii)
+	}
+}
+
+func (e *Engine) currencyID(code string) uint16 {
+	id, ok := e.currencies[code]
+	if !ok {
+		id = uint16(len(e.currencies) + 1)
+		e.currencies[code] = id
+	}
+
+	return id
+}
+
+// indexOpen adds invoice ii to the amount indexes under its current open amount.
+func (e *Engine) indexOpen(ii int32) {
+	inv := &e.invs[ii]
+	e.byAmount.add(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open}, ii)
+	e.byAmount.add(amountKey{cust: anyCustomer, cur: inv.cur, amount: inv.Open}, ii)
+	if d := termsDiscount(inv.Invoice); d > 0 {
+		e.byDiscounted.add(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open - d}, ii)
+	}
+}
+
+func (e *Engine) unindexOpen(ii int32) {
+	inv := &e.invs[ii]
+	e.byAmount.remove(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open}, ii)
+	e.byAmount.remove(amountKey{cust: anyCustomer, cur: inv.cur, amount: inv.Open}, ii)
+	if d := termsDiscount(inv.Invoice); d > 0 {
+		e.byDiscounted.remove(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open - d}, ii)
+	}
+}
+
+// setOpen changes invoice ii's open amount and keeps the amount indexes in step.
+func (e *Engine) setOpen(ii int32, open int64) {
+	if e.invs[ii].Open > 0 {
+		e.unindexOpen(ii)
+	}
+
+	e.invs[ii].Open = open
+	if open > 0 {
+		e.indexOpen(ii)
+	}
+}
+
+// Invoice returns the invoice with exactly this number and its current open
+// amount, after the applications made so far.
+func (e *Engine) Invoice(number string) (billing.Invoice, bool) {
+	e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(number))
+	for _, ii := range e.ids {
+		if e.invs[ii].Number == number {
+			return e.invs[ii].Invoice, true
+		}
+	}
+
+	return billing.Invoice{}, false
+}
+
+// Rules returns the rules the engine runs with.
+func (e *Engine) Rules() Rules {
+	return e.rules
+}
+
+// termsDiscount is the early-payment discount the invoice's terms give on its open
+// amount, rounded half up to a minor unit, whatever the date.
+func termsDiscount(inv billing.Invoice) int64 {
+	bp := int64(inv.DiscountBasisPoints)
+	if bp <= 0 || inv.Open <= 0 {
+		return 0
+	}
+
+	return inv.Open/10000*bp + (inv.Open%10000*bp+5000)/10000
+}
+
+// discountDeadline is the last value date at which the invoice's discount may be
+// taken, or the zero time when it has none.
+func (e *Engine) discountDeadline(inv billing.Invoice) time.Time {
+	if inv.DiscountBasisPoints <= 0 || inv.IssueDate.IsZero() {
+		return time.Time{}
+	}
+
+	return inv.IssueDate.AddDate(0, 0, inv.DiscountDays+e.rules.DiscountGraceDays)
+}
+
+// discountOpen reports whether the invoice's discount window is open at date.
+func (e *Engine) discountOpen(inv billing.Invoice, date time.Time) bool {
+	end := e.discountDeadline(inv)
+
+	return !end.IsZero() && !date.IsZero() && !date.After(end)
+}
+
+// related reports whether customers a and b are the same, or parent and child, or
+// children of one parent.
+func (e *Engine) related(a, b int32) bool {
+	if a == b {
+		return true
+	}
+
+	if a < 0 || b < 0 {
+		return false
+	}
+
+	pa, pb := e.custs[a].parent, e.custs[b].parent
+
+	return pa == b || pb == a || (pa >= 0 && pa == pb)
+}
+
+// format writes minor units of currency as a plain decimal string.
+func (e *Engine) format(minor int64, currency string) string {
+	exp, ok := e.exps[currency]
+	if !ok {
+		var err error
+		exp, err = money.Exponent(currency)
+		if err != nil {
+			exp = 2
+		}
+
+		e.exps[currency] = exp
+	}
+
+	return money.FormatMinor(minor, exp)
+}

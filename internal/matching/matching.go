@@ -1,0 +1,207 @@
+// Package matching is o2c's cash-application engine: given customers, open invoices
+// and rules, it decides for each incoming payment which invoices it pays, how much
+// of each, and why, or sends it to the exception queue with a reason and ranked
+// candidates. It is pure and deterministic: no I/O, no clock, no randomness, and
+// the same inputs with the same rules always give the same decisions.
+//
+// The engine works in three steps for each payment:
+//
+//  1. Identify the payer by bank account, then by payer id, then by exact
+//     normalised name or alias (see NormalizeName). An unknown payer is fine when
+//     references identify the invoices.
+//  2. Find the invoices the payment references: structured remittance lines
+//     first, then the remittance text, payment reference and end-to-end id (see
+//     ExtractRefs), looked up by normalised invoice number, purchase-order number
+//     or, for numbers standing alone, the digits of an invoice number.
+//  3. Decide: apply referenced invoices when the amounts agree (exactly, with an
+//     allowed early-payment discount, as a part payment, or with an overpayment
+//     remainder held back); without a reference, apply the payer's one open
+//     invoice of exactly the payment's amount; otherwise hold.
+//
+// It never applies across currencies, on a tie, past an invoice's open amount, or
+// a payment its bank reader flagged.
+package matching
+
+import (
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// RulesVersion names the behaviour of this engine. It changes whenever the same
+// inputs could give a different decision, so stored decisions can say which rules
+// made them.
+const RulesVersion = "v1"
+
+// Reasons a payment, or the rest of one, goes to the exception queue.
+const (
+	// ReasonUnknownPayer: the payer was not identified and no reference was found.
+	ReasonUnknownPayer = "unknown_payer"
+	// ReasonNoMatch: the payer is known but nothing of theirs fits, or a reference
+	// names no known invoice.
+	ReasonNoMatch = "no_match"
+	// ReasonAmbiguous: two or more invoices fit equally well.
+	ReasonAmbiguous = "ambiguous"
+	// ReasonCurrency: the invoices found are in another currency than the payment.
+	ReasonCurrency = "currency_mismatch"
+	// ReasonOverpayment: more was paid than the referenced invoices have open.
+	ReasonOverpayment = "overpayment"
+	// ReasonShortPayment: the payer deducted an amount, such as a discount, that
+	// the invoice terms do not allow; the deducted amount stays open.
+	ReasonShortPayment = "short_payment"
+	// ReasonAmountMismatch: the referenced invoices, or the payer's own remittance
+	// figures, do not add up to the payment.
+	ReasonAmountMismatch = "amount_mismatch"
+	// ReasonBatchMismatch: the bank reader flagged the payment because its batch
+	// details do not add up to the booked amount.
+	ReasonBatchMismatch = "batch_mismatch"
+	// ReasonRemittanceMismatch: the bank reader flagged the payment because its
+	// remittance totals disagree with the amount paid.
+	ReasonRemittanceMismatch = "remittance_mismatch"
+	// ReasonFlagged: the bank reader flagged the payment for another reason.
+	ReasonFlagged = "flagged"
+	// ReasonAlreadyPaid: the payment references an invoice that is already paid.
+	ReasonAlreadyPaid = "already_paid"
+	// ReasonPayerMismatch: the references point to another customer than the
+	// identified payer and the evidence is not strong enough to apply anyway.
+	ReasonPayerMismatch = "payer_mismatch"
+	// ReasonLowConfidence: a match was found but its confidence is below
+	// Rules.MinConfidence.
+	ReasonLowConfidence = "low_confidence"
+)
+
+// Rules found in Application.Rule.
+const (
+	// RuleReferenceExact: one referenced invoice, paid exactly its open amount.
+	RuleReferenceExact = "reference_exact"
+	// RuleReferenceDiscount: one referenced invoice, paid its open amount less an
+	// early-payment discount its terms allow.
+	RuleReferenceDiscount = "reference_discount"
+	// RuleReferencePartial: one referenced invoice, paid less than its open amount;
+	// the invoice stays open for the rest.
+	RuleReferencePartial = "reference_partial"
+	// RuleReferenceOverpaid: one referenced invoice, paid more than its open amount;
+	// the open amount is applied and the rest held as an overpayment.
+	RuleReferenceOverpaid = "reference_overpaid"
+	// RuleReferenceMulti: several referenced invoices whose amounts add up to the
+	// payment, from their open amounts or the payer's remittance lines.
+	RuleReferenceMulti = "reference_multi"
+	// RuleAmountUnique: no reference; the identified payer's only open invoice of
+	// exactly the payment's amount.
+	RuleAmountUnique = "amount_unique"
+	// RuleAmountDiscount: no reference; the identified payer's only open invoice
+	// whose amount less its allowed early-payment discount equals the payment.
+	RuleAmountDiscount = "amount_discount"
+)
+
+// How the payer was identified, in Decision.PayerMatch.
+const (
+	PayerByAccount   = "account"
+	PayerByID        = "id"
+	PayerByName      = "name"
+	PayerByAlias     = "alias"
+	PayerByReference = "reference"
+)
+
+// Payment is one incoming payment to apply, in the form the engine needs.
+type Payment struct {
+	ID           string       // unique id of the payment within its source
+	Amount       money.Amount // amount received, positive
+	ValueDate    time.Time    // value date, used for discount windows; may be zero
+	PayerName    string       // ordering party's name as the bank shows it
+	PayerAccount string       // ordering party's IBAN or routing:account
+	PayerID      string       // ordering party's id (ACH company id, BIC, org id)
+	PaymentRef   string       // payer's payment reference
+	EndToEndID   string       // payer's end-to-end id, often an invoice number
+	Remittance   string       // free remittance text
+	Remits       []bankfile.Remit
+	// Problem, when set, is why the bank reader says the payment must not be
+	// applied automatically; the payment is held with candidates still listed.
+	Problem string
+}
+
+// PaymentFrom builds a Payment from a bank transaction. It takes the value date,
+// falling back to the booking date when the file has none.
+func PaymentFrom(id string, t bankfile.Transaction) Payment {
+	date := t.ValueDate
+	if date.IsZero() {
+		date = t.BookingDate
+	}
+
+	return Payment{
+		ID:           id,
+		Amount:       t.Amount,
+		ValueDate:    date,
+		PayerName:    t.PayerName,
+		PayerAccount: t.PayerAccount,
+		PayerID:      t.PayerID,
+		PaymentRef:   t.PaymentRef,
+		EndToEndID:   t.EndToEndID,
+		Remittance:   t.Remittance,
+		Remits:       t.Remits,
+		Problem:      t.Problem,
+	}
+}
+
+// Decision is what the engine decided for one payment.
+type Decision struct {
+	PaymentID  string
+	CustomerID string // the identified payer, or the customer the references point to
+	// PayerMatch is how the payer was identified: PayerByAccount, PayerByID,
+	// PayerByName, PayerByAlias, PayerByReference, or "" when it was not.
+	PayerMatch   string
+	Applications []Application
+	// Exception is nil when the whole payment was applied and nothing is left to
+	// look at.
+	Exception *Exception
+}
+
+// Applied returns the cash applied by the decision, in minor units.
+func (d Decision) Applied() int64 {
+	var n int64
+	for _, a := range d.Applications {
+		n += a.Amount
+	}
+
+	return n
+}
+
+// Application is cash applied to one invoice.
+type Application struct {
+	InvoiceNumber string
+	CustomerID    string
+	// Amount is the cash applied in minor units. Amount + Discount + WriteOff is
+	// what the application takes off the invoice's open amount.
+	Amount     int64
+	Discount   int64   // early-payment discount granted, minor units
+	WriteOff   int64   // amount written off, minor units (always 0 in v1)
+	Rule       string  // one of the Rule* constants
+	Confidence float64 // 0..1, rounded to three decimals
+	// Explanation is a plain sentence naming the evidence, such as "INV-10017
+	// referenced in remittance; amount 1250.00 equals open amount; payer identified
+	// by account".
+	Explanation string
+}
+
+// Exception is what goes to the exception queue for a payment.
+type Exception struct {
+	Reason string // one of the Reason* constants
+	// Message is a plain sentence, such as "held: INV-7 and INV-9 both open for
+	// 640.00, no reference".
+	Message string
+	// Amount is the payment's unapplied cash in minor units. For ReasonShortPayment
+	// with all cash applied it is instead the amount the payer deducted that stays
+	// open on the invoices.
+	Amount     int64
+	Candidates []Candidate // best first
+}
+
+// Candidate is an invoice ops may want to apply a held payment to.
+type Candidate struct {
+	InvoiceNumber string
+	CustomerID    string
+	Open          int64   // open amount in minor units of the invoice's currency
+	Score         float64 // 0..1, higher is better, rounded to three decimals
+	Why           string  // short phrase, such as "referenced in remittance"
+}
