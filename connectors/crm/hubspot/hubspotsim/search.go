@@ -129,10 +129,11 @@ type searchResponse struct {
 
 // value is a property or filter value ready to compare.
 type value struct {
-	kind int
-	text string
-	num  *big.Rat
-	ms   int64
+	kind  int
+	text  string
+	num   *big.Rat // numbers that are not whole
+	whole bool     // the number fits whole in n
+	n     int64    // whole numbers and dates (Unix milliseconds)
 }
 
 func parseValue(kind int, s string) (value, error) {
@@ -140,6 +141,11 @@ func parseValue(kind int, s string) (value, error) {
 
 	switch kind {
 	case kindNumber:
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			v.whole, v.n = true, n
+			return v, nil
+		}
+
 		r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
 		if !ok {
 			return v, fmt.Errorf("%q is not a number", s)
@@ -152,7 +158,7 @@ func parseValue(kind int, s string) (value, error) {
 			return v, err
 		}
 
-		v.ms = ms
+		v.n = ms
 	}
 
 	return v, nil
@@ -179,12 +185,24 @@ func parseDate(s string) (int64, error) {
 func compareValues(a, b value) int {
 	switch a.kind {
 	case kindNumber:
-		return a.num.Cmp(b.num)
+		if a.whole && b.whole {
+			return cmp.Compare(a.n, b.n)
+		}
+
+		return a.rat().Cmp(b.rat())
 	case kindDate:
-		return cmp.Compare(a.ms, b.ms)
+		return cmp.Compare(a.n, b.n)
 	}
 
 	return strings.Compare(strings.ToLower(a.text), strings.ToLower(b.text))
+}
+
+func (v value) rat() *big.Rat {
+	if v.whole {
+		return new(big.Rat).SetInt64(v.n)
+	}
+
+	return v.num
 }
 
 // compiled is a validated filter with its values parsed.
@@ -265,8 +283,8 @@ func compileFilter(f filter) (compiled, error) {
 	return c, nil
 }
 
-func (c compiled) match(props map[string]string) bool {
-	raw, has := props[c.prop]
+func (c compiled) match(ver *version) bool {
+	raw, has := ver.props[c.prop]
 
 	switch c.op {
 	case "HAS_PROPERTY":
@@ -276,10 +294,8 @@ func (c compiled) match(props map[string]string) bool {
 	}
 
 	var v value
-	var err error
 	if has {
-		v, err = parseValue(c.kind, raw)
-		has = err == nil
+		v, has = ver.parsed(c.prop, c.kind)
 	}
 
 	switch c.op {
@@ -354,13 +370,13 @@ func wildcardMatch(word, pattern string) bool {
 	return false
 }
 
-func matchesAny(groups [][]compiled, props map[string]string) bool {
+func matchesAny(groups [][]compiled, ver *version) bool {
 	if len(groups) == 0 {
 		return true
 	}
 
 	for _, g := range groups {
-		if !slices.ContainsFunc(g, func(c compiled) bool { return !c.match(props) }) {
+		if !slices.ContainsFunc(g, func(c compiled) bool { return !c.match(ver) }) {
 			return true
 		}
 	}
@@ -379,18 +395,13 @@ func sortHits(hits []hit, sorts []sortSpec) {
 	for i := range hits {
 		hits[i].keys = make([]*value, len(sorts))
 		for j, s := range sorts {
-			raw, ok := hits[i].v.props[s.PropertyName]
-			if !ok {
-				continue
-			}
-
-			if v, err := parseValue(propertyKinds[s.PropertyName], raw); err == nil {
+			if v, ok := hits[i].v.parsed(s.PropertyName, propertyKinds[s.PropertyName]); ok {
 				hits[i].keys[j] = &v
 			}
 		}
 	}
 
-	slices.SortStableFunc(hits, func(a, b hit) int {
+	slices.SortFunc(hits, func(a, b hit) int {
 		for j, s := range sorts {
 			ka, kb := a.keys[j], b.keys[j]
 			c := 0
@@ -441,7 +452,7 @@ func (s *Sim) handleSearch(w http.ResponseWriter, r *http.Request) {
 
 	for _, o := range s.objects[typ] {
 		v := o.searchViewLocked(now)
-		if v == nil || o.archived || !matchesAny(groups, v.props) {
+		if v == nil || o.archived || !matchesAny(groups, v) {
 			continue
 		}
 
@@ -500,4 +511,33 @@ func (s *Sim) validateSearch(req searchRequest) ([][]compiled, int, int, error) 
 	}
 
 	return groups, limit, after, nil
+}
+
+// parsed returns a property of the version ready to compare, parsing it once; false when
+// the property is unset or does not parse as its kind. The caller holds the simulator's
+// lock.
+func (v *version) parsed(prop string, kind int) (value, bool) {
+	if c, ok := v.cache[prop]; ok {
+		return c.v, c.ok
+	}
+
+	var c cachedValue
+	if raw, ok := v.props[prop]; ok {
+		pv, err := parseValue(kind, raw)
+		c = cachedValue{v: pv, ok: err == nil}
+	}
+
+	if v.cache == nil {
+		v.cache = map[string]cachedValue{}
+	}
+
+	v.cache[prop] = c
+
+	return c.v, c.ok
+}
+
+// cachedValue is a parsed property and whether it parsed.
+type cachedValue struct {
+	v  value
+	ok bool
 }

@@ -81,6 +81,7 @@ type version struct {
 	props     map[string]string
 	updated   time.Time
 	visibleAt time.Time
+	cache     map[string]cachedValue // parsed props, filled by searches
 }
 
 // edge is one association to another record.
