@@ -27,6 +27,11 @@ type addendaSet struct {
 func splitAddenda(e *entry) addendaSet {
 	var s addendaSet
 
+	if len(e.addenda) == 1 && e.addenda[0].field(2, 3) == "05" {
+		s.payment = e.addenda // the usual CCD+/PPD+ case, without copying
+		return s
+	}
+
 	for _, a := range e.addenda {
 		switch tc := a.field(2, 3); tc {
 		case "05", "17":
@@ -192,7 +197,13 @@ func (p *parser) remittance(e *entry, ad addendaSet, t *bankfile.Transaction) {
 		return
 	}
 
-	parts := p.paymentInfo(e, ad.payment)
+	var parts []string
+	if len(ad.payment) == 1 {
+		parts = []string{ad.payment[0].field(4, 83)}
+	} else {
+		parts = p.paymentInfo(e, ad.payment)
+	}
+
 	raw := strings.Join(parts, "")
 
 	x, ok := parseX12(raw)

@@ -87,9 +87,15 @@ func (p *parser) lineWarnings(info lineInfo) {
 // both count, the second gets "#2" appended, and a re-sent file gives the same
 // keys again.
 func (p *parser) transactions() []bankfile.Transaction {
-	var out []bankfile.Transaction
+	n := 0
+	for _, f := range p.files {
+		for _, b := range f.batches {
+			n += len(b.entries)
+		}
+	}
 
-	seen := map[string]int{}
+	out := make([]bankfile.Transaction, 0, n)
+	seen := make(map[string]int, n)
 
 	for _, f := range p.files {
 		for _, b := range f.batches {

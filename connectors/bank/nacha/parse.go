@@ -54,6 +54,7 @@ type parser struct {
 	rejs   []bankfile.Problem
 	warns  []bankfile.Problem
 	nbatch int
+	moov   moovCache
 }
 
 func (p *parser) reject(line int, field, value, format string, args ...any) {
@@ -80,6 +81,16 @@ func (p *parser) structure(recs []record) {
 		b    *batch
 		last *entry
 	)
+
+	// One allocation for all entries: count them first.
+	n := 0
+	for i := range recs {
+		if recs[i].typ() == '6' {
+			n++
+		}
+	}
+
+	slab := make([]entry, n)
 
 	closeBatch := func(line int) {
 		if b != nil && b.control == nil {
@@ -140,7 +151,9 @@ func (p *parser) structure(recs []record) {
 				cur.batches = append(cur.batches, b)
 			}
 
-			last = &entry{rec: r}
+			last = &slab[0]
+			slab = slab[1:]
+			last.rec = r
 			b.entries = append(b.entries, last)
 			b.records++
 		case '7':

@@ -112,6 +112,17 @@ func splitRecords(data []byte) ([]record, lineInfo, []lineProblem) {
 			continue
 		}
 
+		if len(text) <= recordLen { // the common case: one ASCII record
+			rec, p := makeRecord(text, lineNo, &info)
+			if p != nil {
+				probs = append(probs, *p)
+			} else {
+				recs = append(recs, rec)
+			}
+
+			continue
+		}
+
 		chunks, p := cutLine(text, lineNo, &info)
 		if p != nil {
 			probs = append(probs, *p)
@@ -121,7 +132,7 @@ func splitRecords(data []byte) ([]record, lineInfo, []lineProblem) {
 		for i, c := range chunks {
 			line := lineNo
 			if oneLine {
-				line = len(recs) + i + 1
+				line = i + 1
 			}
 
 			rec, p := makeRecord(c, line, &info)

@@ -66,14 +66,13 @@ func (p *parser) validateBatch(b *batch) {
 			ed.SetValidation(validateOpts)
 			p.moovCheck(e.rec, "entry detail", ed)
 		} else {
-			ed := ach.NewEntryDetail()
+			ed := p.moov.entry()
 			ed.SetSECCode(b.sec)
-			ed.SetValidation(validateOpts)
 			p.moovCheck(e.rec, "entry detail", ed)
 		}
 
 		for _, a := range e.addenda {
-			if m := moovAddenda(a); m != nil {
+			if m := p.moov.addenda(a); m != nil {
 				p.moovCheck(a, "addenda "+a.field(2, 3), m)
 			}
 		}
@@ -86,14 +85,33 @@ func (p *parser) validateBatch(b *batch) {
 	}
 }
 
-// moovAddenda returns the moov-io/ach type for an addenda record, nil for
-// type codes it does not model.
-func moovAddenda(a *record) moovRecord {
+// moovCache keeps one moov-io/ach record of the most frequent types: Parse
+// sets every field of the layout, so a record can be reused for the next one.
+type moovCache struct {
+	ed  *ach.EntryDetail
+	a05 *ach.Addenda05
+}
+
+func (c *moovCache) entry() *ach.EntryDetail {
+	if c.ed == nil {
+		c.ed = ach.NewEntryDetail()
+		c.ed.SetValidation(validateOpts)
+	}
+
+	return c.ed
+}
+
+// addenda returns the moov-io/ach type for an addenda record, nil for type
+// codes it does not model.
+func (c *moovCache) addenda(a *record) moovRecord {
 	switch a.field(2, 3) {
 	case "05":
-		m := ach.NewAddenda05()
-		m.SetValidation(validateOpts)
-		return m
+		if c.a05 == nil {
+			c.a05 = ach.NewAddenda05()
+			c.a05.SetValidation(validateOpts)
+		}
+
+		return c.a05
 	case "98":
 		return ach.NewAddenda98()
 	case "99":

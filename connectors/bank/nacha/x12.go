@@ -46,21 +46,20 @@ func parseX12(text string) (*x12, bool) {
 		return nil, false
 	}
 
-	var segs []string
-	if term == 0 {
-		segs = []string{text}
-	} else {
-		segs = strings.Split(text, string(term))
-	}
-
 	out := &x12{}
-	for _, s := range segs {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
+	rest := text
+
+	for rest != "" {
+		var seg string
+		if term == 0 {
+			seg, rest = rest, ""
+		} else {
+			seg, rest, _ = strings.Cut(rest, string(term))
 		}
 
-		out.segment(strings.Split(s, string(elem)))
+		if seg = strings.TrimSpace(seg); seg != "" {
+			out.segment(seg, string(elem))
+		}
 	}
 
 	return out, true
@@ -143,15 +142,22 @@ func segmentTag(text string) (string, string) {
 // separatorRune accepts punctuation and symbols as X12 delimiters, never
 // letters, digits or blanks.
 func separatorRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r > ' ' && r < 0x7f && (r < '0' || r > '9') && (r < 'A' || r > 'Z') &&
+			(r < 'a' || r > 'z')
+	}
+
 	return r != utf8.RuneError && !unicode.IsLetter(r) && !unicode.IsDigit(r) &&
 		!unicode.IsSpace(r) && unicode.IsPrint(r)
 }
 
 // guessTerminator scores every candidate character by how often it is followed
 // by a segment id and the element separator (and whether it ends the text),
-// and returns the best, or 0 when no character ends a segment.
+// and returns the best, or 0 when no character ends a segment. Ties go to the
+// usual terminators in the order '~', '\', '\”, '!', '^'.
 func guessTerminator(text string, elem rune) rune {
-	score := map[rune]int{}
+	var buf [8]cand
+	cands := buf[:0]
 
 	for i, r := range text {
 		if r == elem || !separatorRune(r) {
@@ -161,41 +167,70 @@ func guessTerminator(text string, elem rune) rune {
 		next := strings.TrimLeft(text[i+utf8.RuneLen(r):], " \r\n")
 		tag, rest := segmentTag(next)
 		if tag != "" && strings.HasPrefix(rest, string(elem)) {
-			score[r] += 2
+			cands = addCandidate(cands, r, 2)
 		}
 	}
 
 	trimmed := strings.TrimRight(text, " \r\n")
 	if last, _ := utf8.DecodeLastRuneInString(trimmed); last != elem && separatorRune(last) {
-		score[last]++
+		cands = addCandidate(cands, last, 1)
 	}
 
 	best, bestScore, bestRank := rune(0), 0, 0
-	for r, sc := range score {
-		rank := strings.IndexRune("~\\'!^", r)
+	for _, c := range cands {
+		rank := strings.IndexRune("~\\'!^", c.r)
 		if rank < 0 {
-			rank = 100 + int(r)
+			rank = 100 + int(c.r)
 		}
 
-		if sc > bestScore || (sc == bestScore && sc > 0 && rank < bestRank) {
-			best, bestScore, bestRank = r, sc, rank
+		if c.score > bestScore || (c.score == bestScore && rank < bestRank) {
+			best, bestScore, bestRank = c.r, c.score, rank
 		}
 	}
 
 	return best
 }
 
-// segment interprets one segment; e[0] is its id.
-func (x *x12) segment(e []string) {
-	get := func(i int) string {
-		if i < len(e) {
-			return strings.TrimSpace(e[i])
-		}
+// maxElements is how many elements of a segment the reader looks at (RMR06).
+const maxElements = 7
 
-		return ""
+// cand is a possible segment terminator and its score.
+type cand struct {
+	r     rune
+	score int
+}
+
+func addCandidate(cands []cand, r rune, n int) []cand {
+	for i := range cands {
+		if cands[i].r == r {
+			cands[i].score += n
+			return cands
+		}
 	}
 
-	switch strings.TrimSpace(e[0]) {
+	return append(cands, cand{r, n})
+}
+
+// segment interprets one segment: its id and up to six elements.
+func (x *x12) segment(seg, elem string) {
+	var e [maxElements]string
+
+	n := 0
+	for n < maxElements {
+		var v string
+
+		v, seg, _ = strings.Cut(seg, elem)
+		e[n] = strings.TrimSpace(v)
+		n++
+
+		if seg == "" {
+			break
+		}
+	}
+
+	get := func(i int) string { return e[i] }
+
+	switch e[0] {
 	case "BPR":
 		if v, ok := x.amount("BPR02", get(2)); ok {
 			x.total, x.hasTotal = v, true

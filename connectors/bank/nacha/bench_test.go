@@ -1,0 +1,100 @@
+package nacha_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/moov-io/ach"
+
+	"github.com/o2c-dev/o2c/connectors/bank/nacha"
+)
+
+// benchFile writes, with moov-io/ach, ten CCD batches of 1,000 credits each,
+// every entry with one RMR addenda: 10,000 entries, 20,000 records.
+func benchFile(b *testing.B) []byte {
+	b.Helper()
+
+	fh := ach.NewFileHeader()
+	fh.ImmediateDestination = "231380104"
+	fh.ImmediateOrigin = "121042882"
+	fh.FileCreationDate = "260301"
+	fh.FileCreationTime = "0915"
+	fh.FileIDModifier = "A"
+	fh.ImmediateDestinationName = "RIVERSIDE NATIONAL"
+	fh.ImmediateOriginName = "HARBOR STATE BANK"
+
+	file := ach.NewFile()
+	file.SetHeader(fh)
+
+	for bn := 0; bn < 10; bn++ {
+		bh := ach.NewBatchHeader()
+		bh.ServiceClassCode = ach.CreditsOnly
+		bh.CompanyName = fmt.Sprintf("CUSTOMER %03d", bn)
+		bh.CompanyIdentification = fmt.Sprintf("1%09d", bn)
+		bh.StandardEntryClassCode = ach.CCD
+		bh.CompanyEntryDescription = "PAYMENT"
+		bh.EffectiveEntryDate = "260302"
+		bh.ODFIIdentification = "12104288"
+
+		batch, err := ach.NewBatch(bh)
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		for i := 0; i < 1000; i++ {
+			n := bn*1000 + i
+			cents := 10000 + n*7
+
+			ed := ach.NewEntryDetail()
+			ed.TransactionCode = ach.CheckingCredit
+			ed.SetRDFI("231380104")
+			ed.DFIAccountNumber = "000555666777"
+			ed.Amount = cents
+			ed.IdentificationNumber = fmt.Sprintf("CUST-%05d", n)
+			ed.IndividualName = "GLOBEX SUPPLY"
+			ed.SetTraceNumber(bh.ODFIIdentification, i+1)
+			ed.AddendaRecordIndicator = 1
+
+			a := ach.NewAddenda05()
+			a.PaymentRelatedInformation = fmt.Sprintf("RMR*IV*INV-%06d**%d.%02d\\", n, cents/100, cents%100)
+			ed.AddAddenda05(a)
+			batch.AddEntry(ed)
+		}
+
+		if err := batch.Create(); err != nil {
+			b.Fatal(err)
+		}
+
+		file.AddBatch(batch)
+	}
+
+	if err := file.Create(); err != nil {
+		b.Fatal(err)
+	}
+
+	var buf bytes.Buffer
+	if err := ach.NewWriter(&buf).Write(file); err != nil {
+		b.Fatal(err)
+	}
+
+	return buf.Bytes()
+}
+
+func BenchmarkReadNACHA(b *testing.B) {
+	data := benchFile(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+
+	for b.Loop() {
+		f, err := nacha.Read("bench.ach", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		if len(f.Transactions) != 10000 {
+			b.Fatalf("%d transactions", len(f.Transactions))
+		}
+	}
+}
