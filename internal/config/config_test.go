@@ -290,6 +290,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"xero.bank_account_code", func(c *Config) { c.Xero.BankAccountCode = " " }},
 		{"schedule.crm_pull", func(c *Config) { c.Schedule.CRMPull = "every 5 minutes" }},
 		{"schedule.erp_refresh", func(c *Config) { c.Schedule.ERPRefresh = "* * * * * *" }},
+		{"schedule.erp_refresh", func(c *Config) { c.Schedule.ERPRefresh = "@every 15m" }},
 		{"bus.poll_interval", func(c *Config) { c.Bus.PollInterval = 0 }},
 		{"bus.ack_deadline", func(c *Config) { c.Bus.AckDeadline = 10 * time.Millisecond }},
 		{"matching.auto_apply_threshold", func(c *Config) { c.Matching.AutoApplyThreshold = 0 }},
@@ -336,6 +337,7 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	valid.Database.DataDir = "/srv/o2c/pg"
 	valid.Xero.ClientID, valid.Xero.ClientSecret = "id", "secret"
 	valid.Schedule.CRMPull = "CRON_TZ=Europe/Berlin 0 6 * * 1-5"
+	valid.Schedule.ERPRefresh = "@hourly"
 	valid.Database.URL = "host=127.0.0.1 user=o2c dbname=o2c"
 
 	if err := valid.Validate(); err != nil {

@@ -182,6 +182,11 @@ func checkSpec(spec string) error {
 		return nil
 	}
 
+	if strings.HasPrefix(strings.TrimSpace(spec), "@every") {
+		return fmt.Errorf("cron spec %q: @every is not supported (its ticks depend on when "+
+			"each replica started), use a cron spec", spec)
+	}
+
 	if _, err := cron.ParseStandard(spec); err != nil {
 		return fmt.Errorf("cron spec %q: %w", spec, err)
 	}
