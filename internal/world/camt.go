@@ -436,7 +436,7 @@ func (c *camtWriter) entry(ps []Payment, members []int32) {
 
 	x.close("NtryDtls")
 	if len(members) > 1 {
-		x.leaf("AddtlNtryInf", "COLLECTIVE CREDIT "+strconv.Itoa(len(members))+" ITEMS")
+		x.leaf("AddtlNtryInf", "COLLECTIVE CREDIT")
 	}
 
 	x.close("Ntry")

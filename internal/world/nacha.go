@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -153,8 +154,8 @@ func WriteNACHA(w io.Writer, ps []Payment, opts NACHAOptions) error {
 
 // nachaBatch is one batch: its key fields and the payments in it, in order.
 type nachaBatch struct {
-	name, id, sec, odfi, desc, date string
-	members                         []int32
+	name, id, sec, odfi, desc string
+	members                   []int32
 }
 
 // groupBatches puts payments into batches by originating company, keeping
@@ -162,29 +163,26 @@ type nachaBatch struct {
 func groupBatches(ps []Payment) []*nachaBatch {
 	index := make(map[string]*nachaBatch)
 	var out []*nachaBatch
-	var key strings.Builder
+	key := make([]byte, 0, 64)
 	for i := range ps {
 		p := &ps[i]
-		b := nachaBatch{
-			name: bankName(p.PayerName, 16), id: companyID(p), sec: secCode(p),
-			odfi: odfiOf(p), date: p.ValueDate.Format("20060102"),
-		}
-		b.desc = entryDescriptions[hashString(b.id)%uint64(len(entryDescriptions))]
-		key.Reset()
-		key.WriteString(b.name)
-		for _, s := range []string{b.id, b.sec, b.odfi, b.desc, b.date} {
-			key.WriteByte(0)
-			key.WriteString(s)
+		name, id, sec, odfi := bankName(p.PayerName, 16), companyID(p), secCode(p), odfiOf(p)
+		key = append(key[:0], name...)
+		for _, s := range []string{id, sec, odfi} {
+			key = append(key, 0)
+			key = append(key, s...)
 		}
 
-		got := index[key.String()]
-		if got == nil {
-			got = &b
-			index[key.String()] = got
-			out = append(out, got)
+		key = strconv.AppendInt(append(key, 0), p.ValueDate.Unix(), 10)
+		if got, ok := index[string(key)]; ok {
+			got.members = append(got.members, int32(i))
+			continue
 		}
 
-		got.members = append(got.members, int32(i))
+		b := &nachaBatch{name: name, id: id, sec: sec, odfi: odfi, members: []int32{int32(i)}}
+		b.desc = entryDescriptions[hashString(id)%uint64(len(entryDescriptions))]
+		index[string(key)] = b
+		out = append(out, b)
 	}
 
 	return out
@@ -513,13 +511,28 @@ func (n *nachaWriter) rmr(b []byte, r bankfile.Remit, currency string) []byte {
 	return append(b, '\\')
 }
 
+// decimal formats minor units of currency with the currency's digits (two for
+// an unknown code).
 func decimal(minor int64, currency string) string {
+	return money.FormatMinor(minor, exponent(currency))
+}
+
+// exponents caches money.Exponent, which the writers ask once per amount.
+var exponents sync.Map
+
+func exponent(currency string) int {
+	if v, ok := exponents.Load(currency); ok {
+		return v.(int)
+	}
+
 	exp, err := money.Exponent(currency)
 	if err != nil {
 		exp = 2
 	}
 
-	return money.FormatMinor(minor, exp)
+	exponents.Store(currency, exp)
+
+	return exp
 }
 
 // build820 returns the X12 820 transaction set for a CTX payment, optionally

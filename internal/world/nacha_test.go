@@ -75,7 +75,8 @@ func TestWriteNACHAPassesMoovValidation(t *testing.T) {
 				e.RDFIIdentification+e.CheckDigit != routing ||
 				strings.TrimSpace(e.DFIAccountNumber) != account {
 				t.Errorf("entry %s: code %d amount %d to %s%s/%s", e.TraceNumber,
-					e.TransactionCode, e.Amount, e.RDFIIdentification, e.CheckDigit, e.DFIAccountNumber)
+					e.TransactionCode, e.Amount, e.RDFIIdentification, e.CheckDigit,
+					e.DFIAccountNumber)
 			}
 
 			name := strings.ToUpper(p.PayerName)
@@ -90,8 +91,9 @@ func TestWriteNACHAPassesMoovValidation(t *testing.T) {
 		}
 	}
 
-	if entries != len(f.payments) || int64(file.Control.TotalCreditEntryDollarAmountInFile) != total ||
-		file.Control.TotalDebitEntryDollarAmountInFile != 0 {
+	fc := file.Control
+	if entries != len(f.payments) || int64(fc.TotalCreditEntryDollarAmountInFile) != total ||
+		fc.TotalDebitEntryDollarAmountInFile != 0 {
 		t.Errorf("moov read %d entries, credit %d; wrote %d payments, total %d", entries,
 			file.Control.TotalCreditEntryDollarAmountInFile, len(f.payments), total)
 	}
@@ -161,7 +163,8 @@ func checkControls(t *testing.T, data []byte) {
 		case '8':
 			if atoi(t, l[4:10]) != int64(count) || atoi(t, l[10:20]) != hash%10_000_000_000 ||
 				atoi(t, l[20:32]) != 0 || atoi(t, l[32:44]) != credit {
-				t.Errorf("batch control %q: want count %d hash %d credit %d", l, count, hash, credit)
+				t.Errorf("batch control %q: want count %d hash %d credit %d", l, count, hash,
+					credit)
 			}
 
 			fileHash += hash
@@ -178,9 +181,11 @@ func checkControls(t *testing.T, data []byte) {
 
 			seen++
 			if atoi(t, l[1:7]) != int64(batches) || atoi(t, l[7:13]) != int64(len(lines)/10) ||
-				atoi(t, l[13:21]) != int64(fileCount) || atoi(t, l[21:31]) != fileHash%10_000_000_000 ||
+				atoi(t, l[13:21]) != int64(fileCount) ||
+				atoi(t, l[21:31]) != fileHash%10_000_000_000 ||
 				atoi(t, l[43:55]) != fileCredit {
-				t.Errorf("file control %q: want %d batches, %d blocks, %d records, hash %d, credit %d",
+				t.Errorf("file control %q: want %d batches, %d blocks, %d records, hash %d, "+
+					"credit %d",
 					l, batches, len(lines)/10, fileCount, fileHash, fileCredit)
 			}
 		}
@@ -244,7 +249,7 @@ func checkAddenda(t *testing.T, data []byte, byTrace map[string]world.Payment,
 			t.Errorf("CCD entry %s has %d addenda", p.Trace, seq)
 		case len(p.Remits) == 1:
 			r := p.Remits[0]
-			want := "RMR*" + r.RefType + "*" + r.Ref + "**" + money.New(r.Paid, "USD").Decimal() + "\\"
+			want := "RMR*" + r.RefType + "*" + r.Ref + "**" + dec(r.Paid) + "\\"
 			if text != want {
 				t.Errorf("CCD entry %s addenda %q, want %q", p.Trace, text, want)
 			}
@@ -427,7 +432,8 @@ func TestWriteNACHARejectsWhatItCannotCarry(t *testing.T) {
 		}
 	}
 
-	err := world.WriteNACHA(&bytes.Buffer{}, nil, world.NACHAOptions{ReceiverAccount: "123456789:1"})
+	opts := world.NACHAOptions{ReceiverAccount: "123456789:1"}
+	err := world.WriteNACHA(&bytes.Buffer{}, nil, opts)
 	if err == nil {
 		t.Error("a receiver routing number with a wrong check digit was accepted")
 	}

@@ -155,7 +155,8 @@ type Payment struct {
 	// Amount is what reached our account.
 	Amount    money.Amount
 	ValueDate time.Time
-	// EndToEndID is the payer's own payment id; it never names an invoice.
+	// EndToEndID is the payer's own payment id: letters only, so that it never
+	// passes for an invoice reference.
 	EndToEndID string
 	// Remittance is free remittance text (at most 80 characters) and Remits the
 	// structured remittance; a payment has either, or neither.
@@ -666,7 +667,9 @@ func (p *payRun) multi() (Payment, bool) {
 		return Payment{}, false
 	}
 
-	slices.SortFunc(picked, func(a, b int) int { return strings.Compare(p.invs[a].Number, p.invs[b].Number) })
+	slices.SortFunc(picked, func(a, b int) int {
+		return strings.Compare(p.invs[a].Number, p.invs[b].Number)
+	})
 	pm := p.base(KindMultiInvoice, inv, c)
 	refs := make([]string, 0, len(picked))
 	structured := p.r.IntN(100) < 60
@@ -805,7 +808,7 @@ func refVariant(r *rand.Rand, n string) string {
 	case 5:
 		return "INVOICE NO. " + digits
 	default:
-		return "Inv " + prefix + "/" + digits
+		return "Inv. " + digits
 	}
 }
 
@@ -871,7 +874,7 @@ func pad7(n int) string {
 	return strings.Repeat("0", 7-len(s)) + s
 }
 
-// endToEnd returns a payer payment id: none, or a prefix and hex digits, which
+// endToEnd returns a payer payment id: none, or a prefix and letters, which
 // cannot be read as an invoice reference. SEPA payers often send "NOTPROVIDED".
 func (p *payRun) endToEnd(account string) string {
 	iban := !strings.Contains(account, ":")
@@ -882,10 +885,23 @@ func (p *payRun) endToEnd(account string) string {
 	case !iban && n < 4:
 		return ""
 	case iban:
-		return "E2E" + strings.ToUpper(strconv.FormatUint(p.r.Uint64()>>16, 16))
+		return "E2E-" + p.letters(12)
 	default:
-		return "PMT" + strings.ToUpper(strconv.FormatUint(p.r.Uint64()>>24, 16))
+		return "PMT" + p.letters(9)
 	}
+}
+
+// idLetters has no digits (a digit run could pass for an invoice number) and
+// no I, N or V (nor "INV").
+const idLetters = "ABCDEFGHJKLMPQRSTUWXYZ"
+
+func (p *payRun) letters(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = idLetters[p.r.IntN(len(idLetters))]
+	}
+
+	return string(b)
 }
 
 // payerID returns the ordering party's id: the BIC of an IBAN's bank, or a

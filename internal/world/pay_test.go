@@ -151,7 +151,8 @@ func checkPayments(t *testing.T, f fixture) {
 		applied += len(p.Truth)
 		if len(p.Truth) == 0 || sum != p.Amount.Minor || p.Amount.Currency != "USD" &&
 			p.Amount.Currency != f.w.Config.Currency {
-			t.Errorf("payment %d (%s): truth %v does not add up to %v", i, p.Kind, p.Truth, p.Amount)
+			t.Errorf("payment %d (%s): truth %v does not add up to %v", i, p.Kind, p.Truth,
+				p.Amount)
 		}
 
 		checkApplicable(t, f, p, custByID, accounts)
@@ -280,7 +281,8 @@ func checkMustNotApply(t *testing.T, f fixture, p world.Payment, invs map[string
 
 	switch p.Kind {
 	case world.KindUnknownPayer:
-		if p.CustomerID != "" || names[strings.ToLower(p.PayerName)] || accounts[p.PayerAccount] != "" ||
+		if p.CustomerID != "" || names[strings.ToLower(p.PayerName)] ||
+			accounts[p.PayerAccount] != "" ||
 			strings.ContainsAny(p.Remittance, "0123456789") {
 			t.Errorf("unknown payer %+v is known or names a document", p)
 		}

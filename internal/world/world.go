@@ -304,15 +304,22 @@ func makeDeals(r *rand.Rand, cfg Config, exp int, cs []billing.Customer) []billi
 		}
 	}
 
-	slices.SortStableFunc(deals, func(a, b billing.Deal) int {
-		return a.CloseDate.Compare(b.CloseDate)
-	})
-
-	for i := range deals {
-		deals[i].CRMID = strconv.Itoa(7000000001 + i)
+	order := make([]int32, len(deals))
+	for i := range order {
+		order[i] = int32(i)
 	}
 
-	return deals
+	slices.SortStableFunc(order, func(a, b int32) int {
+		return deals[a].CloseDate.Compare(deals[b].CloseDate)
+	})
+
+	sorted := make([]billing.Deal, len(deals))
+	for i, k := range order {
+		sorted[i] = deals[k]
+		sorted[i].CRMID = strconv.Itoa(7000000001 + i)
+	}
+
+	return sorted
 }
 
 // makeLines returns one to four line items. Prices are the list price scaled

@@ -199,7 +199,8 @@ func TestInvoicesFor(t *testing.T) {
 	}
 
 	if invs[0].Number != "INV-000123" || invs[1].Number != "INV-000124" {
-		t.Errorf("numbers start %q, %q; want INV-000123, INV-000124", invs[0].Number, invs[1].Number)
+		t.Errorf("numbers start %q, %q; want INV-000123, INV-000124", invs[0].Number,
+			invs[1].Number)
 	}
 
 	terms, po := 0, 0
@@ -217,7 +218,8 @@ func TestInvoicesFor(t *testing.T) {
 
 		gap := inv.IssueDate.Sub(d.CloseDate.Truncate(24 * time.Hour))
 		if gap < 0 || gap > 48*time.Hour {
-			t.Errorf("invoice %s issued %v for a deal closed %v", inv.Number, inv.IssueDate, d.CloseDate)
+			t.Errorf("invoice %s issued %v for a deal closed %v", inv.Number, inv.IssueDate,
+				d.CloseDate)
 		}
 
 		if inv.DiscountBasisPoints > 0 {
