@@ -57,7 +57,8 @@ func benchFile(b *testing.B) []byte {
 			ed.AddendaRecordIndicator = 1
 
 			a := ach.NewAddenda05()
-			a.PaymentRelatedInformation = fmt.Sprintf("RMR*IV*INV-%06d**%d.%02d\\", n, cents/100, cents%100)
+			a.PaymentRelatedInformation = fmt.Sprintf("RMR*IV*INV-%06d**%d.%02d\\",
+				n, cents/100, cents%100)
 			ed.AddAddenda05(a)
 			batch.AddEntry(ed)
 		}

@@ -35,7 +35,8 @@ func TestB08CTXAddendaJoinedOnAllPositions(t *testing.T) {
 	info := paymentInfo(lines(data))
 	if len(info) != 6 || !strings.HasSuffix(info[2], "*NORTHWIND TRADERS ") ||
 		!strings.HasPrefix(info[3], "INC\\") || !strings.HasPrefix(info[2], " PER CONTRACT") ||
-		!strings.HasSuffix(info[4], "RMR*IV*INV-2004") || !strings.HasPrefix(info[5], "5**1361.37") {
+		!strings.HasSuffix(info[4], "RMR*IV*INV-2004") ||
+		!strings.HasPrefix(info[5], "5**1361.37") {
 		t.Fatalf("fixture lost its record-boundary traps: %q", info)
 	}
 
@@ -66,7 +67,9 @@ func TestB08CTXAddendaJoinedOnAllPositions(t *testing.T) {
 		t.Errorf("remits %+v, want %+v", tr.Remits, want)
 	}
 
-	for _, s := range []string{"MARCH DELIVERIES PER CONTRACT", "ACCOUNTS RECEIVABLE", "N1*PR*NORTHWIND TRADERS INC\\"} {
+	for _, s := range []string{
+		"MARCH DELIVERIES PER CONTRACT", "ACCOUNTS RECEIVABLE", "N1*PR*NORTHWIND TRADERS INC\\",
+	} {
 		if !strings.Contains(tr.Remittance, s) {
 			t.Errorf("remittance %q lacks %q", tr.Remittance, s)
 		}
@@ -108,7 +111,8 @@ func TestB08TerminatorDetectedFromData(t *testing.T) {
 	f := mustRead(t, "tilde.ach", joinLines(ls))
 	tr := f.Transactions[0]
 
-	if len(tr.Remits) != 2 || tr.Remits[1].Ref != "INV-20045" || tr.PayerName != "NORTHWIND TRADERS INC" {
+	if len(tr.Remits) != 2 || tr.Remits[1].Ref != "INV-20045" ||
+		tr.PayerName != "NORTHWIND TRADERS INC" {
 		t.Errorf("with '~' terminators: remits %+v payer %q", tr.Remits, tr.PayerName)
 	}
 }
@@ -177,7 +181,8 @@ func TestB10LineEndingsReadAlike(t *testing.T) {
 		f := mustRead(t, "b10.ach", []byte(v))
 
 		if !reflect.DeepEqual(f.Transactions, base.Transactions) || f.Controls != base.Controls {
-			t.Errorf("%s: read differently from CRLF:\n%+v\n%+v", name, f.Transactions, base.Transactions)
+			t.Errorf("%s: read differently from CRLF:\n%+v\n%+v",
+				name, f.Transactions, base.Transactions)
 		}
 
 		for _, str := range stringFields(reflect.ValueOf(f)) {

@@ -173,7 +173,8 @@ func (p *parser) compareBatch(b *batch, t totals) {
 
 	if b.sec != "IAT" && strings.TrimSpace(h.field(41, 50)) != strings.TrimSpace(c.field(45, 54)) {
 		p.warn(c.line, "batch control company identification", c.field(45, 54),
-			"%s: company identification %q != batch header %q", label, c.field(45, 54), h.field(41, 50))
+			"%s: company identification %q != batch header %q",
+			label, c.field(45, 54), h.field(41, 50))
 	}
 
 	if h.field(88, 94) != c.field(88, 94) {
@@ -213,8 +214,8 @@ func (p *parser) checkBatchCount(f *achFile, label string) {
 		p.warn(c.line, "file control batch count", raw, "%s: batch count %q is not a number",
 			label, raw)
 	} else if got != int64(len(f.batches)) {
-		p.warn(c.line, "file control batch count", raw, "%s: batch count %d != %d batches in the file",
-			label, got, len(f.batches))
+		p.warn(c.line, "file control batch count", raw,
+			"%s: batch count %d != %d batches in the file", label, got, len(f.batches))
 	}
 }
 
@@ -225,7 +226,8 @@ func (p *parser) compareFields(c *record, record, label string, fields []control
 
 		switch {
 		case !ok:
-			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %q is not a number", label, fd.name, raw)
+			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %q is not a number",
+				label, fd.name, raw)
 		case fd.skip:
 		case got != fd.want && fd.money:
 			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %s != sum of entries %s",

@@ -139,12 +139,14 @@ func (p *parser) kind(b *batch, e *entry, ad addendaSet) bankfile.Kind {
 
 // parties fills Account, PayerName and PayerID for a forward entry and returns
 // the receiver's name and the entry's identification number.
-func (p *parser) parties(b *batch, e *entry, ad addendaSet, t *bankfile.Transaction) (string, string) {
+func (p *parser) parties(b *batch, e *entry, ad addendaSet, t *bankfile.Transaction) (
+	receiver, ident string,
+) {
 	r := e.rec
 	routing := strings.TrimSpace(r.field(4, 12))
 	account := strings.TrimSpace(r.field(13, 29))
-	receiver := strings.TrimSpace(r.field(55, 76))
-	ident := strings.TrimSpace(r.field(40, 54))
+	receiver = strings.TrimSpace(r.field(55, 76))
+	ident = strings.TrimSpace(r.field(40, 54))
 
 	t.PayerName, t.PayerID = b.companyName, b.companyID
 

@@ -76,7 +76,8 @@ func mustReject(t testing.TB, name string, data []byte) *bankfile.Error {
 
 	f, err := nacha.Read(name, data)
 	if err == nil {
-		t.Fatalf("read %s: accepted with %d transactions, want a rejection", name, len(f.Transactions))
+		t.Fatalf("read %s: accepted with %d transactions, want a rejection",
+			name, len(f.Transactions))
 	}
 
 	var be *bankfile.Error

@@ -129,7 +129,8 @@ func (p *parser) structure(recs []record) {
 				closeBatch(r.line)
 				if cur.control == nil {
 					p.warn(r.line, "file control", "",
-						"file %d has no file control record; its totals are not checked", cur.ordinal)
+						"file %d has no file control record; its totals are not checked",
+						cur.ordinal)
 				}
 
 				cur = nil
@@ -159,7 +160,8 @@ func (p *parser) structure(recs []record) {
 		case '7':
 			switch {
 			case b == nil:
-				p.warn(r.line, "addenda", r.field(2, 3), "addenda record outside a batch is ignored")
+				p.warn(r.line, "addenda", r.field(2, 3),
+					"addenda record outside a batch is ignored")
 			case last == nil:
 				p.warn(r.line, "addenda", r.field(2, 3),
 					"addenda record without an entry detail record is ignored")
@@ -170,7 +172,8 @@ func (p *parser) structure(recs []record) {
 			}
 		case '8':
 			if b == nil {
-				p.warn(r.line, "batch control", "", "batch control record without a batch is ignored")
+				p.warn(r.line, "batch control", "",
+					"batch control record without a batch is ignored")
 				continue
 			}
 
@@ -186,7 +189,8 @@ func (p *parser) structure(recs []record) {
 			cur.control = r
 		default:
 			p.reject(r.line, "record type", r.field(1, 1),
-				"unknown record type %q: a NACHA record starts with 1, 5, 6, 7, 8 or 9", r.field(1, 1))
+				"unknown record type %q: a NACHA record starts with 1, 5, 6, 7, 8 or 9",
+				r.field(1, 1))
 		}
 	}
 

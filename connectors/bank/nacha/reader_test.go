@@ -96,12 +96,15 @@ func TestReturnEntries(t *testing.T) {
 	}
 
 	r1, r2 := f.Transactions[0], f.Transactions[1]
-	if r1.Kind != bankfile.KindReturn || r1.ReturnCode != "R01" || r1.OriginalRef != "231380100004321" {
-		t.Errorf("first return: kind %q code %q original %q", r1.Kind, r1.ReturnCode, r1.OriginalRef)
+	if r1.Kind != bankfile.KindReturn || r1.ReturnCode != "R01" ||
+		r1.OriginalRef != "231380100004321" {
+		t.Errorf("first return: kind %q code %q original %q",
+			r1.Kind, r1.ReturnCode, r1.OriginalRef)
 	}
 
 	if r2.ReturnCode != "R10" || r2.OriginalRef != "231380100004322" || r2.Amount.Minor != 12000 {
-		t.Errorf("second return: code %q original %q amount %d", r2.ReturnCode, r2.OriginalRef, r2.Amount.Minor)
+		t.Errorf("second return: code %q original %q amount %d",
+			r2.ReturnCode, r2.OriginalRef, r2.Amount.Minor)
 	}
 
 	// A returned debit takes collected money back: a debit, named after the
@@ -130,8 +133,8 @@ func TestControlMismatchRejectsWithNumbers(t *testing.T) {
 	be := mustReject(t, "bad-batch.ach", joinLines(ls))
 	p := findProblem(t, be, "batch control total credit")
 
-	if p.Line != 5 || p.Message != "batch 1 control: total credit 3274.00 != sum of entries 3275.00" ||
-		p.Value != "000000327400" {
+	const msg = "batch 1 control: total credit 3274.00 != sum of entries 3275.00"
+	if p.Line != 5 || p.Message != msg || p.Value != "000000327400" {
 		t.Errorf("problem %+v", p)
 	}
 
@@ -152,10 +155,14 @@ func TestEveryControlProblemListed(t *testing.T) {
 	be := mustReject(t, "bad-entry.ach", joinLines(ls))
 
 	want := map[string]string{
-		"batch control entry hash":   "batch 1 control: entry hash 2100002 != 2100003 counted in the file",
-		"batch control total credit": "batch 1 control: total credit 3275.00 != sum of entries 3725.00",
-		"file control entry hash":    "file control: entry hash 2100002 != 2100003 counted in the file",
-		"file control total credit":  "file control: total credit 3275.00 != sum of entries 3725.00",
+		"batch control entry hash": "batch 1 control: " +
+			"entry hash 2100002 != 2100003 counted in the file",
+		"batch control total credit": "batch 1 control: " +
+			"total credit 3275.00 != sum of entries 3725.00",
+		"file control entry hash": "file control: " +
+			"entry hash 2100002 != 2100003 counted in the file",
+		"file control total credit": "file control: " +
+			"total credit 3275.00 != sum of entries 3725.00",
 	}
 
 	if len(be.Problems) != len(want) {
@@ -182,7 +189,8 @@ func TestEntryAddendaCountMismatchRejects(t *testing.T) {
 	be := mustReject(t, "lost-addenda.ach", joinLines(ls))
 	p := findProblem(t, be, "batch control entry/addenda count")
 
-	if p.Line != 4 || p.Message != "batch 1 control: entry/addenda count 2 != 1 counted in the file" {
+	const msg = "batch 1 control: entry/addenda count 2 != 1 counted in the file"
+	if p.Line != 4 || p.Message != msg {
 		t.Errorf("problem %+v", p)
 	}
 }
@@ -209,7 +217,8 @@ func TestLongLineRejected(t *testing.T) {
 	ls[2] += "XYZ"
 
 	be := mustReject(t, "long.ach", joinLines(ls))
-	if p := findProblem(t, be, "entry detail record"); p.Line != 3 || !strings.Contains(p.Message, "found 97") {
+	p := findProblem(t, be, "entry detail record")
+	if p.Line != 3 || !strings.Contains(p.Message, "found 97") {
 		t.Errorf("problem %+v", p)
 	}
 }
@@ -270,7 +279,7 @@ func TestDedupeKeys(t *testing.T) {
 	}
 
 	k1, k2 := f.Transactions[0].DedupeKey, f.Transactions[1].DedupeKey
-	if k1 == k2 || k2 != k1+"#2" || !strings.HasPrefix(k1, "nacha:121042880000001:260302:22:50000") {
+	if k1 == k2 || k2 != k1+"#2" || k1 != "nacha:121042880000001:260302:22:50000" {
 		t.Errorf("keys %q %q", k1, k2)
 	}
 
@@ -300,7 +309,8 @@ func TestPrenoteAndZeroDollarAreNotices(t *testing.T) {
 	f := mustRead(t, "prenotes.ach", data)
 	kinds := []bankfile.Kind{f.Transactions[0].Kind, f.Transactions[1].Kind, f.Transactions[2].Kind}
 
-	if kinds[0] != bankfile.KindNotice || kinds[1] != bankfile.KindNotice || kinds[2] != bankfile.KindPayment {
+	if kinds[0] != bankfile.KindNotice || kinds[1] != bankfile.KindNotice ||
+		kinds[2] != bankfile.KindPayment {
 		t.Errorf("kinds %v", kinds)
 	}
 
@@ -371,7 +381,8 @@ func TestEntriesWithoutBatchHeader(t *testing.T) {
 
 	f := mustRead(t, "bare.ach", joinLines(ls[2:4]))
 	if len(f.Transactions) != 1 || f.Controls != bankfile.ControlsNone || len(f.Warnings) == 0 {
-		t.Errorf("%d transactions, controls %q, warnings %v", len(f.Transactions), f.Controls, f.Warnings)
+		t.Errorf("%d transactions, controls %q, warnings %v",
+			len(f.Transactions), f.Controls, f.Warnings)
 	}
 }
 
@@ -382,7 +393,8 @@ func TestReversalBatch(t *testing.T) {
 	ls[1] = setField(t, ls[1], 54, 63, "REVERSAL  ")
 
 	f := mustRead(t, "reversal.ach", joinLines(ls))
-	if tr := f.Transactions[0]; tr.Kind != bankfile.KindReversal || tr.Direction != bankfile.Credit {
+	tr := f.Transactions[0]
+	if tr.Kind != bankfile.KindReversal || tr.Direction != bankfile.Credit {
 		t.Errorf("kind %q direction %q", tr.Kind, tr.Direction)
 	}
 

@@ -112,7 +112,8 @@ var sampleTable = map[string]sampleWant{
 		kinds: map[bankfile.Kind]int{bankfile.KindReversal: 2},
 	},
 	"web-addenda-trailing-backslash-unpadded-control.ach": {
-		entries: 1, credits: 1, creditTotal: 10000, controls: bankfile.ControlsOK, encoding: "ascii",
+		entries: 1, credits: 1, creditTotal: 10000,
+		controls: bankfile.ControlsOK, encoding: "ascii",
 		kinds: map[bankfile.Kind]int{bankfile.KindPayment: 1},
 	},
 	"zero-entry-file-fiserv-crlf-short-header.ach": {
@@ -151,7 +152,8 @@ func TestSharedSamples(t *testing.T) {
 				be := mustReject(t, name, data)
 				p := findProblem(t, be, want.rejectField)
 				if p.Line != want.rejectLine || p.File != name || p.Message == "" {
-					t.Errorf("problem %+v, want line %d of %s with a message", p, want.rejectLine, name)
+					t.Errorf("problem %+v, want line %d of %s with a message",
+						p, want.rejectLine, name)
 				}
 
 				return
@@ -170,7 +172,8 @@ func checkSample(t *testing.T, f *bankfile.File, want sampleWant) {
 	}
 
 	if n, total := f.Credits(); n != want.credits || total != want.creditTotal {
-		t.Errorf("credits %d totalling %d, want %d totalling %d", n, total, want.credits, want.creditTotal)
+		t.Errorf("credits %d totalling %d, want %d totalling %d",
+			n, total, want.credits, want.creditTotal)
 	}
 
 	kinds := map[bankfile.Kind]int{}
@@ -205,7 +208,8 @@ func checkSample(t *testing.T, f *bankfile.File, want sampleWant) {
 		t.Errorf("return codes %v, want %v", codes, want.returnCodes)
 	}
 
-	if f.Controls != want.controls || f.Encoding != want.encoding || f.Format != bankfile.FormatNACHA {
+	if f.Controls != want.controls || f.Encoding != want.encoding ||
+		f.Format != bankfile.FormatNACHA {
 		t.Errorf("controls %q encoding %q format %q, want %q %q nacha",
 			f.Controls, f.Encoding, f.Format, want.controls, want.encoding)
 	}
@@ -232,7 +236,10 @@ func TestSharedCTXSamplesLatin1AndUTF8ReadAlike(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		const wrong, right = "\n9000001000001000000010023138010", "\n9000001000001000000130023138010"
+		const (
+			wrong = "\n9000001000001000000010023138010"
+			right = "\n9000001000001000000130023138010"
+		)
 		if !strings.Contains(string(data), wrong) {
 			t.Fatalf("%s: file control %q not found", name, wrong)
 		}
@@ -298,7 +305,8 @@ func TestSharedSampleFields(t *testing.T) {
 
 	iat := read("iat-mixed-credit-debit-with-717-remittance.ach").Transactions
 	if iat[0].PayerName != "BEK Solutions" || iat[1].PayerName != "ADCAF Solutions" {
-		t.Errorf("IAT payers %q %q, want the 711 originator names", iat[0].PayerName, iat[1].PayerName)
+		t.Errorf("IAT payers %q %q, want the 711 originator names",
+			iat[0].PayerName, iat[1].PayerName)
 	}
 
 	if iat[0].Remittance != "This is an international payment This is an international payment" {
@@ -306,11 +314,13 @@ func TestSharedSampleFields(t *testing.T) {
 	}
 
 	ret := read("returns-web-r01-r03.ach").Transactions[0]
-	if ret.ReturnCode != "R01" || ret.OriginalRef != "091400600000001" || ret.BankRef != "091000017611242" {
+	if ret.ReturnCode != "R01" || ret.OriginalRef != "091400600000001" ||
+		ret.BankRef != "091000017611242" {
 		t.Errorf("return %+v", ret)
 	}
 
-	if ret.PayerName != "Person A" || ret.PayerAccount != "091400606:123456789" || ret.Account != "" {
+	if ret.PayerName != "Person A" || ret.PayerAccount != "091400606:123456789" ||
+		ret.Account != "" {
 		t.Errorf("return parties: payer %q account %q our account %q",
 			ret.PayerName, ret.PayerAccount, ret.Account)
 	}

@@ -66,8 +66,10 @@ func TestParseX12(t *testing.T) {
 				t.Errorf("remits %+v, want %+v", x.remits, tt.remits)
 			}
 
-			if x.total != tt.total || x.payer != tt.payer || x.traceRef != tt.trn || len(x.problems) != tt.probs {
-				t.Errorf("total %d payer %q trn %q problems %v", x.total, x.payer, x.traceRef, x.problems)
+			if x.total != tt.total || x.payer != tt.payer || x.traceRef != tt.trn ||
+				len(x.problems) != tt.probs {
+				t.Errorf("total %d payer %q trn %q problems %v",
+					x.total, x.payer, x.traceRef, x.problems)
 			}
 		})
 	}
