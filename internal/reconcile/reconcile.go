@@ -1,0 +1,589 @@
+// Package reconcile is o2c's offline main job: it reads customers and open
+// invoices from CSV files and bank files of any supported format, runs every
+// incoming payment through the matching engine and writes what was applied, what
+// was held and a summary to an output directory. It needs no database and no
+// network.
+//
+// Outputs, all UTF-8 CSV with a header row, amounts as plain decimals in the
+// currency's minor digits and dates as YYYY-MM-DD:
+//
+//   - applications.csv: one row per payment and invoice it was applied to.
+//   - exceptions.csv: one row per payment, or rest of a payment, sent to the
+//     exception queue, with its reason and candidate invoices best first.
+//   - summary.json: counts and totals: files read and rejected (with every
+//     problem), transactions by kind, duplicates skipped, payments applied and
+//     held, amounts applied per currency and exceptions by reason.
+package reconcile
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/connectors/erp/csvfile"
+	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/billing"
+	"github.com/o2c-dev/o2c/internal/matching"
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// Output file names inside Options.OutDir.
+const (
+	ApplicationsFile = "applications.csv"
+	ExceptionsFile   = "exceptions.csv"
+	SummaryFile      = "summary.json"
+)
+
+// ApplicationsHeader is the header row of applications.csv.
+var ApplicationsHeader = []string{
+	"payment_id", "bank_reference", "value_date", "payer_name", "payment_amount", "currency",
+	"invoice_number", "applied_amount", "discount_amount", "writeoff_amount", "rule",
+	"confidence",
+}
+
+// ExceptionsHeader is the header row of exceptions.csv.
+var ExceptionsHeader = []string{
+	"payment_id", "bank_reference", "value_date", "payer_name", "amount", "currency", "reason",
+	"candidates",
+}
+
+// ErrOptions reports options Run cannot work with.
+var ErrOptions = errors.New("invalid options")
+
+// maxListed caps the problems and warnings listed per file in summary.json.
+const maxListed = 100
+
+// Options says what to reconcile and where to write the results.
+type Options struct {
+	// InvoicesPath is the invoices.csv file (see package csvfile). Required.
+	InvoicesPath string
+	// CustomersPath is the customers.csv file. When empty, customers are known only
+	// by the id and name on their invoices.
+	CustomersPath string
+	// OutDir is where the output files are written; it is created if missing.
+	// Required.
+	OutDir string
+	// BankFiles are bank files or directories; directories are walked recursively,
+	// skipping names that start with a dot. All files found are read in sorted
+	// path order, whatever the order given.
+	BankFiles []string
+	// Rules are the matching rules. Defaults to matching.DefaultRules() when zero.
+	Rules matching.Rules
+	// Stderr receives one report per bank file and every problem of a rejected
+	// file. Defaults to io.Discard.
+	Stderr io.Writer
+}
+
+// Run reconciles the bank files against the invoices and writes the outputs. It
+// returns an error only when it cannot work at all: bad options, an unreadable or
+// invalid invoices or customers file, an output it cannot write, or ctx ending.
+// A bank file that cannot be read is reported and skipped. The outputs appear
+// only when Run succeeds.
+func Run(ctx context.Context, opts Options) (*Summary, error) {
+	if opts.InvoicesPath == "" {
+		return nil, fmt.Errorf("%w: no invoices file", ErrOptions)
+	}
+
+	if opts.OutDir == "" {
+		return nil, fmt.Errorf("%w: no output directory", ErrOptions)
+	}
+
+	if opts.Rules == (matching.Rules{}) {
+		opts.Rules = matching.DefaultRules()
+	}
+
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+
+	invoices, err := readCSV(opts.InvoicesPath, csvfile.ReadInvoices)
+	if err != nil {
+		return nil, fmt.Errorf("read invoices: %w", err)
+	}
+
+	var customers []billing.Customer
+	if opts.CustomersPath != "" {
+		customers, err = readCSV(opts.CustomersPath, csvfile.ReadCustomers)
+		if err != nil {
+			return nil, fmt.Errorf("read customers: %w", err)
+		}
+	}
+
+	paths, missing := collect(opts.BankFiles)
+
+	out, err := createOutputs(opts.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	defer out.discard()
+
+	r := &run{
+		opts:   opts,
+		engine: matching.New(customers, invoices, opts.Rules),
+		out:    out,
+		sum:    newSummary(len(customers), len(invoices)),
+		keys:   make(map[string]struct{}),
+		hashes: make(map[[32]byte]string),
+		names:  make(map[string]int),
+	}
+
+	for _, m := range missing {
+		r.rejectFile(m.name, "", []string{m.name + ": " + m.err.Error()})
+	}
+
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+
+		if err := r.file(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+
+	r.sum.finish()
+	if err := out.commit(r.sum); err != nil {
+		return nil, err
+	}
+
+	return r.sum, nil
+}
+
+// readCSV opens path and reads it with read under its base name.
+func readCSV[T any](path string, read func(string, io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	return read(filepath.Base(path), bufio.NewReaderSize(f, 1<<16))
+}
+
+// missingPath is a bank file argument that could not be listed.
+type missingPath struct {
+	name string
+	err  error
+}
+
+// collect expands the bank file arguments into a sorted list of file paths.
+func collect(args []string) ([]string, []missingPath) {
+	var paths []string
+	var missing []missingPath
+	for _, a := range args {
+		err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+
+			hidden := p != a && strings.HasPrefix(d.Name(), ".")
+			switch {
+			case d.IsDir() && hidden:
+				return filepath.SkipDir
+			case d.IsDir(), hidden, !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0:
+				return nil
+			}
+
+			paths = append(paths, p)
+
+			return nil
+		})
+		if err != nil {
+			missing = append(missing, missingPath{name: filepath.Base(a), err: unwrapPath(err)})
+		}
+	}
+
+	sort.Strings(paths)
+	out := paths[:0]
+	for i, p := range paths {
+		if i == 0 || p != paths[i-1] {
+			out = append(out, p)
+		}
+	}
+
+	return out, missing
+}
+
+// unwrapPath drops the machine path from a file-system error.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+
+	return err
+}
+
+// run is the state of one reconciliation.
+type run struct {
+	opts   Options
+	engine *matching.Engine
+	out    *outputs
+	sum    *Summary
+	keys   map[string]struct{} // dedupe keys of the files already read
+	hashes map[[32]byte]string // content hash → name of the first file with it
+	names  map[string]int      // base names used, for unique payment ids
+}
+
+// file reads one bank file and matches its payments.
+func (r *run) file(ctx context.Context, path string) error {
+	name := r.uniqueName(filepath.Base(path))
+
+	data, err := readLimited(path)
+	if err != nil {
+		r.rejectFile(name, "", []string{name + ": " + unwrapPath(err).Error()})
+		return nil
+	}
+
+	f, err := bank.Read(name, data)
+	if err != nil {
+		var be *bankfile.Error
+		if !errors.As(err, &be) {
+			r.rejectFile(name, "", []string{name + ": " + err.Error()})
+			return nil
+		}
+
+		problems := make([]string, 0, len(be.Problems))
+		for _, p := range be.Problems {
+			problems = append(problems, p.Error())
+		}
+
+		r.rejectFile(name, string(be.Format), problems)
+
+		return nil
+	}
+
+	rep := FileReport{File: name, Format: string(f.Format), Status: StatusRead,
+		Controls: string(f.Controls)}
+	hash := sha256.Sum256(data)
+	if first, ok := r.hashes[hash]; ok {
+		rep.SameAs = first
+	} else {
+		r.hashes[hash] = name
+	}
+
+	for _, w := range f.Warnings {
+		rep.Warnings = append(rep.Warnings, w.Error())
+	}
+
+	fileKeys := make([]string, 0, len(f.Transactions))
+	for i := range f.Transactions {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+		}
+
+		t := &f.Transactions[i]
+		rep.Transactions++
+		if t.DedupeKey != "" {
+			if _, seen := r.keys[t.DedupeKey]; seen {
+				rep.Duplicates++
+				continue
+			}
+
+			fileKeys = append(fileKeys, t.DedupeKey)
+		}
+
+		if !r.count(t) {
+			continue
+		}
+
+		rep.Payments++
+		seq := t.Seq
+		if seq == 0 {
+			seq = i + 1
+		}
+
+		p := matching.PaymentFrom(name+"#"+strconv.Itoa(seq), *t)
+		if err := r.record(p, t, r.engine.Match(p)); err != nil {
+			return err
+		}
+	}
+
+	for _, k := range fileKeys {
+		r.keys[k] = struct{}{}
+	}
+
+	r.sum.addFile(rep)
+	r.report(rep)
+
+	return nil
+}
+
+// count files a transaction under its kind and reports whether it is a payment
+// to match: a credit of KindPayment.
+func (r *run) count(t *bankfile.Transaction) bool {
+	c := &r.sum.Transactions
+	switch {
+	case t.Kind == bankfile.KindReturn:
+		c.Returns++
+	case t.Kind == bankfile.KindReversal:
+		c.Reversals++
+	case t.Kind == bankfile.KindNotice:
+		c.Notices++
+	case t.Kind == bankfile.KindCharge:
+		c.Charges++
+	case t.Direction != bankfile.Credit:
+		c.Debits++
+	case t.Kind == bankfile.KindPayment:
+		c.Payments++
+		return true
+	default:
+		c.Other++
+	}
+
+	return false
+}
+
+// uniqueName returns base, or base~N when an earlier file of the run had the
+// same base name, so payment ids stay unique.
+func (r *run) uniqueName(base string) string {
+	r.names[base]++
+	if n := r.names[base]; n > 1 {
+		return base + "~" + strconv.Itoa(n)
+	}
+
+	return base
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	data, err := io.ReadAll(io.LimitReader(f, bank.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+
+	if len(data) > bank.MaxFileSize {
+		return nil, fmt.Errorf("%w: more than %d bytes", bank.ErrTooLarge, bank.MaxFileSize)
+	}
+
+	return data, nil
+}
+
+func (r *run) rejectFile(name, format string, problems []string) {
+	rep := FileReport{File: name, Format: format, Status: StatusRejected, Problems: problems}
+	r.sum.addFile(rep)
+	r.report(rep)
+}
+
+// report writes a file's report to Stderr.
+func (r *run) report(rep FileReport) {
+	w := r.opts.Stderr
+	if rep.Status == StatusRejected {
+		format := ""
+		if rep.Format != "" && rep.Format != string(bankfile.FormatUnknown) {
+			format = " (" + rep.Format + ")"
+		}
+
+		fmt.Fprintf(w, "bank file %s%s rejected: %d %s\n", rep.File, format,
+			len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
+		for _, p := range rep.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+
+		return
+	}
+
+	fmt.Fprintf(w, "bank file %s (%s): %d transactions, %d payments, %d duplicates skipped",
+		rep.File, rep.Format, rep.Transactions, rep.Payments, rep.Duplicates)
+	if rep.SameAs != "" {
+		fmt.Fprintf(w, ", same content as %s", rep.SameAs)
+	}
+
+	fmt.Fprintln(w)
+	for _, p := range rep.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", p)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+
+	return many
+}
+
+// record writes a payment's decision to the outputs and the summary.
+func (r *run) record(p matching.Payment, t *bankfile.Transaction, d matching.Decision) error {
+	cur := p.Amount.Currency
+	exp, err := money.Exponent(cur)
+	if err != nil {
+		exp = 2
+	}
+
+	date := ""
+	if !p.ValueDate.IsZero() {
+		date = p.ValueDate.Format("2006-01-02")
+	}
+
+	payment := money.FormatMinor(p.Amount.Minor, exp)
+	for _, a := range d.Applications {
+		err := r.out.apps.Write([]string{
+			p.ID, t.BankRef, date, p.PayerName, payment, cur, a.InvoiceNumber,
+			money.FormatMinor(a.Amount, exp), money.FormatMinor(a.Discount, exp),
+			money.FormatMinor(a.WriteOff, exp), a.Rule,
+			strconv.FormatFloat(a.Confidence, 'f', 3, 64),
+		})
+		if err != nil {
+			return fmt.Errorf("write applications: %w", err)
+		}
+	}
+
+	if x := d.Exception; x != nil {
+		cands := make([]string, 0, len(x.Candidates))
+		for _, c := range x.Candidates {
+			cands = append(cands, c.InvoiceNumber)
+		}
+
+		err := r.out.excs.Write([]string{
+			p.ID, t.BankRef, date, p.PayerName, money.FormatMinor(x.Amount, exp), cur, x.Reason,
+			strings.Join(cands, ";"),
+		})
+		if err != nil {
+			return fmt.Errorf("write exceptions: %w", err)
+		}
+	}
+
+	r.sum.addDecision(cur, d)
+
+	return nil
+}
+
+// outputs are the output files, written under temporary names and renamed into
+// place by commit.
+type outputs struct {
+	dir        string
+	appsFile   *os.File
+	excsFile   *os.File
+	appsBuf    *bufio.Writer
+	excsBuf    *bufio.Writer
+	apps, excs *csv.Writer
+	done       bool
+}
+
+func createOutputs(dir string) (*outputs, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+
+	o := &outputs{dir: dir}
+	var err error
+	if o.appsFile, err = os.CreateTemp(dir, ApplicationsFile+".*.tmp"); err != nil {
+		return nil, fmt.Errorf("create applications: %w", err)
+	}
+
+	if o.excsFile, err = os.CreateTemp(dir, ExceptionsFile+".*.tmp"); err != nil {
+		o.discard()
+		return nil, fmt.Errorf("create exceptions: %w", err)
+	}
+
+	for _, f := range []*os.File{o.appsFile, o.excsFile} {
+		if err := f.Chmod(0o644); err != nil {
+			o.discard()
+			return nil, fmt.Errorf("create outputs: %w", err)
+		}
+	}
+
+	o.appsBuf = bufio.NewWriterSize(o.appsFile, 1<<16)
+	o.excsBuf = bufio.NewWriterSize(o.excsFile, 1<<16)
+	o.apps, o.excs = csv.NewWriter(o.appsBuf), csv.NewWriter(o.excsBuf)
+	if err := o.apps.Write(ApplicationsHeader); err != nil {
+		o.discard()
+		return nil, fmt.Errorf("write applications: %w", err)
+	}
+
+	if err := o.excs.Write(ExceptionsHeader); err != nil {
+		o.discard()
+		return nil, fmt.Errorf("write exceptions: %w", err)
+	}
+
+	return o, nil
+}
+
+// commit flushes the CSV files, writes the summary and moves everything into
+// place.
+func (o *outputs) commit(sum *Summary) error {
+	files := []struct {
+		f   *os.File
+		csv *csv.Writer
+		buf *bufio.Writer
+		dst string
+	}{
+		{o.appsFile, o.apps, o.appsBuf, ApplicationsFile},
+		{o.excsFile, o.excs, o.excsBuf, ExceptionsFile},
+	}
+	for _, f := range files {
+		f.csv.Flush()
+		err := f.csv.Error()
+		if err == nil {
+			err = f.buf.Flush()
+		}
+
+		if err == nil {
+			err = f.f.Close()
+		}
+
+		if err != nil {
+			return fmt.Errorf("write %s: %w", f.dst, err)
+		}
+	}
+
+	js, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+
+	tmp := filepath.Join(o.dir, SummaryFile+".tmp")
+	if err := os.WriteFile(tmp, append(js, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+
+	moves := [][2]string{
+		{o.appsFile.Name(), ApplicationsFile}, {o.excsFile.Name(), ExceptionsFile},
+		{tmp, SummaryFile},
+	}
+	for _, m := range moves {
+		if err := os.Rename(m[0], filepath.Join(o.dir, m[1])); err != nil {
+			return fmt.Errorf("write %s: %w", m[1], err)
+		}
+	}
+
+	o.done = true
+
+	return nil
+}
+
+// discard removes the temporary files unless commit succeeded.
+func (o *outputs) discard() {
+	if o.done {
+		return
+	}
+
+	for _, f := range []*os.File{o.appsFile, o.excsFile} {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+
+	os.Remove(filepath.Join(o.dir, SummaryFile+".tmp"))
+}
