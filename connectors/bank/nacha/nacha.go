@@ -23,8 +23,9 @@ import (
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// maxWarnings caps the warnings kept per file; the rest are counted.
-const maxWarnings = 200
+// maxProblems caps the warnings and the rejection problems kept per file; the
+// rest are counted in a last problem.
+const maxProblems = 200
 
 // Read parses the NACHA file named name. A file that must be rejected yields a
 // *bankfile.Error listing every problem, each naming its line and field.
@@ -47,7 +48,9 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 	controls := p.checkControls()
 
 	if len(p.rejs) > 0 {
-		return nil, &bankfile.Error{File: name, Format: bankfile.FormatNACHA, Problems: p.rejs}
+		return nil, &bankfile.Error{
+			File: name, Format: bankfile.FormatNACHA, Problems: capProblems(p.rejs),
+		}
 	}
 
 	f := &bankfile.File{
@@ -60,7 +63,7 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 
 	f.Transactions = p.transactions()
 	f.Account = commonAccount(f.Transactions)
-	f.Warnings = capWarnings(p.warns)
+	f.Warnings = capProblems(p.warns)
 
 	return f, nil
 }
@@ -138,16 +141,16 @@ func commonAccount(ts []bankfile.Transaction) string {
 	return acct
 }
 
-func capWarnings(ws []bankfile.Problem) []bankfile.Problem {
-	if len(ws) <= maxWarnings {
-		return ws
+func capProblems(ps []bankfile.Problem) []bankfile.Problem {
+	if len(ps) <= maxProblems {
+		return ps
 	}
 
-	rest := len(ws) - maxWarnings
-	out := append([]bankfile.Problem(nil), ws[:maxWarnings]...)
+	rest := len(ps) - maxProblems
+	out := append([]bankfile.Problem(nil), ps[:maxProblems]...)
 
 	return append(out, bankfile.Problem{
-		File:    ws[0].File,
-		Message: strconv.Itoa(rest) + " more warnings not listed",
+		File: ps[0].File, Field: "file",
+		Message: strconv.Itoa(rest) + " more problems of this file not listed",
 	})
 }

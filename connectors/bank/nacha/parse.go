@@ -59,16 +59,36 @@ type parser struct {
 
 func (p *parser) reject(line int, field, value, format string, args ...any) {
 	p.rejs = append(p.rejs, bankfile.Problem{
-		File: p.name, Line: line, Field: field, Value: value,
+		File: p.name, Line: line, Field: field, Value: shorten(value),
 		Message: fmt.Sprintf(format, args...),
 	})
 }
 
 func (p *parser) warn(line int, field, value, format string, args ...any) {
 	p.warns = append(p.warns, bankfile.Problem{
-		File: p.name, Line: line, Field: field, Value: value,
+		File: p.name, Line: line, Field: field, Value: shorten(value),
 		Message: fmt.Sprintf(format, args...),
 	})
+}
+
+// shorten keeps a problem's value to about one record.
+func shorten(s string) string {
+	const limit = 100
+
+	if len(s) <= limit {
+		return s
+	}
+
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i] + "..."
+		}
+
+		n++
+	}
+
+	return s
 }
 
 // structure groups the records into files, batches, entries and addenda. It

@@ -417,3 +417,22 @@ func TestEmptyAndGarbageRejected(t *testing.T) {
 		}
 	}
 }
+
+// A large garbage file is rejected with a bounded list of short problems.
+func TestProblemsBounded(t *testing.T) {
+	t.Parallel()
+
+	junk := strings.Repeat("X"+strings.Repeat("-", 93)+"\n", 5000)
+	be := mustReject(t, "junk.txt", []byte(junk))
+
+	if len(be.Problems) > 201 || !strings.Contains(be.Problems[len(be.Problems)-1].Message, "more") {
+		t.Errorf("%d problems, last %+v", len(be.Problems), be.Problems[len(be.Problems)-1])
+	}
+
+	long := mustReject(t, "one-line.txt", []byte("1"+strings.Repeat("z", 100000)))
+	for _, p := range long.Problems {
+		if len(p.Value) > 110 {
+			t.Errorf("problem value of %d bytes", len(p.Value))
+		}
+	}
+}

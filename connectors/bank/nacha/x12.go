@@ -70,6 +70,10 @@ func parseX12(text string) (*x12, bool) {
 func x12Delimiters(text string) (elem, term rune, ok bool) {
 	if strings.HasPrefix(text, "ISA") && len(text) > 3 {
 		elem, _ = utf8.DecodeRuneInString(text[3:])
+		if !separatorRune(elem) {
+			return 0, 0, false
+		}
+
 		if t, found := isaTerminator(text, elem); found {
 			return elem, t, true
 		}
