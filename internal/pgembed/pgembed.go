@@ -370,6 +370,13 @@ func (s *Server) stopLeftover(ctx context.Context) error {
 	return nil
 }
 
+// stopIfRunning stops the server on the data directory if one runs, ignoring failures.
+func (s *Server) stopIfRunning(ctx context.Context) {
+	if s.pgCtl(ctx, "status") == nil {
+		_ = s.pgCtl(ctx, "stop", "-m", "fast", "-w")
+	}
+}
+
 func (s *Server) initdb(ctx context.Context) error {
 	if err := os.Mkdir(s.paths.data, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create data directory: %w", err)
@@ -419,6 +426,10 @@ func (s *Server) startPostmaster(ctx context.Context) error {
 		}
 
 		if s.cfg.Port != 0 || attempt > 0 || !strings.Contains(err.Error(), "in use") {
+			// pg_ctl gives up after its timeout or when ctx ends, but the server may still
+			// come up: never leave it running behind an error.
+			s.stopIfRunning(context.WithoutCancel(ctx))
+
 			return fmt.Errorf("start postgres: %w", err)
 		}
 
@@ -492,10 +503,20 @@ func (s *Server) DataDir() string {
 }
 
 // Stop shuts the server down (fast mode: open sessions are ended) and waits for it to exit.
-// Calling Stop again does nothing.
+// It runs even when ctx is already cancelled, as on a shutdown signal, because a server left
+// behind is worse than a slow exit; ctx's deadline, if any, still applies, and pg_ctl gives up
+// after 60 s. Calling Stop again does nothing.
 func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+
+	if deadline, ok := ctx.Deadline(); ok && ctx.Err() == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), deadline)
+		defer cancel()
+	} else {
+		ctx = context.WithoutCancel(ctx)
+	}
 
 	if s.stopped {
 		return nil

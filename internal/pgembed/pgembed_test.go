@@ -584,3 +584,23 @@ func TestIncompleteBinDirIsRefused(t *testing.T) {
 		t.Fatalf("Start error = %v, want ErrNoBinaries", err)
 	}
 }
+
+func TestStopWorksWithCancelledContext(t *testing.T) {
+	t.Parallel()
+	installedBinDir(t)
+	dataDir := filepath.Join(reachableTempDir(t), "pg")
+
+	s := startServer(t, Config{DataDir: dataDir})
+	pid := postmasterPID(t, dataDir)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	if err := s.Stop(ctx); err != nil {
+		t.Fatalf("Stop with a cancelled context: %v", err)
+	}
+
+	if alive(pid) {
+		t.Fatalf("postmaster %d still running", pid)
+	}
+}
