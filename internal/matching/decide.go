@@ -795,12 +795,13 @@ func (e *Engine) commitAmount(m *match, ln line, unknown string) {
 		Discount:      ln.disc,
 		Rule:          ln.rule,
 		Confidence:    conf,
-		Explanation:   fmt.Sprintf("%s %s; payer identified by %s", inv.Number, ln.why, m.py.how),
+		Explanation: fmt.Sprintf("%s %s; payer identified by %s%s", inv.Number, ln.why,
+			m.py.how, unknown),
 	}
 
 	if conf < e.rules.MinConfidence {
-		msg := fmt.Sprintf("held: confidence %.3f below %.3f: %s%s", conf, e.rules.MinConfidence,
-			app.Explanation, unknown)
+		msg := fmt.Sprintf("held: confidence %.3f below %.3f: %s", conf, e.rules.MinConfidence,
+			app.Explanation)
 		e.hold(m, ReasonLowConfidence, msg, m.amt,
 			[]Candidate{e.candidate(ln.ref.inv, conf, app.Explanation)})
 		return

@@ -228,7 +228,7 @@ func (e *Engine) resolveText(p *Payment, py payer, r *refs, text, source string)
 	e.toks = appendTokens(e.toks[:0], text, e.rules.MinRefDigits, 0)
 	hitGroup := -1
 
-	for _, t := range e.toks {
+	for i, t := range e.toks {
 		if t.group == hitGroup {
 			continue
 		}
@@ -238,23 +238,30 @@ func (e *Engine) resolveText(p *Payment, py payer, r *refs, text, source string)
 			continue
 		}
 
-		if t.kind == tokenCode && !r.hasUnknown(t.raw) && r.tokenAlone(e.toks, t) {
-			r.unknown = append(r.unknown, t.raw)
+		last := i+1 == len(e.toks) || e.toks[i+1].group != t.group
+		if last && source == srcRemittance {
+			r.noteUnknown(e.toks, t.group)
 		}
 	}
 }
 
-// tokenAlone reports whether t is the only reading of its words, so a miss on it
-// is worth reporting.
-func (r *refs) tokenAlone(toks []token, t token) bool {
-	n := 0
-	for _, o := range toks {
-		if o.group == t.group {
-			n++
+// noteUnknown records the code of a group of tokens none of which named an
+// invoice. Only codes in the remittance text are worth reporting: payment
+// references and end-to-end ids are often the payer's own numbers, and joined
+// words or bare numbers are guesses.
+func (r *refs) noteUnknown(toks []token, group int) {
+	for _, t := range toks {
+		if t.group != group {
+			continue
 		}
-	}
 
-	return n == 1 && hasLetterAndDigit(t.raw) && !strings.ContainsRune(t.raw, ' ')
+		if t.kind == tokenCode && hasLetterAndDigit(t.raw) && !strings.ContainsRune(t.raw, ' ') &&
+			!r.hasUnknown(t.raw) {
+			r.unknown = append(r.unknown, t.raw)
+		}
+
+		return
+	}
 }
 
 func (r *refs) hasUnknown(raw string) bool {
