@@ -9,7 +9,8 @@
 // When no installed binaries are found, Start falls back to
 // github.com/fergusstrange/embedded-postgres, which downloads PostgreSQL 15 binaries from
 // Maven Central on first use and caches them beside the data directory. That fallback cannot
-// drop privileges, so as root it stops with ErrRootNeedsSystemPostgres instead.
+// drop privileges, so as root it stops with ErrRootNeedsSystemPostgres instead. The library
+// also leaves an embedded_postgres_log* file in $TMPDIR on every start.
 //
 // Files beside a data directory D (all in filepath.Dir(D), named after filepath.Base(D)):
 //
