@@ -122,7 +122,7 @@ func (e *Engine) matchByReference(m *match) {
 		}
 	}
 
-	if m.refs.statedAny {
+	if m.refs.stated {
 		e.byStatedAmounts(m)
 		return
 	}

@@ -146,3 +146,20 @@ func TestMatchAmbiguousReference(t *testing.T) {
 		t.Fatalf("payer C-2: %+v %+v", got, d.Exception)
 	}
 }
+
+// TestMatchStructuredLinesWithoutAmounts: lines naming invoices without stating
+// what was paid leave the amounts to the invoices' open amounts.
+func TestMatchStructuredLinesWithoutAmounts(t *testing.T) {
+	t.Parallel()
+
+	e := newFixture(t)
+	d := e.Match(Payment{ID: "1", Amount: usd(199541), PayerAccount: acctC1,
+		Remits: []bankfile.Remit{{Ref: "INV-10017", Paid: 125000}, {Ref: "INV-10022"}}})
+	want := []app{
+		{"INV-10017", 125000, 0, RuleReferenceMulti},
+		{"INV-10022", 74541, 0, RuleReferenceMulti},
+	}
+	if got := apps(d); !equalApps(got, want) || d.Exception != nil {
+		t.Fatalf("applications %+v, exception %+v, want %+v", got, d.Exception, want)
+	}
+}

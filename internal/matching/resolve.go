@@ -109,9 +109,11 @@ type ref struct {
 // refs is what reference resolution found for a payment.
 type refs struct {
 	list []ref
-	// statedAny is set when a structured line states an amount paid; statedSum
-	// adds those amounts up, whether or not the line's reference was found.
-	statedAny bool
+	// stated is set when there are structured lines and every one states the
+	// amount paid; statedSum adds those amounts up, whether or not the line's
+	// reference was found. Lines that state nothing leave the amounts to the open
+	// amounts of the invoices.
+	stated    bool
 	statedSum int64
 	// unknown lists codes and stated lines that name no known invoice.
 	unknown []string
@@ -128,13 +130,11 @@ type refs struct {
 // resolve finds the invoices the payment references, structured lines first, then
 // the remittance text, payment reference and end-to-end id.
 func (e *Engine) resolve(p *Payment, py payer) refs {
-	var r refs
+	r := refs{stated: len(p.Remits) > 0}
 
 	for li, rm := range p.Remits {
-		if rm.Paid > 0 {
-			r.statedAny = true
-			r.statedSum += rm.Paid
-		}
+		r.stated = r.stated && rm.Paid > 0
+		r.statedSum += rm.Paid
 
 		if !e.resolveRemit(py, &r, li, rm) {
 			if rm.Ref != "" {
