@@ -114,8 +114,8 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 	return t
 }
 
-// kind classifies the entry. Order matters: a NOC or a return says more than
-// the batch description, and both are zero-dollar-proof.
+// kind classifies the entry. Order matters: a NOC or a return outranks a
+// reversal batch, and a reversal outranks the prenote and zero-dollar rule.
 func (p *parser) kind(b *batch, e *entry, ad addendaSet) bankfile.Kind {
 	last := e.code % 10
 
