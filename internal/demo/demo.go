@@ -5,15 +5,9 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,7 +16,6 @@ import (
 	"github.com/o2c-dev/o2c/connectors/crm/hubspot/hubspotsim"
 	"github.com/o2c-dev/o2c/connectors/erp/xero"
 	"github.com/o2c-dev/o2c/connectors/erp/xero/xerosim"
-	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/store"

@@ -68,7 +68,8 @@ func pullAndInvoice(ctx context.Context, opts Options, w *world.World, ids map[s
 		}
 
 		if time.Now().After(deadline) {
-			return fmt.Errorf("invoices not pushed after 2 minutes: %d waiting", waiting)
+			return fmt.Errorf("invoices not pushed after 2 minutes: %d of %d deals invoiced, "+
+				"%d waiting", len(invs), sum.DealsPulled, waiting)
 		}
 
 		select {
