@@ -47,22 +47,22 @@ type Options struct {
 
 // Summary is what a demo run did.
 type Summary struct {
-	DealsPulled        int                `json:"deals_pulled"`
-	InvoicesPushed     int                `json:"invoices_pushed"`
-	InvoicesInERP      int                `json:"invoices_in_erp"`
-	DuplicateInvoices  int                `json:"duplicate_invoices_in_erp"`
-	LostResponses      bool               `json:"lost_responses"`
-	Files              []store.BankFile   `json:"files"`
-	FilesIngested      int                `json:"files_ingested"`
-	FilesRejected      int                `json:"files_rejected"`
-	PaymentsIngested   int                `json:"payments_ingested"`
-	Duplicates         int                `json:"duplicate_transactions"`
-	Applied            int                `json:"applied_payments"`
-	AppliedAmounts     map[string]string  `json:"applied_amounts"`
-	Exceptions         map[string]int     `json:"exceptions_by_reason"`
-	ERPPaymentsPending int                `json:"erp_payments_pending"`
-	ERPPayments        int                `json:"erp_payments_recorded"`
-	Generated          []string           `json:"generated_files"`
+	DealsPulled        int               `json:"deals_pulled"`
+	InvoicesPushed     int               `json:"invoices_pushed"`
+	InvoicesInERP      int               `json:"invoices_in_erp"`
+	DuplicateInvoices  int               `json:"duplicate_invoices_in_erp"`
+	LostResponses      bool              `json:"lost_responses"`
+	Files              []store.BankFile  `json:"files"`
+	FilesIngested      int               `json:"files_ingested"`
+	FilesRejected      int               `json:"files_rejected"`
+	PaymentsIngested   int               `json:"payments_ingested"`
+	Duplicates         int               `json:"duplicate_transactions"`
+	Applied            int               `json:"applied_payments"`
+	AppliedAmounts     map[string]string `json:"applied_amounts"`
+	Exceptions         map[string]int    `json:"exceptions_by_reason"`
+	ERPPaymentsPending int               `json:"erp_payments_pending"`
+	ERPPayments        int               `json:"erp_payments_recorded"`
+	Generated          []string          `json:"generated_files"`
 }
 
 func (o *Options) setDefaults() {
