@@ -297,7 +297,7 @@ func (r *run) file(ctx context.Context, path string) error {
 			fileKeys = append(fileKeys, t.DedupeKey)
 		}
 
-		if !r.count(t) {
+		if !r.classify(t) {
 			continue
 		}
 
@@ -323,9 +323,9 @@ func (r *run) file(ctx context.Context, path string) error {
 	return nil
 }
 
-// count files a transaction under its kind and reports whether it is a payment
+// classify files a transaction under its kind and reports whether it is a payment
 // to match: a credit of KindPayment.
-func (r *run) count(t *bankfile.Transaction) bool {
+func (r *run) classify(t *bankfile.Transaction) bool {
 	c := &r.sum.Transactions
 	switch {
 	case t.Kind == bankfile.KindReturn:
@@ -393,8 +393,8 @@ func (r *run) report(rep FileReport) {
 			format = " (" + rep.Format + ")"
 		}
 
-		fmt.Fprintf(w, "bank file %s%s rejected: %d %s\n", rep.File, format,
-			len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
+		fmt.Fprintf(w, "bank file %s%s rejected: %s\n", rep.File, format,
+			count(len(rep.Problems), "problem"))
 		for _, p := range rep.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
@@ -402,8 +402,9 @@ func (r *run) report(rep FileReport) {
 		return
 	}
 
-	fmt.Fprintf(w, "bank file %s (%s): %d transactions, %d payments, %d duplicates skipped",
-		rep.File, rep.Format, rep.Transactions, rep.Payments, rep.Duplicates)
+	fmt.Fprintf(w, "bank file %s (%s): %s, %s, %s skipped", rep.File, rep.Format,
+		count(rep.Transactions, "transaction"), count(rep.Payments, "payment"),
+		count(rep.Duplicates, "duplicate"))
 	if rep.SameAs != "" {
 		fmt.Fprintf(w, ", same content as %s", rep.SameAs)
 	}
@@ -414,12 +415,13 @@ func (r *run) report(rep FileReport) {
 	}
 }
 
-func plural(n int, one, many string) string {
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
 	if n == 1 {
-		return one
+		return "1 " + noun
 	}
 
-	return many
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // record writes a payment's decision to the outputs and the summary.

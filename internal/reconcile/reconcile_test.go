@@ -417,3 +417,72 @@ func TestRunMissingFilesAndOptions(t *testing.T) {
 		t.Errorf("cancelled run left %d files in the output directory", len(entries))
 	}
 }
+
+// TestB14SameExportTwiceAndOverlap: a bank CSV export read, then read again,
+// then an overlapping export: the two rows sharing a transaction id are both kept,
+// the re-sent rows add nothing and only the new row of the overlap is matched, so
+// no invoice is applied twice and nothing reaches the exception queue.
+func TestB14SameExportTwiceAndOverlap(t *testing.T) {
+	t.Parallel()
+
+	const header = "Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance," +
+		"Currency\n"
+	rows := []string{
+		"2025-03-10,TXN55010001,1,SAMPLE CUSTOMER PVT LTD,NEFT INV-7101,31000.00,,131000.00,INR\n",
+		"2025-03-11,TXN55010002,1,SAMPLE TRADERS,IMPS INV-7102,14200.00,,145200.00,INR\n",
+		"2025-03-11,TXN55010002,2,SAMPLE TRADERS,IMPS INV-7103,8800.00,,154000.00,INR\n",
+		"2025-03-12,TXN55010007,1,SAMPLE TRADERS,IMPS INV-7104,5000.00,,159000.00,INR\n",
+	}
+	first := header + rows[0] + rows[1] + rows[2]
+	opts, stderr := setup(t, map[string]string{
+		"2025-03-a.csv": first,
+		"2025-03-b.csv": first,
+		"2025-03-c.csv": header + rows[1] + rows[2] + rows[3],
+	})
+	invoices := "invoice_number,customer_id,customer_name,currency,total,open_amount," +
+		"issue_date,due_date,discount_percent,discount_days,po_number\n" +
+		"INV-7101,IN-1,Sample Customer Pvt Ltd,INR,31000.00,31000.00,2025-03-01,2025-03-31,,,\n" +
+		"INV-7102,IN-2,Sample Traders,INR,14200.00,14200.00,2025-03-01,2025-03-31,,,\n" +
+		"INV-7103,IN-2,Sample Traders,INR,8800.00,8800.00,2025-03-01,2025-03-31,,,\n" +
+		"INV-7104,IN-2,Sample Traders,INR,5000.00,5000.00,2025-03-02,2025-04-01,,,\n"
+	if err := os.WriteFile(opts.InvoicesPath, []byte(invoices), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	opts.CustomersPath = ""
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+
+	want := strings.Join(ApplicationsHeader, ",") + "\n" +
+		"2025-03-a.csv#1,TXN55010001,2025-03-10,SAMPLE CUSTOMER PVT LTD,31000.00,INR,INV-7101," +
+		"31000.00,0.00,0.00,reference_exact,0.970\n" +
+		"2025-03-a.csv#2,TXN55010002,2025-03-11,SAMPLE TRADERS,14200.00,INR,INV-7102," +
+		"14200.00,0.00,0.00,reference_exact,0.970\n" +
+		"2025-03-a.csv#3,TXN55010002,2025-03-11,SAMPLE TRADERS,8800.00,INR,INV-7103," +
+		"8800.00,0.00,0.00,reference_exact,0.970\n" +
+		"2025-03-c.csv#3,TXN55010007,2025-03-12,SAMPLE TRADERS,5000.00,INR,INV-7104," +
+		"5000.00,0.00,0.00,reference_exact,0.970\n"
+	if got := readOut(t, opts, ApplicationsFile); got != want {
+		t.Errorf("applications.csv:\n%s\nwant:\n%s", got, want)
+	}
+
+	if got := readOut(t, opts, ExceptionsFile); got != strings.Join(ExceptionsHeader, ",")+"\n" {
+		t.Errorf("exceptions.csv is not empty:\n%s", got)
+	}
+
+	s := readSummary(t, opts)
+	if s.Transactions.Total != 9 || s.Transactions.Duplicates != 5 || s.Payments.Applied != 4 ||
+		s.Files.SameContent != 1 {
+		t.Errorf("summary %+v %+v %+v", s.Transactions, s.Payments, s.Files)
+	}
+
+	if a := s.Applied["INR"]; a == nil || a.Amount != "59000.00" || a.Applications != 4 {
+		t.Errorf("applied %+v, want 59000.00 in 4 applications", a)
+	}
+
+	if !strings.Contains(stderr.String(), "bank file 2025-03-c.csv (csv): 3 transactions, "+
+		"1 payment, 2 duplicates skipped\n") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
