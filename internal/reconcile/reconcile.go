@@ -184,8 +184,14 @@ func collect(args []string) ([]string, []missingPath) {
 	var missing []missingPath
 	for _, a := range args {
 		err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
+			if err != nil && p == a {
 				return err
+			}
+
+			if err != nil {
+				// An unreadable entry below the argument is reported on its own.
+				missing = append(missing, missingPath{name: filepath.Base(p), err: unwrapPath(err)})
+				return nil
 			}
 
 			hidden := p != a && strings.HasPrefix(d.Name(), ".")
