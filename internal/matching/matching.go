@@ -20,6 +20,33 @@
 //
 // It never applies across currencies, on a tie, past an invoice's open amount, or
 // a payment its bank reader flagged.
+//
+// Policies of RulesVersion v1, each switchable in Rules:
+//
+//   - A payment below its one referenced invoice's open amount is applied as a
+//     part payment and the invoice stays open. When the gap equals the invoice's
+//     early-payment discount and the window is open at the value date, the
+//     discount is granted and the invoice closes; when the window has closed, the
+//     payment is applied and the gap becomes a short_payment exception.
+//   - Above the open amount, the open amount is applied and the rest held as an
+//     overpayment. Several referenced invoices are applied only when their open
+//     amounts (less allowed discounts) add up to the payment exactly.
+//   - Remittance lines that state the amount paid per invoice are followed line by
+//     line; a discount a line claims is granted only within the terms (window and
+//     size, within Rules.DiscountTolerance), otherwise it stays open and becomes a
+//     short_payment exception.
+//   - References to another customer than the identified payer (not a parent,
+//     child or sibling) are applied only when every reference is an exact invoice
+//     or PO number and the invoices close exactly; the confidence drops by 0.15.
+//   - A bare number counts only when the invoice is the payer's or its amount
+//     matches; a number matching several invoices counts for none.
+//
+// Confidence starts from the strength of the reference (0.99 for an invoice
+// number in a structured remittance line down to 0.85 for a bare number matching
+// an invoice number's digits; 0.78 to 0.85 for an amount-only match by how the
+// payer was identified) and loses a little for an unknown or other payer and for
+// discounts, part payments and overpayments. Applications below
+// Rules.MinConfidence are held with ReasonLowConfidence.
 package matching
 
 import (
