@@ -122,11 +122,16 @@ func init() {
 // normalise lower-cases a header or key, removes accents and BOMs, turns
 // punctuation into spaces and collapses runs of spaces.
 func normalise(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	if s == "" {
+		return ""
+	}
 
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
+	out := s
+	if !isASCII([]byte(s)) {
+		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		if stripped, _, err := transform.String(t, s); err == nil {
+			out = stripped
+		}
 	}
 
 	out = strings.ReplaceAll(out, "ß", "ss")

@@ -46,6 +46,7 @@ var (
 type row struct {
 	rec    record
 	footer bool
+	wide   bool // has values beyond the header: rejected, left out of the inference
 }
 
 // rows reads the data records under the header.
@@ -58,34 +59,31 @@ func (r *reader) rows(header record, recs []record) {
 			continue
 		}
 
-		w := row{rec: rec, footer: r.isFooter(rec.cells)}
-		if !w.footer {
+		w := row{rec: rec, footer: r.isFooter(rec.cells), wide: r.tooWide(header, rec)}
+		if !w.footer && !w.wide {
 			cells = append(cells, rec.cells)
+			data = append(data, w)
 		}
 
-		data = append(data, w)
+		if w.footer {
+			r.warn(w.rec.line, "", firstCell(w.rec.cells), "summary row skipped")
+		}
 	}
 
 	r.lay.promoteIndicator(cells)
-	r.checkWidth(header, data)
+
+	before := len(r.problems)
 	r.decideDecimal(data)
 	r.decideDates(data)
 	r.decideDebitSigns(data)
+	r.needCurrency(data)
 
-	if len(r.problems) > 0 {
+	if len(r.problems) > before {
 		return
 	}
 
-	if r.needCurrency(data); len(r.problems) > 0 {
-		return
-	}
-
+	r.file.Transactions = make([]bankfile.Transaction, 0, len(data))
 	for _, w := range data {
-		if w.footer {
-			r.warn(w.rec.line, "", firstCell(w.rec.cells), "summary row skipped")
-			continue
-		}
-
 		r.row(w.rec)
 	}
 
@@ -139,22 +137,22 @@ func (r *reader) isFooter(cells []string) bool {
 	return footer
 }
 
-// checkWidth rejects rows with non-empty cells beyond the header: an unquoted
+// tooWide rejects a row with non-empty cells beyond the header: an unquoted
 // delimiter inside a value shifts every later column, amounts included.
-func (r *reader) checkWidth(header record, data []row) {
+func (r *reader) tooWide(header record, rec record) bool {
 	width := len(header.cells)
 
-	for _, w := range data {
-		for i := width; i < len(w.rec.cells); i++ {
-			if strings.TrimSpace(w.rec.cells[i]) != "" {
-				r.fail(w.rec.line, "columns", w.rec.cells[i], fmt.Sprintf(
-					"row has %d fields, header has %d: a value may contain an unquoted delimiter",
-					len(w.rec.cells), width))
+	for i := width; i < len(rec.cells); i++ {
+		if strings.TrimSpace(rec.cells[i]) != "" {
+			r.fail(rec.line, "columns", rec.cells[i], fmt.Sprintf(
+				"row has %d fields, header has %d: a value may contain an unquoted delimiter",
+				len(rec.cells), width))
 
-				break
-			}
+			return true
 		}
 	}
+
+	return false
 }
 
 // amountRoles are the columns whose cells are amounts.
@@ -172,10 +170,6 @@ func (r *reader) decideDecimal(data []row) {
 	var dot, comma, unsure *bankfile.Problem
 
 	for _, w := range data {
-		if w.footer {
-			continue
-		}
-
 		for _, ro := range amountRoles {
 			v := r.lay.cell(w.rec.cells, ro)
 			body, _, _, err := cleanNumber(v)
@@ -217,10 +211,6 @@ func (r *reader) decideDates(data []row) {
 	var dayFirst, monthFirst, either *bankfile.Problem
 
 	for _, w := range data {
-		if w.footer {
-			continue
-		}
-
 		for _, ro := range []role{roleDate, roleValueDate} {
 			v := r.lay.cell(w.rec.cells, ro)
 
@@ -275,10 +265,6 @@ func (r *reader) decideDebitSigns(data []row) {
 	var neg, pos bool
 
 	for _, w := range data {
-		if w.footer {
-			continue
-		}
-
 		if body, n, _, err := cleanNumber(r.lay.cell(w.rec.cells, roleDebit)); err == nil &&
 			strings.Trim(body, "0., ") != "" {
 			neg, pos = neg || n, pos || !n
@@ -288,20 +274,32 @@ func (r *reader) decideDebitSigns(data []row) {
 	r.debitMix = neg && pos
 }
 
-// needCurrency rejects a file with rows but no currency anywhere.
+// needCurrency rejects a file with rows but no currency anywhere: no column,
+// no metadata row, no profile and no code in the amount cells.
 func (r *reader) needCurrency(data []row) {
 	if r.lay.has(roleCurrency) || r.currency != "" {
 		return
 	}
 
 	for _, w := range data {
-		if !w.footer {
+		if r.cellCurrency(w.rec.cells) == "" {
 			r.fail(0, "currency", "", "the file has no currency column and no currency in its "+
 				"metadata rows: set the currency in the bank profile")
 
 			return
 		}
 	}
+}
+
+// cellCurrency returns a currency written in the row's amount cells ("USD 12.00").
+func (r *reader) cellCurrency(cells []string) string {
+	for _, ro := range amountRoles {
+		if _, _, ccy, err := cleanNumber(r.lay.cell(cells, ro)); err == nil && ccy != "" {
+			return ccy
+		}
+	}
+
+	return ""
 }
 
 func (r *reader) colName(ro role) string {
@@ -440,6 +438,10 @@ func (r *reader) rowCurrency(c *rowCtx) {
 		}
 
 		c.ccy = v
+	}
+
+	if c.ccy == "" {
+		c.ccy = r.cellCurrency(c.rec.cells)
 	}
 
 	if c.ccy == "" {
