@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/config"
@@ -74,7 +73,7 @@ func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger,
-			Token: os.Getenv("O2C_API_TOKEN")}),
+			Token: e.cfg.HTTP.Token.Value()}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 

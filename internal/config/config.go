@@ -54,6 +54,10 @@ type Database struct {
 type HTTP struct {
 	// Addr is the listen address, host:port. Defaults to "127.0.0.1:8080".
 	Addr string `yaml:"addr"`
+
+	// Token, when set, is the bearer token the JSON API requires on /api/.
+	// Defaults to "" (no token required: keep http.addr on loopback then).
+	Token Secret `yaml:"token"`
 }
 
 // Log configures the process logger.

@@ -94,6 +94,10 @@ var fields = []field{
 		Key: "http.addr", Env: "O2C_HTTP_ADDR", Default: "127.0.0.1:8080",
 		Doc: "listen address (host:port) of the web UI and API",
 	}, func(c *Config) *string { return &c.HTTP.Addr }),
+	envSecret(Field{
+		Key: "http.token", Env: "O2C_API_TOKEN", Default: `""`, Secret: true,
+		Doc: "bearer token the JSON API requires on /api/; empty requires none",
+	}, func(c *Config) *Secret { return &c.HTTP.Token }),
 	envText(Field{
 		Key: "log.level", Env: "O2C_LOG_LEVEL", Default: "info",
 		Doc: "minimum log level: debug, info, warn or error",
