@@ -56,7 +56,7 @@ func connectors(cfg *config.Config, e *env) (pipelines.CRM, pipelines.ERP, error
 func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
 	erp pipelines.ERP) error {
 	stopRouter, err := service.RunRouter(ctx, pipelines.Config{
-		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: readBankFile,
+		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: readBankFile, Rules: service.Rules(e.cfg),
 		PollInterval: e.cfg.Bus.PollInterval, AckDeadline: e.cfg.Bus.AckDeadline,
 	})
 	if err != nil {

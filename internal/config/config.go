@@ -133,7 +133,7 @@ type Bus struct {
 
 // Matching tunes cash application.
 type Matching struct {
-	// AutoApplyThreshold is the lowest score (0..1) applied without review. Defaults to 0.9.
+	// AutoApplyThreshold is the lowest score (0..1) applied without review. Defaults to 0.75.
 	AutoApplyThreshold float64 `yaml:"auto_apply_threshold"`
 
 	// MinMargin is how far (0..1) the best candidate must lead the runner-up to be applied
@@ -167,7 +167,7 @@ func Default() Config {
 		},
 		Schedule: Schedule{CRMPull: "*/5 * * * *", ERPRefresh: "*/15 * * * *"},
 		Bus:      Bus{PollInterval: 250 * time.Millisecond, AckDeadline: 2 * time.Minute},
-		Matching: Matching{AutoApplyThreshold: 0.9, MinMargin: 0.15},
+		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15},
 		Ingest:   Ingest{MaxFileBytes: 256 << 20},
 	}
 }

@@ -171,13 +171,13 @@ var fields = []field{
 			"keep it above the slowest handler with its retries",
 	}, func(c *Config) string { return c.Bus.AckDeadline.String() }),
 	fileOnly(Field{
-		Key: "matching.auto_apply_threshold", Default: "0.9",
+		Key: "matching.auto_apply_threshold", Default: "0.75",
 		Doc: "lowest match score (0..1) applied without review",
 	}, func(c *Config) string { return formatFloat(c.Matching.AutoApplyThreshold) }),
 	fileOnly(Field{
 		Key: "matching.min_margin", Default: "0.15",
 		Doc: "lead (0..1) the best candidate needs over the runner-up to be applied " +
-			"automatically",
+			"automatically; read by the scoring engine to come, matching v1 holds every tie",
 	}, func(c *Config) string { return formatFloat(c.Matching.MinMargin) }),
 	fileOnly(Field{
 		Key: "ingest.max_file_bytes", Default: "268435456",

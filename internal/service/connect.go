@@ -9,6 +9,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/erp/xero"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/config"
+	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
@@ -115,4 +116,12 @@ func NewERP(cfg *config.Config, logger *slog.Logger) (pipelines.ERP, error) {
 	}
 
 	return XeroERP{Client: c}, nil
+}
+
+// Rules returns the matching rules with the configured thresholds.
+func Rules(cfg *config.Config) *matching.Rules {
+	r := matching.DefaultRules()
+	r.MinConfidence = cfg.Matching.AutoApplyThreshold
+
+	return &r
 }
