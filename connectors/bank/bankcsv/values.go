@@ -20,6 +20,7 @@ const (
 	MonthFirst
 )
 
+// String returns the order as a date pattern, "DD/MM/YYYY" or "MM/DD/YYYY".
 func (o DateOrder) String() string {
 	switch o {
 	case DayFirst:

@@ -258,9 +258,7 @@ func (r *reader) reconcile(st *statement) bool {
 		}
 	}
 
-	if !verified {
-		r.unverifiedReversals(st, pairs)
-	}
+	r.unverifiedReversals(st, pairs)
 
 	if !verified && splitPairs(pairs) {
 		r.warn(st.line, "Bal", "", "opening and closing balances are in different currencies: "+
@@ -427,8 +425,9 @@ func (r *reader) unverifiedReversals(st *statement, pairs map[string]pair) {
 	}
 }
 
-// summaryCheck compares TxsSummry with the entries. A mismatch is a problem;
-// it reports whether anything was verified.
+// summaryCheck compares TxsSummry with the entries, counting every entry the
+// statement lists whatever its status, as the summary does. A mismatch is a
+// problem; it reports whether anything was verified.
 func (r *reader) summaryCheck(st *statement) bool {
 	ccy := st.ccy
 	for _, e := range st.entries {
