@@ -186,7 +186,8 @@ func TestB07ReversalWithoutBalancesNotGuessed(t *testing.T) {
 	}
 
 	rev := f.Transactions[1]
-	if rev.Kind != bankfile.KindReversal || !strings.Contains(rev.Problem, "no balances") {
+	if rev.Kind != bankfile.KindReversal ||
+		!strings.Contains(rev.Problem, "no reconciled balances") {
 		t.Fatalf("reversal %s problem %q", rev.Kind, rev.Problem)
 	}
 
@@ -417,5 +418,30 @@ func TestMixedDirectionBatch(t *testing.T) {
 	if len(f.Transactions) != 2 || f.Transactions[0].Direction != bankfile.Debit ||
 		f.Transactions[1].Direction != bankfile.Credit || f.Transactions[1].Amount.Minor != 2000 {
 		t.Fatalf("transactions %+v", f.Transactions)
+	}
+}
+
+// TestReversalsThatNetToZero: two reversals of opposite direction balance under
+// either convention, so the balances cannot confirm their signs.
+func TestReversalsThatNetToZero(t *testing.T) {
+	t.Parallel()
+
+	rvsl := "<RvslInd>true</RvslInd>"
+	head := bal("OPBD", "50.00", "CRDT") + bal("CLBD", "50.00", "CRDT")
+	data := statement053("DE02100100100006820101", head,
+		entry{amount: "20.00", ccy: "EUR", cdi: "CRDT", ref: "R-1", extra: rvsl},
+		entry{amount: "20.00", ccy: "EUR", cdi: "DBIT", ref: "R-2", extra: rvsl})
+
+	f := mustRead(t, "net-zero", data, camt.Options{})
+	for _, tx := range f.Transactions {
+		if !strings.Contains(tx.Problem, "not confirmed") {
+			t.Errorf("%s: problem %q", tx.BankRef, tx.Problem)
+		}
+	}
+
+	g := mustRead(t, "net-zero", data, camt.Options{Reversals: camt.ReversalOriginal})
+	if g.Transactions[0].Direction != bankfile.Debit || g.Transactions[0].Problem != "" {
+		t.Errorf("with profile: %s problem %q", g.Transactions[0].Direction,
+			g.Transactions[0].Problem)
 	}
 }

@@ -238,7 +238,7 @@ func balancePairs(st *statement) (pairs map[string]pair, avail bool) {
 // reports whether at least one currency was verified.
 func (r *reader) reconcile(st *statement) bool {
 	pairs, avail := balancePairs(st)
-	verified := false
+	done := map[string]bool{}
 	ccys := make([]string, 0, len(pairs))
 
 	for c := range pairs {
@@ -248,24 +248,19 @@ func (r *reader) reconcile(st *statement) bool {
 	sort.Strings(ccys)
 
 	for _, c := range ccys {
-		p := pairs[c]
-		if !p.ok {
-			continue
-		}
-
-		if r.reconcileCurrency(st, p, avail) {
-			verified = true
+		if p := pairs[c]; p.ok && r.reconcileCurrency(st, p, avail) {
+			done[c] = true
 		}
 	}
 
-	r.unverifiedReversals(st, pairs)
+	r.unverifiedReversals(st, done)
 
-	if !verified && splitPairs(pairs) {
+	if len(done) == 0 && splitPairs(pairs) {
 		r.warn(st.line, "Bal", "", "opening and closing balances are in different currencies: "+
 			"not reconciled")
 	}
 
-	return verified
+	return len(done) > 0
 }
 
 // splitPairs reports an opening balance in one currency and a closing balance
@@ -285,11 +280,16 @@ func splitPairs(pairs map[string]pair) bool {
 	return open && closing
 }
 
+// reconcileCurrency checks one currency. Reversals are summed apart so both
+// sign conventions can be tried: the one that balances is the bank's. When
+// both balance (the reversals net to zero) their signs stay unconfirmed.
 func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 	ccy := p.open.ccy
 	exp, _ := money.Exponent(ccy)
+	f := func(v int64) string { return money.FormatMinor(v, exp) }
 
 	var plain, rev, late int64
+	var nrev int
 
 	for _, e := range st.entries {
 		if !e.booked || e.ccy != ccy {
@@ -303,6 +303,7 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 
 		if e.reversal {
 			rev += s
+			nrev++
 		} else {
 			plain += s
 		}
@@ -316,41 +317,37 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 	iso := p.open.minor+plain+rev == want
 	orig := p.open.minor+plain-rev == want
 
-	switch r.opts.Reversals {
+	sign, ok, unsure := r.opts.Reversals, false, false
+	switch sign {
 	case ReversalISO:
-		orig = rev == 0 && iso
+		ok = iso
 	case ReversalOriginal:
-		iso = rev == 0 && orig
+		ok = orig
+	default:
+		ok, sign, unsure = iso || orig, ReversalISO, iso && orig && nrev > 0
+		if !iso && orig {
+			sign = ReversalOriginal
+		}
 	}
 
 	switch {
-	case avail && !(iso || orig):
+	case ok:
+		r.decideReversals(st, ccy, sign, unsure)
+		return true
+	case avail:
 		r.warn(p.close.line, "Bal/CLAV", "", fmt.Sprintf(
 			"available balances do not reconcile: %s + entries %s ≠ %s %s; not used as a control",
-			money.FormatMinor(p.open.minor, exp), money.FormatMinor(plain+rev, exp),
-			money.FormatMinor(want, exp), ccy))
+			f(p.open.minor), f(plain+rev), f(want), ccy))
 
 		return false
-	case iso && orig && rev != 0:
-		// Only possible when the reversals net to zero: their individual signs
-		// remain unknown.
-		r.decideReversals(st, ccy, ReversalISO, true)
-		return true
-	case iso:
-		r.decideReversals(st, ccy, ReversalISO, false)
-		return true
-	case orig:
-		r.decideReversals(st, ccy, ReversalOriginal, false)
-		return true
-	case late != 0 && p.open.minor+plain+rev-late == want && rev == 0:
+	case late != 0 && nrev == 0 && p.open.minor+plain-late == want:
 		r.warn(p.close.line, "Bal/CLBD", "", fmt.Sprintf(
 			"closing balance leaves out entries valued after %s (%s %s); reconciled without them",
-			p.close.date.Format(time.DateOnly), money.FormatMinor(late, exp), ccy))
+			p.close.date.Format(time.DateOnly), f(late), ccy))
 
 		return true
 	}
 
-	f := func(v int64) string { return money.FormatMinor(v, exp) }
 	r.fail(p.close.line, "Bal/"+p.close.code, f(want), fmt.Sprintf(
 		"balances do not reconcile: %s %s + credits %s − debits %s = %s, closing balance is %s %s",
 		p.open.code, f(p.open.minor), f(sumDir(st, ccy, true)), f(sumDir(st, ccy, false)),
@@ -400,17 +397,13 @@ func (r *reader) decideReversals(st *statement, ccy string, sign ReversalSign, u
 	}
 }
 
-// unverifiedReversals handles reversals in a statement whose balances could not
+// unverifiedReversals handles reversals in currencies whose balances could not
 // be checked: with a bank profile its convention applies; without one the sign
 // is never guessed and the reversal goes to the exception queue.
-func (r *reader) unverifiedReversals(st *statement, pairs map[string]pair) {
+func (r *reader) unverifiedReversals(st *statement, done map[string]bool) {
 	for _, e := range st.entries {
-		if !e.reversal {
+		if !e.reversal || done[e.ccy] {
 			continue
-		}
-
-		if p, ok := pairs[e.ccy]; ok && p.ok {
-			continue // reconciled (or rejected) above
 		}
 
 		for _, i := range e.txs {
@@ -419,7 +412,7 @@ func (r *reader) unverifiedReversals(st *statement, pairs map[string]pair) {
 			case ReversalOriginal:
 				t.Direction = flip(t.Direction)
 			case ReversalFromBalances:
-				setProblem(t, "reversal sign cannot be checked: statement has no balances")
+				setProblem(t, "reversal sign cannot be checked: no reconciled balances")
 			}
 		}
 	}
