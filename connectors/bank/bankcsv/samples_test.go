@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -238,7 +240,15 @@ func checkVariants(t *testing.T, name string, data []byte, opts bankcsv.Options,
 		[]byte("\r\n"))
 	bom := append([]byte{0xEF, 0xBB, 0xBF}, data...)
 
-	for variant, b := range map[string][]byte{"crlf": crlf, "bom": bom} {
+	variants := map[string][]byte{"crlf": crlf, "bom": bom}
+
+	// A Windows-1252 copy where the text has non-ASCII characters that fit.
+	cp, err := charmap.Windows1252.NewEncoder().Bytes(data)
+	if err == nil && !bytes.Equal(cp, data) {
+		variants["windows-1252"] = cp
+	}
+
+	for variant, b := range variants {
 		g := mustRead(t, name+"+"+variant, b, opts)
 		if !reflect.DeepEqual(g.Transactions, f.Transactions) {
 			t.Errorf("%s copy reads differently", variant)

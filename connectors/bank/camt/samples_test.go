@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/o2c-dev/o2c/connectors/bank/camt"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -204,7 +206,16 @@ func checkVariants(t *testing.T, base string, data []byte, f *bankfile.File) {
 		[]byte("\r\n"))
 	bom := append([]byte{0xEF, 0xBB, 0xBF}, data...)
 
-	for name, variant := range map[string][]byte{"crlf": crlf, "bom": bom} {
+	variants := map[string][]byte{"crlf": crlf, "bom": bom}
+
+	// A Latin-1 copy, declared as such, where the text fits Latin-1.
+	decl := []byte(`encoding="UTF-8"`)
+	if latin, err := charmap.ISO8859_1.NewEncoder().Bytes(data); err == nil &&
+		!bytes.Equal(latin, data) && bytes.Contains(latin, decl) {
+		variants["latin-1"] = bytes.Replace(latin, decl, []byte(`encoding="ISO-8859-1"`), 1)
+	}
+
+	for name, variant := range variants {
 		g := mustRead(t, base+"+"+name, variant, camt.Options{})
 		if !reflect.DeepEqual(g.Transactions, f.Transactions) {
 			t.Errorf("%s copy reads differently", name)
