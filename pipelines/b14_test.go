@@ -206,10 +206,14 @@ func upload(t *testing.T, base, name string, raw []byte) uploadResult {
 	return body.Files[0]
 }
 
+// b14Header is the header row of the bank's CSV exports.
+const b14Header = "Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance," +
+	"Currency\n"
+
 // b14Export is a bank CSV export in INR of three rows; two of them share a
 // transaction id and differ by serial number.
-const b14Export = `Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance,Currency
-2025-02-03,UTR40551001,1,KAVERI TEXTILES PVT LTD,NEFT KT PAYMENT INV-7201,18400.00,,218400.00,INR
+const b14Export = b14Header +
+	`2025-02-03,UTR40551001,1,KAVERI TEXTILES PVT LTD,NEFT KT INV-7201,18400.00,,218400.00,INR
 2025-02-04,UTR40551002,1,NILGIRI SPICE EXPORTS,IMPS INV-7202,9250.50,,227650.50,INR
 2025-02-04,UTR40551002,2,NILGIRI SPICE EXPORTS,IMPS INV-7203,4120.00,,231770.50,INR
 `
@@ -219,19 +223,19 @@ const b14Export = `Value Date,Transaction ID,Serial No,Payer,Narration,Credit,De
 // number tells the rows apart: the day's export must add the first row and know
 // the second.
 const (
-	b14Intraday = `Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance,Currency
-2025-02-06,UTR40551009,2,KAVERI TEXTILES PVT LTD,NEFT INV-7206,2750.00,,237820.50,INR
+	b14Intraday = b14Header +
+		`2025-02-06,UTR40551009,2,KAVERI TEXTILES PVT LTD,NEFT INV-7206,2750.00,,237820.50,INR
 `
-	b14Day = `Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance,Currency
-2025-02-06,UTR40551009,1,KAVERI TEXTILES PVT LTD,NEFT INV-7205,6100.00,,241170.50,INR
+	b14Day = b14Header +
+		`2025-02-06,UTR40551009,1,KAVERI TEXTILES PVT LTD,NEFT INV-7205,6100.00,,241170.50,INR
 2025-02-06,UTR40551009,2,KAVERI TEXTILES PVT LTD,NEFT INV-7206,2750.00,,243920.50,INR
 `
 )
 
 // b14Overlap is a later export of 2025-02-04..2025-02-05: the two rows of
 // UTR40551002 again and one new row.
-const b14Overlap = `Value Date,Transaction ID,Serial No,Payer,Narration,Credit,Debit,Balance,Currency
-2025-02-04,UTR40551002,1,NILGIRI SPICE EXPORTS,IMPS INV-7202,9250.50,,227650.50,INR
+const b14Overlap = b14Header +
+	`2025-02-04,UTR40551002,1,NILGIRI SPICE EXPORTS,IMPS INV-7202,9250.50,,227650.50,INR
 2025-02-04,UTR40551002,2,NILGIRI SPICE EXPORTS,IMPS INV-7203,4120.00,,231770.50,INR
 2025-02-05,UTR40551007,1,KAVERI TEXTILES PVT LTD,RTGS INV-7204,3300.00,,235070.50,INR
 `
@@ -309,7 +313,8 @@ func TestB14SameExportTwiceAndOverlappingExport(t *testing.T) {
 			again.Duplicate, again.File.ID, again.Message, first.ID, wantMsg)
 	}
 
-	sub, err := pipelines.Submit(ctx, pool, "statement-feb-copy2.csv", []byte(b14Export), "treasury")
+	sub, err := pipelines.Submit(ctx, pool, "statement-feb-copy2.csv", []byte(b14Export),
+		"treasury")
 	if err != nil {
 		t.Fatal(err)
 	}

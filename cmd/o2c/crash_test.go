@@ -520,8 +520,9 @@ func fileIDs(ctx context.Context, t *testing.T, pool *pgxpool.Pool) []int64 {
 	t.Helper()
 
 	var ids []int64
-	if err := pool.QueryRow(ctx, "SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM bank_files").
-		Scan(&ids); err != nil {
+	err := pool.QueryRow(ctx,
+		"SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM bank_files").Scan(&ids)
+	if err != nil {
 		t.Fatal(err)
 	}
 
