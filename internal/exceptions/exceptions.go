@@ -191,6 +191,18 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 
 	customer := p.CustomerID
 	if r.CustomerID != "" {
+		var known bool
+
+		err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)",
+			r.CustomerID).Scan(&known)
+		if err != nil {
+			return out, fmt.Errorf("read customer %s: %w", r.CustomerID, err)
+		}
+
+		if !known {
+			return out, fmt.Errorf("%w: no customer %s", ErrInvalid, r.CustomerID)
+		}
+
 		customer = r.CustomerID
 	}
 
@@ -276,12 +288,17 @@ func explain(actor string, id int64, invoice string, amount int64, currency,
 	return s
 }
 
-// Assign gives an open exception to assignee ("" unassigns), audited.
+// Assign gives an open exception to assignee ("" unassigns), audited. A closed
+// exception is refused with store.ErrConflict.
 func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		e, err := store.GetException(ctx, tx, id, true)
 		if err != nil {
 			return err
+		}
+
+		if e.Status != store.ExceptionOpen {
+			return fmt.Errorf("exception %d is %s: %w", id, e.Status, store.ErrConflict)
 		}
 
 		_, err = tx.Exec(ctx, "UPDATE exceptions SET assignee = $2 WHERE id = $1", id, assignee)

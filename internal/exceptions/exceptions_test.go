@@ -448,3 +448,33 @@ func TestAssignWritesAudit(t *testing.T) {
 		t.Errorf("assign unknown: err %v, want ErrNotFound", err)
 	}
 }
+
+func TestParkForUnknownCustomerRefused(t *testing.T) {
+	f := seed(t, 100050, "EUR", twoInvoices()...)
+
+	_, err := f.svc.Resolve(context.Background(), f.exception.ID, "ops.anna",
+		exceptions.Resolution{Park: true, CustomerID: "CUST-NOPE"})
+	if !errors.Is(err, exceptions.ErrInvalid) {
+		t.Fatalf("err %v, want ErrInvalid", err)
+	}
+
+	es, ps := f.status(t)
+	if es != store.ExceptionOpen || ps != store.PaymentNew {
+		t.Errorf("exception %s payment %s after a refusal, want open new", es, ps)
+	}
+}
+
+func TestAssignClosedExceptionConflicts(t *testing.T) {
+	f := seed(t, 64000, "EUR", twoInvoices()...)
+	ctx := context.Background()
+
+	if _, err := f.svc.Resolve(ctx, f.exception.ID, "ops.anna",
+		exceptions.Resolution{Park: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	err := f.svc.Assign(ctx, f.exception.ID, "lead.kim", "ops.ben")
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("assign parked exception: err %v, want ErrConflict", err)
+	}
+}
