@@ -362,3 +362,6 @@ func TestBadFileIsRejectedWithLineAndFieldAndOthersGoOn(t *testing.T) {
 		t.Fatalf("good file's unmatched payment has no exception: %v", err)
 	}
 }
+
+// pollEvery is how often tests poll the database for progress.
+const pollEvery = 20 * time.Millisecond

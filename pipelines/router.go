@@ -131,7 +131,8 @@ func newSubscriber(pool *pgxpool.Pool, poll, ackDeadline time.Duration,
 
 // NewRouter builds the router with every handler and the middleware in the order
 // that makes retries happen before a message is poisoned: correlation id, poison
-// queue, retry, timeout, recoverer (the first added is the outermost).
+// queue, context restore, retry, timeout, recoverer (the first added is the
+// outermost).
 func NewRouter(cfg Config) (*message.Router, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -168,6 +169,9 @@ func NewRouter(cfg Config) (*message.Router, error) {
 		MaxInterval:         5 * time.Second,
 		Multiplier:          2,
 		RandomizationFactor: 0.2,
+		// The timeout middleware inside derives each attempt's deadline from the
+		// message context; without a reset the second attempt inherits a cancelled one.
+		ResetContextOnRetry: true,
 		ShouldRetry: func(p middleware.RetryParams) bool {
 			var perm errPermanent
 			return !errors.As(p.Err, &perm)
@@ -178,6 +182,7 @@ func NewRouter(cfg Config) (*message.Router, error) {
 	router.AddMiddleware(
 		middleware.CorrelationID,
 		poison,
+		restoreContext,
 		retry.Middleware,
 		middleware.Timeout(cfg.AckDeadline-10*time.Second),
 		middleware.Recoverer,
@@ -197,6 +202,19 @@ func NewRouter(cfg Config) (*message.Router, error) {
 	}
 
 	return router, nil
+}
+
+// restoreContext gives the message back the context it came with once the inner
+// handler returns. The timeout middleware replaces it with one it cancels on
+// return, and the poison queue publishes with the message's context: without
+// this, every poisoned message would fail to publish and loop forever.
+func restoreContext(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		ctx := msg.Context()
+		defer msg.SetContext(ctx)
+
+		return h(msg)
+	}
 }
 
 // handlers holds what every handler needs.
