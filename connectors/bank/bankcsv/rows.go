@@ -706,6 +706,14 @@ func (r *reader) dedupeBase(account string, cells []string) string {
 			key += ":" + lay.cell(cells, roleSerial)
 		}
 
+		if account == "" {
+			// Without an account, transaction ids of two banks' exports may
+			// collide ("TID1"); the row's date and money make the key the
+			// bank's transaction, so a real payment is never taken for a
+			// duplicate of another bank's.
+			key += ":" + r.moneyHash(cells)
+		}
+
 		return key
 	}
 
@@ -722,6 +730,19 @@ func (r *reader) dedupeBase(account string, cells []string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 
 	return "csv:" + account + ":h:" + hex.EncodeToString(sum[:10])
+}
+
+// moneyHash is a short hash of a row's date, amount and currency cells.
+func (r *reader) moneyHash(cells []string) string {
+	var parts []string
+	for _, role := range []role{roleDate, roleValueDate, roleAmount, roleCredit, roleDebit,
+		roleGross, roleNet, roleCurrency} {
+		parts = append(parts, strings.Join(strings.Fields(r.lay.cell(cells, role)), " "))
+	}
+
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
+
+	return hex.EncodeToString(sum[:6])
 }
 
 func firstOf(ss ...string) string {
