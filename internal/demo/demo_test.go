@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/o2c-dev/o2c/internal/samplefiles"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
@@ -27,33 +29,11 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
+// samplesDir returns the shared samples folder (see internal/samplefiles), or skips.
 func samplesDir(t *testing.T) string {
 	t.Helper()
 
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-
-		dir = parent
-	}
-
-	samples := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(samples); err != nil {
-		t.Skipf("shared samples not found at ../shared/samples: %v", err)
-	}
-
-	return samples
+	return samplefiles.Dir(t)
 }
 
 func TestDemoRunsEndToEndWithLostResponsesAndRealSamples(t *testing.T) {

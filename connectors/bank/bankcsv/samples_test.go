@@ -12,37 +12,14 @@ import (
 
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/samplefiles"
 )
 
-// samplesDir returns the shared sample directory next to the repository, or
-// skips the test when it is absent.
+// samplesDir returns the shared samples folder (see internal/samplefiles), or skips.
 func samplesDir(t testing.TB, sub string) string {
 	t.Helper()
 
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared samples not found: no go.mod above the package")
-		}
-
-		dir = parent
-	}
-
-	p := filepath.Join(dir, "..", "shared", "samples", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared samples not found: %v", err)
-	}
-
-	return p
+	return samplefiles.Dir(t, sub)
 }
 
 func mustRead(t testing.TB, name string, data []byte, opts bankcsv.Options) *bankfile.File {

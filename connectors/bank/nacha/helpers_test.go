@@ -9,41 +9,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/o2c-dev/o2c/internal/samplefiles"
+
 	"github.com/moov-io/ach"
 
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// samplesDir returns ../shared/samples/<sub> beside the repository root, or
-// skips the test when the shared samples are not there.
+// samplesDir returns the shared samples folder (see internal/samplefiles), or skips.
 func samplesDir(t testing.TB, sub string) string {
 	t.Helper()
 
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared samples not found: no go.mod above the test directory")
-		}
-
-		dir = parent
-	}
-
-	samples := filepath.Join(dir, "..", "shared", "samples", sub)
-	if _, err := os.Stat(samples); err != nil {
-		t.Skip("shared samples not found: " + samples)
-	}
-
-	return samples
+	return samplefiles.Dir(t, sub)
 }
 
 func readFixture(t testing.TB, name string) []byte {
