@@ -5,13 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/pipelines"
@@ -32,9 +30,9 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		return usageError{"name at least one bank file or folder"}
 	}
 
-	paths, err := expandPaths(fs.Args())
-	if err != nil {
-		return err
+	paths, unlisted := bank.List(fs.Args())
+	for _, u := range unlisted {
+		fmt.Fprintf(e.out, "%s: not stored: %v\n", u.Path, u.Err)
 	}
 
 	svc, err := e.open(ctx)
@@ -135,41 +133,6 @@ func printFile(ctx context.Context, e *env, svc *service.Service, f store.BankFi
 	}
 
 	return nil
-}
-
-// expandPaths turns files and folders into a sorted list of files, skipping hidden
-// entries inside folders.
-func expandPaths(paths []string) ([]string, error) {
-	var out []string
-
-	for _, root := range paths {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-
-				return nil
-			}
-
-			if d.Type().IsRegular() {
-				out = append(out, path)
-			}
-
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", root, err)
-		}
-	}
-
-	sort.Strings(out)
-
-	return out, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

@@ -5,15 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/service"
@@ -111,9 +109,9 @@ func payAndIngest(ctx context.Context, opts Options, w *world.World, ids map[str
 
 	sum.Generated = files
 
-	extra, err := expand(opts.Extra)
-	if err != nil {
-		return err
+	extra, unlisted := bank.List(opts.Extra)
+	if len(unlisted) > 0 {
+		return fmt.Errorf("list bank files: %s: %w", unlisted[0].Path, unlisted[0].Err)
 	}
 
 	var fileIDs []int64
@@ -200,41 +198,6 @@ func writeFile(path string, write func(*bufio.Writer) error) error {
 	}
 
 	return nil
-}
-
-// expand turns files and folders into a sorted list of files, skipping hidden
-// ones.
-func expand(paths []string) ([]string, error) {
-	var out []string
-
-	for _, p := range paths {
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-
-			if strings.HasPrefix(d.Name(), ".") && path != p {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-
-				return nil
-			}
-
-			if d.Type().IsRegular() {
-				out = append(out, path)
-			}
-
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list bank files: %w", err)
-		}
-	}
-
-	sort.Strings(out)
-
-	return out, nil
 }
 
 // countOutcome fills the summary from the database.

@@ -27,7 +27,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -180,46 +179,14 @@ type missingPath struct {
 
 // collect expands the bank file arguments into a sorted list of file paths.
 func collect(args []string) ([]string, []missingPath) {
-	var paths []string
-	var missing []missingPath
-	for _, a := range args {
-		err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil && p == a {
-				return err
-			}
+	paths, unlisted := bank.List(args)
 
-			if err != nil {
-				// An unreadable entry below the argument is reported on its own.
-				missing = append(missing, missingPath{name: filepath.Base(p), err: unwrapPath(err)})
-				return nil
-			}
-
-			hidden := p != a && strings.HasPrefix(d.Name(), ".")
-			switch {
-			case d.IsDir() && hidden:
-				return filepath.SkipDir
-			case d.IsDir(), hidden, !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0:
-				return nil
-			}
-
-			paths = append(paths, p)
-
-			return nil
-		})
-		if err != nil {
-			missing = append(missing, missingPath{name: filepath.Base(a), err: unwrapPath(err)})
-		}
+	missing := make([]missingPath, len(unlisted))
+	for i, u := range unlisted {
+		missing[i] = missingPath{name: filepath.Base(u.Path), err: unwrapPath(u.Err)}
 	}
 
-	sort.Strings(paths)
-	out := paths[:0]
-	for i, p := range paths {
-		if i == 0 || p != paths[i-1] {
-			out = append(out, p)
-		}
-	}
-
-	return out, missing
+	return paths, missing
 }
 
 // unwrapPath drops the machine path from a file-system error.

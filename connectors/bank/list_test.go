@@ -1,0 +1,38 @@
+package bank_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/o2c-dev/o2c/connectors/bank"
+)
+
+func TestListWalksFoldersSkipsHiddenAndReportsMissing(t *testing.T) {
+	t.Parallel()
+
+	dir := t.TempDir()
+	for _, p := range []string{"b.ach", "sub/a.xml", ".hidden", ".git/x.ach", "sub/.y.csv"} {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := os.WriteFile(full, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	missing := filepath.Join(dir, "nope.csv")
+	files, unlisted := bank.List([]string{dir, filepath.Join(dir, "b.ach"), missing})
+
+	want := []string{filepath.Join(dir, "b.ach"), filepath.Join(dir, "sub", "a.xml")}
+	if !reflect.DeepEqual(files, want) {
+		t.Errorf("files = %v, want %v", files, want)
+	}
+
+	if len(unlisted) != 1 || unlisted[0].Path != missing {
+		t.Errorf("unlisted = %v, want only %s", unlisted, missing)
+	}
+}
