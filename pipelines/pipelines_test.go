@@ -27,13 +27,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.SetTemplate(func(ctx context.Context, pool *pgxpool.Pool) error {
-		if _, err := store.Migrate(ctx, pool); err != nil {
-			return err
-		}
-
-		return pipelines.InitSchema(ctx, pool)
-	})
+	pgtest.SetTemplate(service.Prepare)
 	pgtest.Main(m)
 }
 

@@ -7,25 +7,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/o2c-dev/o2c/internal/samplefiles"
+	"github.com/o2c-dev/o2c/internal/service"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/o2c-dev/o2c/internal/samplefiles"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/demo"
 	"github.com/o2c-dev/o2c/internal/pgtest"
 	"github.com/o2c-dev/o2c/internal/store"
-	"github.com/o2c-dev/o2c/pipelines"
 )
 
 func TestMain(m *testing.M) {
-	pgtest.SetTemplate(func(ctx context.Context, pool *pgxpool.Pool) error {
-		if _, err := store.Migrate(ctx, pool); err != nil {
-			return err
-		}
-
-		return pipelines.InitSchema(ctx, pool)
-	})
+	pgtest.SetTemplate(service.Prepare)
 	pgtest.Main(m)
 }
 

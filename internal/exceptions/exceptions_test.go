@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/o2c-dev/o2c/internal/service"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -20,13 +22,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.SetTemplate(func(ctx context.Context, pool *pgxpool.Pool) error {
-		if _, err := store.Migrate(ctx, pool); err != nil {
-			return err
-		}
-
-		return pipelines.InitSchema(ctx, pool)
-	})
+	pgtest.SetTemplate(service.Prepare)
 	pgtest.Main(m)
 }
 

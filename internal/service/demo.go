@@ -9,7 +9,6 @@ import (
 
 	"github.com/o2c-dev/o2c/internal/pgembed"
 	"github.com/o2c-dev/o2c/internal/store"
-	"github.com/o2c-dev/o2c/pipelines"
 )
 
 // DemoDatabase is the database the demo starts afresh on each run, beside o2c's
@@ -52,12 +51,7 @@ func OpenDemo(ctx context.Context, opts Options) (*Service, error) {
 
 	s.Pool = pool
 
-	if _, err := store.Migrate(ctx, pool); err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	if err := pipelines.InitSchema(ctx, pool); err != nil {
+	if err := Prepare(ctx, pool); err != nil {
 		s.Close(ctx)
 		return nil, err
 	}

@@ -66,22 +66,22 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 
 	s.Pool = pool
 
-	applied, err := store.Migrate(ctx, pool)
-	if err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	if len(applied) > 0 {
-		opts.Logger.InfoContext(ctx, "Migrations applied", "versions", fmt.Sprint(applied))
-	}
-
-	if err := pipelines.InitSchema(ctx, pool); err != nil {
+	if err := Prepare(ctx, pool); err != nil {
 		s.Close(ctx)
 		return nil, err
 	}
 
 	return s, nil
+}
+
+// Prepare brings a database to what o2c needs: the migrations applied and the
+// bus's topic tables created. Tests use it to prepare their template database.
+func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
+	if _, err := store.Migrate(ctx, pool); err != nil {
+		return err
+	}
+
+	return pipelines.InitSchema(ctx, pool)
 }
 
 // withPoolSize gives the pool room for the bus's subscriptions, which each hold a
