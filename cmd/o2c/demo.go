@@ -23,9 +23,16 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	calm := fs.Bool("no-faults", false, "do not make the Xero simulator lose responses")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	workDir := fs.String("out", "", "folder for the generated bank files (default: a temp folder)")
+	verbose := fs.Bool("verbose", false, "log progress at the configured level (default: warnings)")
 
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+
+	if !*verbose {
+		quiet := e.cfg.Log
+		quiet.Level = "warn"
+		e.logger = newLogger(quiet, e.errOut)
 	}
 
 	svc, err := service.OpenDemo(ctx, service.Options{DatabaseURL: e.cfg.Database.URL.Value(),

@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		cfg.Database.DataDir = *dataDir
 	}
 
-	e := &env{cfg: cfg, logger: newLogger(cfg, errOut), out: out, errOut: errOut}
+	e := &env{cfg: cfg, logger: newLogger(cfg.Log, errOut), out: out, errOut: errOut}
 	cmd, rest := global.Arg(0), global.Args()[1:]
 
 	commands := map[string]func(context.Context, *env, []string) error{
@@ -131,16 +131,8 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-
-	return slog.New(slog.NewTextHandler(w, opts))
+func newLogger(l config.Log, w io.Writer) *slog.Logger {
+	return slog.New(l.Handler(w))
 }
 
 // open connects to the database (embedded by default) and migrates it.
