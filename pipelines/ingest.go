@@ -21,6 +21,26 @@ type Submission struct {
 	// Duplicate is true when the same bytes were received before: nothing new was
 	// stored and File is the earlier one.
 	Duplicate bool
+	// Retried is true when the same bytes had been rejected before: the earlier
+	// file is read again (after a fix of the reader or of the settings).
+	Retried bool
+}
+
+// Message says in a sentence what happened to a file handed over again, "" for a
+// new file.
+func (s Submission) Message() string {
+	at := s.File.ReceivedAt.UTC().Format(time.RFC3339)
+
+	switch {
+	case s.Retried:
+		return fmt.Sprintf("file was rejected when received on %s as file %d; reading it again",
+			at, s.File.ID)
+	case s.Duplicate:
+		return fmt.Sprintf("file already imported on %s as file %d; nothing added", at,
+			s.File.ID)
+	}
+
+	return ""
 }
 
 // Submit stores a bank file's raw bytes and queues it for reading, in one
@@ -37,6 +57,11 @@ func Submit(ctx context.Context, pool *pgxpool.Pool, name string, raw []byte,
 		}
 
 		s = Submission{File: f, Duplicate: dup}
+		if dup && f.Status == store.FileRejected {
+			s = Submission{File: f, Retried: true}
+			return resubmit(ctx, tx, f.ID, uploader)
+		}
+
 		if dup {
 			return nil
 		}
@@ -60,19 +85,23 @@ func Submit(ctx context.Context, pool *pgxpool.Pool, name string, raw []byte,
 // configuration change.
 func Resubmit(ctx context.Context, pool *pgxpool.Pool, fileID int64, actor string) error {
 	return store.InTx(ctx, pool, func(tx pgx.Tx) error {
-		if err := store.RetryBankFile(ctx, tx, fileID); err != nil {
-			return err
-		}
-
-		err := store.Audit(ctx, tx, actor, "retry", "bank_file", strconv.FormatInt(fileID, 10),
-			map[string]string{"status": store.FileRejected},
-			map[string]string{"status": store.FileReceived})
-		if err != nil {
-			return err
-		}
-
-		return Publish(ctx, tx, TopicBankFileReceived, BankFileReceived{FileID: fileID})
+		return resubmit(ctx, tx, fileID, actor)
 	})
+}
+
+func resubmit(ctx context.Context, tx pgx.Tx, fileID int64, actor string) error {
+	if err := store.RetryBankFile(ctx, tx, fileID); err != nil {
+		return err
+	}
+
+	err := store.Audit(ctx, tx, actor, "retry", "bank_file", strconv.FormatInt(fileID, 10),
+		map[string]string{"status": store.FileRejected},
+		map[string]string{"status": store.FileReceived})
+	if err != nil {
+		return err
+	}
+
+	return Publish(ctx, tx, TopicBankFileReceived, BankFileReceived{FileID: fileID})
 }
 
 // readBankFile reads a received file and stores its transactions, skipping those

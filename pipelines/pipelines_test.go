@@ -355,6 +355,26 @@ func TestBadFileIsRejectedWithLineAndFieldAndOthersGoOn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("good file's unmatched payment has no exception: %v", err)
 	}
+
+	// The rejected bytes sent again are read again, not waved off as a duplicate.
+	again, err := pipelines.Submit(ctx, b.pool, "bad-again.csv", []byte(bad), "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if !again.Retried || again.Duplicate || again.File.ID != s1.File.ID ||
+		!strings.Contains(again.Message(), "reading it again") {
+		t.Fatalf("resubmitted rejected file: %+v, message %q", again, again.Message())
+	}
+
+	files, err = pipelines.WaitFiles(ctx, b.pool, []int64{s1.File.ID}, pollEvery)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if files[0].Status != store.FileRejected {
+		t.Fatalf("reread bad file ended %s", files[0].Status)
+	}
 }
 
 // pollEvery is how often tests poll the database for progress.

@@ -139,7 +139,7 @@ func NewRouter(cfg Config) (*message.Router, error) {
 		return nil, err
 	}
 
-	logger := watermill.NewSlogLogger(cfg.Logger)
+	logger := busLogger(cfg.Logger)
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, logger)
 	if err != nil {

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 
 	"github.com/o2c-dev/o2c/internal/demo"
 	"github.com/o2c-dev/o2c/internal/service"
+	"github.com/o2c-dev/o2c/pipelines"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -42,30 +44,48 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer svc.Close(ctx)
 
-	sum, err := demo.Run(ctx, demo.Options{
+	var ln net.Listener
+	if *keep {
+		ln, err = net.Listen("tcp", e.cfg.HTTP.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", e.cfg.HTTP.Addr, err)
+		}
+	}
+
+	_, err = demo.Run(ctx, demo.Options{
 		Customers: *customers, DealsPerCustomer: *deals, Extra: fs.Args(),
 		LoseResponses: !*calm, Logger: e.logger, Pool: svc.Pool, ReadBankFile: readBankFile,
 		Seed: *seed, WorkDir: *workDir,
+		Then: func(ctx context.Context, sum *demo.Summary, crm pipelines.CRM,
+			erp pipelines.ERP) error {
+			if err := report(e.out, sum, *asJSON); err != nil {
+				return err
+			}
+
+			if ln == nil {
+				return nil
+			}
+
+			return serve(ctx, e, ln, svc, crm, erp)
+		},
 	})
-	if err != nil {
-		return err
+	if err != nil && ln != nil {
+		ln.Close()
 	}
 
-	if *asJSON {
-		enc := json.NewEncoder(e.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
-			return err
-		}
-	} else {
-		printSummary(e.out, sum)
+	return err
+}
+
+func report(w io.Writer, sum *demo.Summary, asJSON bool) error {
+	if !asJSON {
+		printSummary(w, sum)
+		return nil
 	}
 
-	if *keep {
-		return serve(ctx, e, svc, nil, nil)
-	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
 
-	return nil
+	return enc.Encode(sum)
 }
 
 func printSummary(w io.Writer, s *demo.Summary) {

@@ -55,9 +55,12 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		}
 
 		if s.Duplicate {
-			fmt.Fprintf(e.out, "%s: file already imported on %s as file %d; nothing added\n",
-				p, s.File.ReceivedAt.UTC().Format(time.RFC3339), s.File.ID)
+			fmt.Fprintf(e.out, "%s: %s\n", filepath.Base(p), s.Message())
 			continue
+		}
+
+		if s.Retried {
+			fmt.Fprintf(e.out, "%s: %s\n", filepath.Base(p), s.Message())
 		}
 
 		ids = append(ids, s.File.ID)

@@ -43,6 +43,10 @@ Global flags:
 `
 
 func main() {
+	// A closed pipe on stdout (o2c ... | head) must fail the write, not kill o2c
+	// before it stops its embedded PostgreSQL.
+	signal.Ignore(syscall.SIGPIPE)
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

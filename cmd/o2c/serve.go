@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -23,18 +24,24 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	svc, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer svc.Close(ctx)
-
 	crm, erp, err := connectors(e.cfg, e)
 	if err != nil {
 		return err
 	}
 
-	return serve(ctx, e, svc, crm, erp)
+	ln, err := net.Listen("tcp", e.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.HTTP.Addr, err)
+	}
+
+	svc, err := e.open(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer svc.Close(ctx)
+
+	return serve(ctx, e, ln, svc, crm, erp)
 }
 
 // connectors builds the CRM and ERP clients the config enables; either may be nil.
@@ -52,9 +59,14 @@ func connectors(cfg *config.Config, e *env) (pipelines.CRM, pipelines.ERP, error
 	return crm, erp, nil
 }
 
-// serve runs the router, the scheduler and the HTTP API until ctx ends.
-func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
-	erp pipelines.ERP) error {
+// serve runs the router, the scheduler and the HTTP API on ln until ctx ends.
+func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
+	crm pipelines.CRM, erp pipelines.ERP) error {
+	if erp == nil {
+		e.logger.WarnContext(ctx, "No ERP configured: invoices and applied cash wait in "+
+			"their topics until o2c runs with one")
+	}
+
 	stopRouter, err := service.RunRouter(ctx, pipelines.Config{
 		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: readBankFile, Rules: service.Rules(e.cfg),
 		PollInterval: e.cfg.Bus.PollInterval, AckDeadline: e.cfg.Bus.AckDeadline,
@@ -65,7 +77,7 @@ func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
 
 	sched := schedule.New(svc.Pool, e.logger)
 	if err := addJobs(sched, e.cfg, svc, crm, erp); err != nil {
-		return errors.Join(err, stopRouter())
+		return errors.Join(err, stopRouter(), ln.Close())
 	}
 
 	sched.Start(ctx)
@@ -78,9 +90,9 @@ func serve(ctx context.Context, e *env, svc *service.Service, crm pipelines.CRM,
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 
-	e.logger.InfoContext(ctx, "o2c serving", "addr", e.cfg.HTTP.Addr)
+	e.logger.InfoContext(ctx, "o2c serving", "addr", ln.Addr().String())
 
 	select {
 	case <-ctx.Done():

@@ -67,36 +67,75 @@ const (
 // reference with the amounts the payer stated for it. Amounts are minor units of
 // the transaction's currency; zero means not stated.
 type Remit struct {
-	Ref      string // document number as the payer wrote it, e.g. "INV-10017"
-	RefType  string // qualifier such as "IV" (invoice), "PO", "SO", "RF", "CINV"
-	Paid     int64  // amount paid against this document
-	Invoiced int64  // document amount as the payer knows it
-	Discount int64  // discount the payer took
+	Ref      string `json:"ref"`                      // document number as the payer wrote it
+	RefType  string `json:"ref_type,omitempty"`       // qualifier: "IV", "PO", "SO", "RF", "CINV"
+	Paid     int64  `json:"paid_minor,omitempty"`     // amount paid against this document
+	Invoiced int64  `json:"invoiced_minor,omitempty"` // document amount as the payer knows it
+	Discount int64  `json:"discount_minor,omitempty"` // discount the payer took
 }
 
 // Transaction is one bank transaction: for a credit of KindPayment, one payment to
 // apply. Amount is always positive; Direction gives the sign.
 type Transaction struct {
-	Seq          int          // 1-based position among the file's transactions
-	Line         int          // 1-based line where the transaction starts, 0 if unknown
-	Account      string       // our account: IBAN, routing:account or the bank's id
-	Direction    Direction    // credit or debit
-	Kind         Kind         // payment, return, reversal, notice or charge
-	Amount       money.Amount // positive amount in the transaction's currency
-	BookingDate  time.Time    // date the bank booked it (UTC midnight), zero if absent
-	ValueDate    time.Time    // value or effective date (UTC midnight), zero if absent
-	BankRef      string       // the bank's own reference (see README: bank_reference)
-	EndToEndID   string       // payer's end-to-end id where the format has one
-	PaymentRef   string       // payer's own payment reference (X12 TRN02, ...)
-	PayerName    string       // ordering party as the bank reports it
-	PayerAccount string       // ordering party's IBAN or routing:account
-	PayerID      string       // ordering party's id (ACH company id, BIC, org id)
-	Remittance   string       // free remittance text, continuation lines joined
-	Remits       []Remit      // structured remittance lines, in file order
-	ReturnCode   string       // R-code or ISO return reason for returns
-	OriginalRef  string       // for returns and reversals: the original's bank reference
-	DedupeKey    string       // stable key: the same transaction re-sent gets the same key
-	Problem      string       // set when the transaction is read but must not be auto-applied
+	// 1-based position among the file's transactions.
+	Seq int `json:"seq"`
+
+	// 1-based line where the transaction starts, 0 if unknown.
+	Line int `json:"line,omitempty"`
+
+	// Our account: IBAN, routing:account or the bank's id.
+	Account string `json:"account,omitempty"`
+
+	// Credit or debit.
+	Direction Direction `json:"direction"`
+
+	// Payment, return, reversal, notice or charge.
+	Kind Kind `json:"kind"`
+
+	// Positive amount in the transaction's currency.
+	Amount money.Amount `json:"amount"`
+
+	// Date the bank booked it (UTC midnight), zero if absent.
+	BookingDate time.Time `json:"booking_date,omitzero"`
+
+	// Value or effective date (UTC midnight), zero if absent.
+	ValueDate time.Time `json:"value_date,omitzero"`
+
+	// The bank's own reference (see README: bank_reference).
+	BankRef string `json:"bank_ref,omitempty"`
+
+	// Payer's end-to-end id where the format has one.
+	EndToEndID string `json:"end_to_end_id,omitempty"`
+
+	// Payer's own payment reference (X12 TRN02, ...).
+	PaymentRef string `json:"payment_ref,omitempty"`
+
+	// Ordering party as the bank reports it.
+	PayerName string `json:"payer_name,omitempty"`
+
+	// Ordering party's IBAN or routing:account.
+	PayerAccount string `json:"payer_account,omitempty"`
+
+	// Ordering party's id (ACH company id, BIC, org id).
+	PayerID string `json:"payer_id,omitempty"`
+
+	// Free remittance text, continuation lines joined.
+	Remittance string `json:"remittance,omitempty"`
+
+	// Structured remittance lines, in file order.
+	Remits []Remit `json:"remits,omitempty"`
+
+	// R-code or ISO return reason for returns.
+	ReturnCode string `json:"return_code,omitempty"`
+
+	// For returns and reversals: the original's bank reference.
+	OriginalRef string `json:"original_ref,omitempty"`
+
+	// Stable key: the same transaction re-sent gets the same key.
+	DedupeKey string `json:"dedupe_key"`
+
+	// Set when the transaction is read but must not be auto-applied.
+	Problem string `json:"problem,omitempty"`
 }
 
 // File is a bank file as read: its detected format and encoding, its transactions

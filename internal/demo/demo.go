@@ -43,6 +43,10 @@ type Options struct {
 	Seed int64
 	// WorkDir receives the generated bank files. Default: a temporary folder.
 	WorkDir string
+	// Then, when set, runs after the demo while the simulators are still up, with
+	// the summary and the connectors wired to them (o2c demo --serve serves the
+	// API there, so ops' resolutions still reach the Xero simulator).
+	Then func(ctx context.Context, sum *Summary, crm pipelines.CRM, erp pipelines.ERP) error
 }
 
 // Summary is what a demo run did.
@@ -111,18 +115,32 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 
+	if err := runJob(ctx, opts, w, ids, crm, erp, xs, sum); err != nil {
+		return nil, err
+	}
+
+	if opts.Then != nil {
+		return sum, opts.Then(ctx, sum, crm, erp)
+	}
+
+	return sum, nil
+}
+
+// runJob runs the main job with its own router, which it stops before returning.
+func runJob(ctx context.Context, opts Options, w *world.World, ids map[string]string,
+	crm service.HubSpotCRM, erp service.XeroERP, xs *xerosim.Sim, sum *Summary) error {
 	stop, err := service.RunRouter(ctx, pipelines.Config{
 		Pool: opts.Pool, Logger: opts.Logger, ERP: erp, ReadBankFile: opts.ReadBankFile,
 		PollInterval: 50 * time.Millisecond,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	defer func() { _ = stop() }()
 
 	if err := pullAndInvoice(ctx, opts, w, ids, crm, sum); err != nil {
-		return nil, err
+		return err
 	}
 
 	for _, inv := range xs.Invoices() {
@@ -133,16 +151,16 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 
 	if err := payAndIngest(ctx, opts, w, ids, sum); err != nil {
-		return nil, err
+		return err
 	}
 
 	if err := waitERPPayments(ctx, opts.Pool, sum); err != nil {
-		return nil, err
+		return err
 	}
 
 	sum.ERPPayments = len(xs.Payments())
 
-	return sum, nil
+	return nil
 }
 
 func startHubSpot(w *world.World) (*hubspotsim.Sim, string, map[string]string, error) {

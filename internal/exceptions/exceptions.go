@@ -88,6 +88,14 @@ func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
 		return d, err
 	}
 
+	if apps == nil {
+		apps = []store.Application{}
+	}
+
+	if hist == nil {
+		hist = []store.AuditEntry{}
+	}
+
 	return Detail{Exception: e, Payment: p, Applications: apps, History: hist}, nil
 }
 
@@ -210,7 +218,7 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 		return out, err
 	}
 
-	resolution := map[string]any{"resolution": r, "applications": ids, "parked_minor": rest}
+	resolution := map[string]any{"request": r, "applications": ids, "parked_minor": rest}
 	if err := store.CloseException(ctx, tx, id, status, actor, resolution); err != nil {
 		return out, err
 	}

@@ -22,8 +22,8 @@ var ErrAmount = errors.New("invalid amount")
 // Amount is a quantity of money: Minor units (cents for USD, yen for JPY, fils for
 // KWD) of Currency, an upper-case ISO 4217 code.
 type Amount struct {
-	Minor    int64
-	Currency string
+	Minor    int64  `json:"minor"`
+	Currency string `json:"currency"`
 }
 
 // New returns an amount of minor units in currency.

@@ -177,6 +177,14 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
 	f := store.ExceptionFilter{Status: q.Get("status"), Reason: q.Get("reason"),
 		Assignee: q.Get("assignee")}
 
+	switch f.Status {
+	case "", store.ExceptionOpen, store.ExceptionResolved, store.ExceptionParked:
+	default:
+		writeError(w, http.StatusBadRequest, "invalid",
+			fmt.Errorf("status: %q is not open, resolved or parked", f.Status))
+		return
+	}
+
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -299,16 +307,16 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 
+		if len(raw) == 0 {
+			return errEmptyUpload
+		}
+
 		sub, err := pipelines.Submit(r.Context(), s.cfg.Pool, name, raw, actor(r))
 		if err != nil {
 			return err
 		}
 
-		res := result{File: sub.File, Duplicate: sub.Duplicate}
-		if sub.Duplicate {
-			res.Message = "file already imported on " +
-				sub.File.ReceivedAt.UTC().Format(time.RFC3339)
-		}
+		res := result{File: sub.File, Duplicate: sub.Duplicate, Message: sub.Message()}
 
 		results = append(results, res)
 
@@ -332,29 +340,47 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 			}
 
 			if err := submit(part.FileName(), part); err != nil {
-				s.fail(w, r, err)
+				s.failUpload(w, r, err)
 				return
 			}
+		}
+
+		if len(results) == 0 {
+			writeError(w, http.StatusBadRequest, "invalid_upload",
+				errors.New("no form field named file"))
+			return
 		}
 	} else {
 		name := r.URL.Query().Get("name")
 		if name == "" {
-			name = "upload"
+			writeError(w, http.StatusBadRequest, "invalid_upload",
+				errors.New("name the file with the name query parameter"))
+			return
 		}
 
 		if err := submit(name, r.Body); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeError(w, http.StatusRequestEntityTooLarge, "too_large", err)
-				return
-			}
-
-			s.fail(w, r, err)
+			s.failUpload(w, r, err)
 			return
 		}
 	}
 
 	writeJSON(w, http.StatusAccepted, map[string]any{"files": results})
+}
+
+// errEmptyUpload rejects an upload with no bytes.
+var errEmptyUpload = errors.New("the file is empty")
+
+func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", err)
+	case errors.Is(err, errEmptyUpload):
+		writeError(w, http.StatusBadRequest, "invalid_upload", err)
+	default:
+		s.fail(w, r, err)
+	}
 }
 
 func (s *Server) listBankFiles(w http.ResponseWriter, r *http.Request) {
