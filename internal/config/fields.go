@@ -92,7 +92,7 @@ var fields = []field{
 	}, func(c *Config) *string { return &c.Database.DataDir }),
 	envText(Field{
 		Key: "http.addr", Env: "O2C_HTTP_ADDR", Default: "127.0.0.1:8080",
-		Doc: "listen address (host:port) of the web UI and API",
+		Doc: "listen address (host:port) of the JSON API",
 	}, func(c *Config) *string { return &c.HTTP.Addr }),
 	envSecret(Field{
 		Key: "http.token", Env: "O2C_API_TOKEN", Default: `""`, Secret: true,
