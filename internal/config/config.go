@@ -50,7 +50,7 @@ type Database struct {
 	DataDir string `yaml:"data_dir"`
 }
 
-// HTTP configures the web UI and API server.
+// HTTP configures the JSON API server.
 type HTTP struct {
 	// Addr is the listen address, host:port. Defaults to "127.0.0.1:8080".
 	Addr string `yaml:"addr"`
