@@ -12,19 +12,20 @@ import (
 	"github.com/o2c-dev/o2c/internal/store"
 )
 
+// matchChunk is how many payments one transaction matches and records. A large
+// file is matched in several transactions: each commits its chunk's applications,
+// exceptions, payment outcomes and messages together, and a redelivered message
+// goes on with the payments still new.
+const matchChunk = 5000
+
 // matchResult counts what matching one file did.
 type matchResult struct {
-	payments     int
-	applied      int
-	appliedMinor int64
-	exceptions   []int64
-	applications []int64
+	payments   int
+	applied    int
+	exceptions int
 }
 
-// matchPayments runs the matching engine over a file's new payments. Everything is
-// written in one transaction with the messages it causes: the applications (and
-// the invoices' reduced open amounts), the exceptions, and the payments' outcomes.
-// A redelivered message finds no payment left in status new.
+// matchPayments runs the matching engine over a file's new payments.
 func (h *handlers) matchPayments(msg *message.Message) error {
 	var m PaymentsIngested
 	if err := decode(msg, &m); err != nil {
@@ -33,134 +34,156 @@ func (h *handlers) matchPayments(msg *message.Message) error {
 
 	ctx := msg.Context()
 
-	var res matchResult
-
-	err := store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
-		var err error
-
-		res, err = h.matchFile(ctx, tx, m.FileID)
-
-		return err
-	})
+	res, err := h.matchFile(ctx, m.FileID)
 	if err != nil {
 		return fmt.Errorf("match payments of file %d: %w", m.FileID, err)
 	}
 
 	h.cfg.Logger.InfoContext(ctx, "Payments matched", "file_id", m.FileID,
-		"payments", res.payments, "applied", res.applied, "exceptions", len(res.exceptions))
+		"payments", res.payments, "applied", res.applied, "exceptions", res.exceptions)
 
 	return nil
 }
 
-func (h *handlers) matchFile(ctx context.Context, tx pgx.Tx, fileID int64) (matchResult, error) {
+func (h *handlers) matchFile(ctx context.Context, fileID int64) (matchResult, error) {
 	var res matchResult
 
-	payments, err := store.NewPaymentsOfFile(ctx, tx, fileID)
+	customers, err := store.Customers(ctx, h.cfg.Pool)
 	if err != nil {
 		return res, err
 	}
 
-	if len(payments) > 0 {
-		customers, err := store.Customers(ctx, tx)
-		if err != nil {
-			return res, err
-		}
-
-		invoices, err := store.InvoicesToMatch(ctx, tx)
-		if err != nil {
-			return res, err
-		}
-
-		engine := matching.New(customers, invoices, *h.cfg.Rules)
-		for _, p := range payments {
-			d := engine.Match(matching.PaymentFrom(strconv.FormatInt(p.ID, 10), p.Tx))
-			if err := recordDecision(ctx, tx, p, d, &res); err != nil {
-				return res, err
-			}
-		}
-	}
-
-	if err := store.MarkBankFileMatched(ctx, tx, fileID); err != nil {
+	invoices, err := store.InvoicesToMatch(ctx, h.cfg.Pool)
+	if err != nil {
 		return res, err
 	}
 
-	if len(res.applications) > 0 {
-		err := Publish(ctx, tx, TopicCashApplied, CashApplied{ApplicationIDs: res.applications})
-		if err != nil {
+	engine := matching.New(customers, invoices, *h.cfg.Rules)
+
+	for last := 0; ; {
+		done, next := false, last
+
+		err := store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+			payments, err := store.NewPaymentsOfFile(ctx, tx, fileID, last, matchChunk)
+			if err != nil {
+				return err
+			}
+
+			if len(payments) > 0 {
+				next = payments[len(payments)-1].Tx.Seq
+			}
+
+			if len(payments) < matchChunk {
+				done = true
+				if err := store.MarkBankFileMatched(ctx, tx, fileID); err != nil {
+					return err
+				}
+			}
+
+			return recordChunk(ctx, tx, engine, payments, &res)
+		})
+		if err != nil || done {
 			return res, err
 		}
-	}
 
-	if len(res.exceptions) > 0 {
-		err := Publish(ctx, tx, TopicExceptionsOpened,
-			ExceptionsOpened{ExceptionIDs: res.exceptions})
-		if err != nil {
-			return res, err
-		}
+		last = next
 	}
-
-	return res, nil
 }
 
-// recordDecision stores what the engine decided for one payment.
-func recordDecision(ctx context.Context, tx pgx.Tx, p store.PaymentRow, d matching.Decision,
-	res *matchResult) error {
-	res.payments++
+// recordChunk matches payments and stores the decisions with the messages they
+// cause.
+func recordChunk(ctx context.Context, tx pgx.Tx, engine *matching.Engine,
+	payments []store.PaymentRow, res *matchResult) error {
+	var apps []store.Application
+	var excs []store.Exception
 
-	var applied int64
-	for _, a := range d.Applications {
-		app, err := store.Apply(ctx, tx, store.Application{
-			PaymentID:     p.ID,
-			InvoiceNumber: a.InvoiceNumber,
-			Currency:      p.Tx.Amount.Currency,
-			Amount:        a.Amount,
-			Discount:      a.Discount,
-			WriteOff:      a.WriteOff,
-			Rule:          a.Rule,
-			RulesVersion:  matching.RulesVersion,
-			Confidence:    a.Confidence,
-			Explanation:   a.Explanation,
-			Source:        store.SourceAuto,
-			Actor:         "o2c",
-		})
-		if err != nil {
-			return err
+	outs := make([]store.Outcome, len(payments))
+
+	for i, p := range payments {
+		d := engine.Match(matching.PaymentFrom(strconv.FormatInt(p.ID, 10), p.Tx))
+
+		var applied int64
+		for _, a := range d.Applications {
+			apps = append(apps, store.Application{
+				PaymentID:     p.ID,
+				InvoiceNumber: a.InvoiceNumber,
+				Currency:      p.Tx.Amount.Currency,
+				Amount:        a.Amount,
+				Discount:      a.Discount,
+				WriteOff:      a.WriteOff,
+				Rule:          a.Rule,
+				RulesVersion:  matching.RulesVersion,
+				Confidence:    a.Confidence,
+				Explanation:   a.Explanation,
+				Source:        store.SourceAuto,
+				Actor:         "o2c",
+			})
+			applied += a.Amount
 		}
 
-		applied += a.Amount
-		res.applications = append(res.applications, app.ID)
-	}
+		unapplied := p.Tx.Amount.Minor - applied
+		outs[i] = store.Outcome{PaymentID: p.ID, Status: store.PaymentApplied,
+			CustomerID: d.CustomerID, Unapplied: unapplied}
 
-	if len(d.Applications) > 0 {
-		res.applied++
-		res.appliedMinor += applied
-	}
-
-	status := store.PaymentApplied
-	unapplied := p.Tx.Amount.Minor - applied
-
-	if d.Exception != nil {
-		status = store.PaymentException
 		if len(d.Applications) > 0 {
-			status = store.PaymentPartly
+			res.applied++
 		}
 
-		e, err := store.OpenException(ctx, tx, store.Exception{
-			PaymentID:  p.ID,
-			Reason:     d.Exception.Reason,
-			Message:    d.Exception.Message,
-			Amount:     unapplied,
-			Currency:   p.Tx.Amount.Currency,
-			Candidates: candidates(d.Exception.Candidates),
-		})
-		if err != nil {
-			return err
-		}
+		if d.Exception != nil {
+			outs[i].Status = store.PaymentException
+			if len(d.Applications) > 0 {
+				outs[i].Status = store.PaymentPartly
+			}
 
-		res.exceptions = append(res.exceptions, e.ID)
+			excs = append(excs, store.Exception{
+				PaymentID:  p.ID,
+				Reason:     d.Exception.Reason,
+				Message:    d.Exception.Message,
+				Amount:     unapplied,
+				Currency:   p.Tx.Amount.Currency,
+				Candidates: candidates(d.Exception.Candidates),
+			})
+		}
 	}
 
-	return store.SetPaymentOutcome(ctx, tx, p.ID, status, d.CustomerID, unapplied)
+	res.payments += len(payments)
+	res.exceptions += len(excs)
+
+	recorded, err := store.ApplyMany(ctx, tx, apps)
+	if err != nil {
+		return err
+	}
+
+	opened, err := store.OpenExceptions(ctx, tx, excs)
+	if err != nil {
+		return err
+	}
+
+	if err := store.SetNewPaymentOutcomes(ctx, tx, outs); err != nil {
+		return err
+	}
+
+	if len(recorded) > 0 {
+		ids := make([]int64, len(recorded))
+		for i, a := range recorded {
+			ids[i] = a.ID
+		}
+
+		if err := Publish(ctx, tx, TopicCashApplied, CashApplied{ApplicationIDs: ids}); err != nil {
+			return err
+		}
+	}
+
+	if len(opened) == 0 {
+		return nil
+	}
+
+	ids := make([]int64, len(opened))
+	for i, e := range opened {
+		ids[i] = e.ID
+	}
+
+	return Publish(ctx, tx, TopicExceptionsOpened, ExceptionsOpened{ExceptionIDs: ids})
 }
 
 func candidates(cs []matching.Candidate) []store.Candidate {

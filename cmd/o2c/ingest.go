@@ -35,6 +35,8 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.out, "%s: not stored: %v\n", u.Path, u.Err)
 	}
 
+	failed := len(unlisted)
+
 	svc, err := e.open(ctx)
 	if err != nil {
 		return err
@@ -46,6 +48,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		raw, err := readLimited(p, e.cfg.Ingest.MaxFileBytes)
 		if err != nil {
 			fmt.Fprintf(e.out, "%s: not stored: %v\n", p, err)
+			failed++
 			continue
 		}
 
@@ -67,6 +70,10 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	}
 
 	if *noWait || len(ids) == 0 {
+		if failed > 0 {
+			return fmt.Errorf("%d files not stored", failed)
+		}
+
 		return nil
 	}
 
@@ -88,7 +95,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	rejected := 0
+	rejected := failed
 	for _, f := range files {
 		if err := printFile(ctx, e, svc, f); err != nil {
 			return err
@@ -100,7 +107,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	}
 
 	if rejected > 0 {
-		return fmt.Errorf("%d of %d files rejected", rejected, len(files))
+		return fmt.Errorf("%d of %d files rejected or not stored", rejected, len(files)+failed)
 	}
 
 	return nil

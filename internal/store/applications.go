@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -38,40 +39,179 @@ type Application struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
-// Apply records an application and takes its amount, discount and write-off off
-// the invoice's open amount in the same statement sequence. It fails with
-// ErrOverApplied rather than take an invoice below zero, and with ErrConflict when
-// the same payment was already applied to the same invoice. The caller runs it in
-// a transaction together with the payment's new status.
+// Apply records one application; see ApplyMany.
 func Apply(ctx context.Context, db DB, a Application) (Application, error) {
-	open, err := ReduceOpen(ctx, db, a.InvoiceNumber, a.Amount+a.Discount+a.WriteOff)
+	out, err := ApplyMany(ctx, db, []Application{a})
 	if err != nil {
 		return a, err
 	}
 
-	err = db.QueryRow(ctx, `INSERT INTO applications (payment_id, invoice_number, currency,
+	return out[0], nil
+}
+
+// ApplyMany records applications and takes their amounts, discounts and
+// write-offs off the invoices' open amounts, in a few set-based statements. It
+// fails with ErrOverApplied rather than take any invoice below zero, and with
+// ErrConflict when a payment was already applied to the same invoice; the caller
+// runs it in a transaction, so either every application is recorded or none.
+func ApplyMany(ctx context.Context, db DB, apps []Application) ([]Application, error) {
+	if len(apps) == 0 {
+		return nil, nil
+	}
+
+	open, err := reduceOpenMany(ctx, db, apps)
+	if err != nil {
+		return nil, err
+	}
+
+	n := len(apps)
+	pay, amt, disc, wo := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	inv, cur, rule, ver := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	expl, src, actor := make([]string, n), make([]string, n), make([]string, n)
+	conf := make([]float64, n)
+
+	for i, a := range apps {
+		pay[i], inv[i], cur[i], amt[i], disc[i], wo[i] = a.PaymentID, a.InvoiceNumber,
+			a.Currency, a.Amount, a.Discount, a.WriteOff
+		rule[i], ver[i], conf[i], expl[i], src[i], actor[i] = a.Rule, a.RulesVersion,
+			a.Confidence, a.Explanation, a.Source, a.Actor
+	}
+
+	rows, err := db.Query(ctx, `INSERT INTO applications (payment_id, invoice_number, currency,
 			amount_minor, discount_minor, writeoff_minor, rule, rules_version, confidence,
 			explanation, source, actor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+			$6::bigint[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::text[],
+			$12::text[])
 		ON CONFLICT (payment_id, invoice_number) DO NOTHING
-		RETURNING id, created_at, erp_state`,
-		a.PaymentID, a.InvoiceNumber, a.Currency, a.Amount, a.Discount, a.WriteOff, a.Rule,
-		a.RulesVersion, a.Confidence, a.Explanation, a.Source, a.Actor).
-		Scan(&a.ID, &a.CreatedAt, &a.ERPState)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return a, fmt.Errorf("apply payment %d to %s: %w", a.PaymentID, a.InvoiceNumber,
-			ErrConflict)
-	}
-
+		RETURNING id, payment_id, invoice_number, created_at, erp_state`,
+		pay, inv, cur, amt, disc, wo, rule, ver, conf, expl, src, actor)
 	if err != nil {
-		return a, fmt.Errorf("apply payment %d to %s: %w", a.PaymentID, a.InvoiceNumber, err)
+		return nil, fmt.Errorf("record applications: %w", err)
 	}
 
-	after := map[string]any{"application": a, "invoice_open_minor": open}
-	err = Audit(ctx, db, a.Actor, "apply", "payment", strconv.FormatInt(a.PaymentID, 10),
-		nil, after)
+	type key struct {
+		payment int64
+		invoice string
+	}
 
-	return a, err
+	at := make(map[key]int, len(apps))
+	for i, a := range apps {
+		at[key{a.PaymentID, a.InvoiceNumber}] = i
+	}
+
+	out := append([]Application(nil), apps...)
+	got := 0
+
+	for rows.Next() {
+		var id, payment int64
+		var invoice, state string
+		var created time.Time
+
+		if err := rows.Scan(&id, &payment, &invoice, &created, &state); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("record applications: %w", err)
+		}
+
+		i := at[key{payment, invoice}]
+		out[i].ID, out[i].CreatedAt, out[i].ERPState = id, created, state
+		got++
+	}
+
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record applications: %w", err)
+	}
+
+	if got != n {
+		return nil, fmt.Errorf("record applications: %d of %d already recorded: %w",
+			n-got, n, ErrConflict)
+	}
+
+	return out, auditApplications(ctx, db, out, open)
+}
+
+// reduceOpenMany takes each invoice's share of apps off its open amount and
+// returns the new open amounts; any invoice that would go below zero fails the
+// whole statement set with ErrOverApplied.
+func reduceOpenMany(ctx context.Context, db DB, apps []Application) (map[string]int64, error) {
+	sum := map[string]int64{}
+	for _, a := range apps {
+		sum[a.InvoiceNumber] += a.Amount + a.Discount + a.WriteOff
+	}
+
+	numbers := make([]string, 0, len(sum))
+	for n := range sum {
+		numbers = append(numbers, n)
+	}
+
+	sort.Strings(numbers)
+
+	amounts := make([]int64, len(numbers))
+	for i, n := range numbers {
+		amounts[i] = sum[n]
+	}
+
+	rows, err := db.Query(ctx, `UPDATE invoices i SET open_minor = i.open_minor - d.amount,
+			status = CASE WHEN i.open_minor - d.amount = 0 THEN 'paid' ELSE i.status END,
+			updated_at = now()
+		FROM unnest($1::text[], $2::bigint[]) AS d(number, amount)
+		WHERE i.number = d.number AND i.open_minor >= d.amount AND i.status IN ('open', 'paid')
+		RETURNING i.number, i.open_minor`, numbers, amounts)
+	if err != nil {
+		return nil, fmt.Errorf("reduce open amounts: %w", err)
+	}
+	defer rows.Close()
+
+	open := make(map[string]int64, len(numbers))
+	for rows.Next() {
+		var n string
+		var o int64
+		if err := rows.Scan(&n, &o); err != nil {
+			return nil, fmt.Errorf("reduce open amounts: %w", err)
+		}
+
+		open[n] = o
+	}
+
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reduce open amounts: %w", err)
+	}
+
+	for i, n := range numbers {
+		if _, ok := open[n]; !ok {
+			return nil, fmt.Errorf("apply %d to invoice %s: %w", amounts[i], n, ErrOverApplied)
+		}
+	}
+
+	return open, nil
+}
+
+// auditApplications appends one audit entry per application.
+func auditApplications(ctx context.Context, db DB, apps []Application,
+	open map[string]int64) error {
+	actors := make([]string, len(apps))
+	ids := make([]string, len(apps))
+	after := make([]string, len(apps))
+
+	for i, a := range apps {
+		body, err := json.Marshal(map[string]any{"application": a,
+			"invoice_open_minor": open[a.InvoiceNumber]})
+		if err != nil {
+			return fmt.Errorf("audit applications: %w", err)
+		}
+
+		actors[i], ids[i], after[i] = a.Actor, strconv.FormatInt(a.PaymentID, 10), string(body)
+	}
+
+	_, err := db.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, after)
+		SELECT a, 'apply', 'payment', id, body::jsonb
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS t(a, id, body)`, actors, ids, after)
+	if err != nil {
+		return fmt.Errorf("audit applications: %w", err)
+	}
+
+	return nil
 }
 
 const applicationColumns = `id, payment_id, invoice_number, currency, amount_minor,
@@ -173,36 +313,104 @@ type Exception struct {
 	CreatedAt  time.Time       `json:"created_at"`
 }
 
-// OpenException stores a new open exception for a payment and audits it. A payment
-// has at most one open exception: a second is refused with ErrConflict.
+// OpenException stores one new open exception; see OpenExceptions.
 func OpenException(ctx context.Context, db DB, e Exception) (Exception, error) {
-	if e.Candidates == nil {
-		e.Candidates = []Candidate{}
-	}
-
-	c, err := json.Marshal(e.Candidates)
+	out, err := OpenExceptions(ctx, db, []Exception{e})
 	if err != nil {
-		return e, fmt.Errorf("encode candidates: %w", err)
+		return e, err
 	}
 
-	err = db.QueryRow(ctx, `INSERT INTO exceptions (payment_id, reason, message, amount_minor,
+	return out[0], nil
+}
+
+// OpenExceptions stores new open exceptions and audits them. A payment has at
+// most one open exception: a second is refused with ErrConflict.
+func OpenExceptions(ctx context.Context, db DB, es []Exception) ([]Exception, error) {
+	if len(es) == 0 {
+		return nil, nil
+	}
+
+	n := len(es)
+	pay, amt := make([]int64, n), make([]int64, n)
+	reason, msg, cur, cands := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n)
+
+	for i, e := range es {
+		if e.Candidates == nil {
+			es[i].Candidates = []Candidate{}
+		}
+
+		c, err := json.Marshal(es[i].Candidates)
+		if err != nil {
+			return nil, fmt.Errorf("encode candidates: %w", err)
+		}
+
+		pay[i], amt[i], reason[i], msg[i], cur[i], cands[i] = e.PaymentID, e.Amount, e.Reason,
+			e.Message, e.Currency, string(c)
+	}
+
+	rows, err := db.Query(ctx, `INSERT INTO exceptions (payment_id, reason, message, amount_minor,
 			currency, candidates)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		SELECT p, r, m, a, c, cs::jsonb
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+			AS t(p, r, m, a, c, cs)
 		ON CONFLICT (payment_id) WHERE status = 'open' DO NOTHING
-		RETURNING id, status, created_at`,
-		e.PaymentID, e.Reason, e.Message, e.Amount, e.Currency, c).
-		Scan(&e.ID, &e.Status, &e.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e, fmt.Errorf("open exception for payment %d: %w", e.PaymentID, ErrConflict)
-	}
-
+		RETURNING id, payment_id, status, created_at`, pay, reason, msg, amt, cur, cands)
 	if err != nil {
-		return e, fmt.Errorf("open exception for payment %d: %w", e.PaymentID, err)
+		return nil, fmt.Errorf("open exceptions: %w", err)
 	}
 
-	err = Audit(ctx, db, "o2c", "open", "exception", strconv.FormatInt(e.ID, 10), nil, e)
+	at := make(map[int64]int, n)
+	for i, e := range es {
+		at[e.PaymentID] = i
+	}
 
-	return e, err
+	out := append([]Exception(nil), es...)
+	got := 0
+
+	for rows.Next() {
+		var id, payment int64
+		var status string
+		var created time.Time
+
+		if err := rows.Scan(&id, &payment, &status, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("open exceptions: %w", err)
+		}
+
+		i := at[payment]
+		out[i].ID, out[i].Status, out[i].CreatedAt = id, status, created
+		got++
+	}
+
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open exceptions: %w", err)
+	}
+
+	if got != n {
+		return nil, fmt.Errorf("open exceptions: %d payments already have one: %w", n-got,
+			ErrConflict)
+	}
+
+	ids, after := make([]string, n), make([]string, n)
+	for i, e := range out {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("audit exceptions: %w", err)
+		}
+
+		ids[i], after[i] = strconv.FormatInt(e.ID, 10), string(body)
+	}
+
+	_, err = db.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, after)
+		SELECT 'o2c', 'open', 'exception', id, body::jsonb
+		FROM unnest($1::text[], $2::text[]) AS t(id, body)`, ids, after)
+	if err != nil {
+		return nil, fmt.Errorf("audit exceptions: %w", err)
+	}
+
+	return out, nil
 }
 
 const exceptionColumns = `id, payment_id, reason, message, amount_minor, currency, candidates,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/money"
@@ -34,14 +35,42 @@ type PaymentRow struct {
 	Tx         bankfile.Transaction `json:"transaction"`
 }
 
+// insertChunk is how many transactions one INSERT stores.
+const insertChunk = 5000
+
 // InsertPayments stores a file's transactions, one row each. A transaction whose
 // dedupe key is already stored (a re-sent or overlapping file) is skipped. Credits
 // of kind payment start as new; everything else is stored as not cash.
 func InsertPayments(ctx context.Context, db DB, fileID int64, sha string,
 	txs []bankfile.Transaction) (inserted, duplicates int, err error) {
-	batch := &pgx.Batch{}
+	for start := 0; start < len(txs); start += insertChunk {
+		chunk := txs[start:min(start+insertChunk, len(txs))]
 
-	for _, t := range txs {
+		n, err := insertPayments(ctx, db, fileID, sha, chunk)
+		if err != nil {
+			return 0, 0, err
+		}
+
+		inserted += n
+		duplicates += len(chunk) - n
+	}
+
+	return inserted, duplicates, nil
+}
+
+func insertPayments(ctx context.Context, db DB, fileID int64, sha string,
+	txs []bankfile.Transaction) (int, error) {
+	n := len(txs)
+	seq, line := make([]int32, n), make([]int32, n)
+	amount := make([]int64, n)
+	booking, value := make([]pgtype.Date, n), make([]pgtype.Date, n)
+
+	var text [17][]string
+	for i := range text {
+		text[i] = make([]string, n)
+	}
+
+	for i, t := range txs {
 		key := t.DedupeKey
 		if key == "" {
 			key = "file:" + sha + "#" + strconv.Itoa(t.Seq)
@@ -59,39 +88,44 @@ func InsertPayments(ctx context.Context, db DB, fileID int64, sha string,
 
 		r, err := json.Marshal(remits)
 		if err != nil {
-			return 0, 0, fmt.Errorf("encode remittance of transaction %d: %w", t.Seq, err)
+			return 0, fmt.Errorf("encode remittance of transaction %d: %w", t.Seq, err)
 		}
 
-		batch.Queue(`INSERT INTO payments (file_id, seq, line, account, direction, kind,
-				amount_minor, currency, booking_date, value_date, bank_ref, end_to_end_id,
-				payment_ref, payer_name, payer_account, payer_id, remittance, remits,
-				return_code, original_ref, problem, dedupe_key, status, unapplied_minor)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-				$17, $18, $19, $20, $21, $22, $23, $7)
-			ON CONFLICT (dedupe_key) DO NOTHING`,
-			fileID, t.Seq, t.Line, t.Account, string(t.Direction), string(t.Kind),
-			t.Amount.Minor, t.Amount.Currency, dateOrNil(t.BookingDate), dateOrNil(t.ValueDate),
-			t.BankRef, t.EndToEndID, t.PaymentRef, t.PayerName, t.PayerAccount, t.PayerID,
-			t.Remittance, r, t.ReturnCode, t.OriginalRef, t.Problem, key, status)
-	}
+		seq[i], line[i], amount[i] = int32(t.Seq), int32(t.Line), t.Amount.Minor
+		booking[i] = pgtype.Date{Time: t.BookingDate, Valid: !t.BookingDate.IsZero()}
+		value[i] = pgtype.Date{Time: t.ValueDate, Valid: !t.ValueDate.IsZero()}
 
-	results := db.SendBatch(ctx, batch)
-	defer results.Close()
-
-	for range txs {
-		tag, err := results.Exec()
-		if err != nil {
-			return 0, 0, fmt.Errorf("store payments of file %d: %w", fileID, err)
-		}
-
-		if tag.RowsAffected() == 1 {
-			inserted++
-		} else {
-			duplicates++
+		for j, v := range []string{t.Account, string(t.Direction), string(t.Kind),
+			t.Amount.Currency, t.BankRef, t.EndToEndID, t.PaymentRef, t.PayerName,
+			t.PayerAccount, t.PayerID, t.Remittance, string(r), t.ReturnCode, t.OriginalRef,
+			t.Problem, key, status} {
+			text[j][i] = v
 		}
 	}
 
-	return inserted, duplicates, results.Close()
+	tag, err := db.Exec(ctx, `INSERT INTO payments (file_id, seq, line, amount_minor,
+			booking_date, value_date, account, direction, kind, currency, bank_ref,
+			end_to_end_id, payment_ref, payer_name, payer_account, payer_id, remittance, remits,
+			return_code, original_ref, problem, dedupe_key, status, unapplied_minor)
+		SELECT $1, seq, line, amount, booking, value, account, direction, kind, currency,
+			bank_ref, e2e, pref, pname, pacct, pid, rmt, remits::jsonb, rc, oref, problem, k, st,
+			amount
+		FROM unnest($2::int[], $3::int[], $4::bigint[], $5::date[], $6::date[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+			$14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+			$20::text[], $21::text[], $22::text[], $23::text[])
+			AS t(seq, line, amount, booking, value, account, direction, kind, currency,
+				bank_ref, e2e, pref, pname, pacct, pid, rmt, remits, rc, oref, problem, k, st)
+		ORDER BY seq
+		ON CONFLICT (dedupe_key) DO NOTHING`,
+		fileID, seq, line, amount, booking, value, text[0], text[1], text[2], text[3], text[4],
+		text[5], text[6], text[7], text[8], text[9], text[10], text[11], text[12], text[13],
+		text[14], text[15], text[16])
+	if err != nil {
+		return 0, fmt.Errorf("store payments of file %d: %w", fileID, err)
+	}
+
+	return int(tag.RowsAffected()), nil
 }
 
 const paymentColumns = `id, file_id, seq, line, account, direction, kind, amount_minor,
@@ -152,11 +186,13 @@ func queryPayments(ctx context.Context, db DB, where string, args ...any) ([]Pay
 	return out, rows.Err()
 }
 
-// NewPaymentsOfFile returns a file's payments still waiting for matching, in file
-// order, locking them so a concurrent matcher cannot take the same ones.
-func NewPaymentsOfFile(ctx context.Context, db DB, fileID int64) ([]PaymentRow, error) {
-	return queryPayments(ctx, db, `WHERE file_id = $1 AND status = 'new'
-		ORDER BY seq FOR UPDATE`, fileID)
+// NewPaymentsOfFile returns up to limit of a file's payments still waiting for
+// matching that come after position afterSeq, in file order, locking them so a
+// concurrent matcher cannot take the same ones.
+func NewPaymentsOfFile(ctx context.Context, db DB, fileID int64, afterSeq,
+	limit int) ([]PaymentRow, error) {
+	return queryPayments(ctx, db, `WHERE file_id = $1 AND seq > $2 AND status = 'new'
+		ORDER BY seq LIMIT $3 FOR UPDATE`, fileID, afterSeq, limit)
 }
 
 // PaymentsOfFile returns every payment stored from a file, in file order.
@@ -186,6 +222,58 @@ func SetPaymentOutcome(ctx context.Context, db DB, id int64, status, customerID 
 		unapplied_minor = $4, updated_at = now() WHERE id = $1`, id, status, customerID, unapplied)
 	if err != nil {
 		return fmt.Errorf("update payment %d: %w", id, err)
+	}
+
+	return nil
+}
+
+// Outcome is a payment's state after matching.
+type Outcome struct {
+	PaymentID  int64
+	Status     string
+	CustomerID string
+	Unapplied  int64
+}
+
+// SetNewPaymentOutcomes records matching's outcome for payments still new, in one
+// statement; a payment that is no longer new fails it with ErrConflict.
+func SetNewPaymentOutcomes(ctx context.Context, db DB, outs []Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+
+	n := len(outs)
+	ids, unapplied := make([]int64, n), make([]int64, n)
+	status, customer := make([]string, n), make([]string, n)
+
+	for i, o := range outs {
+		ids[i], status[i], customer[i], unapplied[i] = o.PaymentID, o.Status, o.CustomerID,
+			o.Unapplied
+	}
+
+	tag, err := db.Exec(ctx, `UPDATE payments p SET status = t.status,
+			customer_id = NULLIF(t.customer, ''), unapplied_minor = t.unapplied,
+			updated_at = now()
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+			AS t(id, status, customer, unapplied)
+		WHERE p.id = t.id AND p.status = 'new'`, ids, status, customer, unapplied)
+	if err != nil {
+		return fmt.Errorf("record payment outcomes: %w", err)
+	}
+
+	if int(tag.RowsAffected()) != n {
+		return fmt.Errorf("record payment outcomes: %d of %d no longer new: %w",
+			n-int(tag.RowsAffected()), n, ErrConflict)
+	}
+
+	_, err = db.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, before, after)
+		SELECT 'o2c', 'match', 'payment', id::text, '{"status":"new"}'::jsonb,
+			jsonb_build_object('status', status, 'customer_id', customer,
+				'unapplied_minor', unapplied)
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+			AS t(id, status, customer, unapplied)`, ids, status, customer, unapplied)
+	if err != nil {
+		return fmt.Errorf("audit payment outcomes: %w", err)
 	}
 
 	return nil
