@@ -68,7 +68,9 @@ func splitRecords(data []byte) ([]record, lineInfo, []lineProblem) {
 
 	bom := bytes.HasPrefix(data, utf8BOM)
 	data = bytes.TrimPrefix(data, utf8BOM)
-	data = bytes.TrimRight(data, " \t\r\n\x00\x1a")
+	// Trailing blanks belong to the last record (a file control without 9-fill
+	// lines often ends in them); whitespace-only lines are dropped below.
+	data = bytes.TrimRight(data, "\r\n\x00\x1a")
 
 	sep := byte('\n')
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
