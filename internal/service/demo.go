@@ -6,9 +6,6 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/o2c-dev/o2c/internal/pgembed"
-	"github.com/o2c-dev/o2c/internal/store"
 )
 
 // DemoDatabase is the database the demo starts afresh on each run, beside o2c's
@@ -18,45 +15,14 @@ const DemoDatabase = "o2c_demo"
 // OpenDemo opens the same server as Open (embedded by default) but on a freshly
 // created DemoDatabase.
 func OpenDemo(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{Logger: opts.Logger}
-	base := opts.DatabaseURL
-
-	if base == "" {
-		srv, err := pgembed.Start(ctx, pgembed.Config{
-			DataDir: opts.DataDir, Logger: opts.Logger, Fsync: true})
+	return open(ctx, opts, func(ctx context.Context, base string) (string, error) {
+		demoURL, err := withDatabase(base, DemoDatabase)
 		if err != nil {
-			return nil, fmt.Errorf("start embedded postgresql: %w", err)
+			return "", err
 		}
 
-		s.embedded = srv
-		base = srv.URL()
-	}
-
-	demoURL, err := withDatabase(base, DemoDatabase)
-	if err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	if err := recreate(ctx, base); err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	pool, err := store.Open(ctx, withPoolSize(demoURL))
-	if err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	s.Pool = pool
-
-	if err := Prepare(ctx, pool); err != nil {
-		s.Close(ctx)
-		return nil, err
-	}
-
-	return s, nil
+		return demoURL, recreate(ctx, base)
+	})
 }
 
 func recreate(ctx context.Context, base string) error {

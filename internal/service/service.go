@@ -38,6 +38,13 @@ type Service struct {
 // Open connects to the configured database, or starts the embedded one, then
 // applies the migrations and creates the bus's topic tables.
 func Open(ctx context.Context, opts Options) (*Service, error) {
+	return open(ctx, opts, nil)
+}
+
+// open starts the server when none is configured, lets database (when set) turn
+// the server's URL into the one to use, then connects and prepares it.
+func open(ctx context.Context, opts Options,
+	database func(ctx context.Context, base string) (string, error)) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -56,6 +63,14 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		url = srv.URL()
 		opts.Logger.InfoContext(ctx, "Embedded PostgreSQL started", "data_dir", srv.DataDir(),
 			"port", srv.Port())
+	}
+
+	if database != nil {
+		var err error
+		if url, err = database(ctx, url); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
 	}
 
 	pool, err := store.Open(ctx, withPoolSize(url))

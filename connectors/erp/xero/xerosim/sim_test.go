@@ -208,7 +208,7 @@ func TestInvoices(t *testing.T) {
 		b := setup(t, xerosim.Config{})
 		b.call(t, "PUT", "/Invoices", invoiceJSON("INV-1", "1", "10"), nil)
 
-		bad := strings.Replace(invoiceJSON("INV-1", "-1", "10"), `"USD"`, `"XXX"`, 1)
+		bad := strings.Replace(invoiceJSON("INV-1", "-1", "10"), `"USD"`, `"QQQ"`, 1)
 		bad = strings.Replace(bad, `"200"`, `"777"`, 1)
 		st, _, out := b.call(t, "PUT", "/Invoices", bad, nil)
 
@@ -222,7 +222,7 @@ func TestInvoices(t *testing.T) {
 		}
 
 		joined := strings.Join(msgs, "|")
-		for _, want := range []string{"Invoice # must be unique.", "'XXX'", "'777'",
+		for _, want := range []string{"Invoice # must be unique.", "'QQQ'", "'777'",
 			"Quantity must not be negative"} {
 			if !strings.Contains(joined, want) {
 				t.Errorf("messages %q lack %q", msgs, want)
@@ -245,7 +245,7 @@ func TestInvoices(t *testing.T) {
 
 		b := setup(t, xerosim.Config{})
 		body := `{"Invoices":[` + invoiceJSON("INV-1", "1", "10") + `,` +
-			strings.Replace(invoiceJSON("INV-2", "1", "10"), `"USD"`, `"XXX"`, 1) + `]}`
+			strings.Replace(invoiceJSON("INV-2", "1", "10"), `"USD"`, `"QQQ"`, 1) + `]}`
 
 		st, _, out := b.call(t, "PUT", "/Invoices?summarizeErrors=false", body, nil)
 		if st != 200 {
