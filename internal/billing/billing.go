@@ -35,6 +35,7 @@ type Invoice struct {
 	DiscountBasisPoints int
 	DiscountDays        int
 	PONumber            string // customer's purchase-order number, if known
+	SONumber            string // seller's sales-order number, if known
 	DealID              string // CRM deal the invoice was raised for, if any
 }
 

@@ -28,6 +28,8 @@ type line struct {
 	why     string  // amount evidence, for the explanation
 	penalty float64 // taken off the reference strength for the amount evidence
 	closes  bool    // the invoice is fully closed by this line
+	wo      int64   // written off within tolerance
+	woWhy   string  // WriteOff* reason
 }
 
 // Match decides what to do with payment p and applies it: the open amounts of
@@ -107,6 +109,10 @@ func (e *Engine) holdAmbiguousRef(m *match) {
 	}
 
 	msg := fmt.Sprintf("held: reference %s matches %s", m.refs.ambiguousRaw, joinAnd(nums))
+	if m.refs.ambiguousFuzzy {
+		msg = fmt.Sprintf("held: reference %s, corrected for typing or OCR slips, could be %s",
+			m.refs.ambiguousRaw, joinAnd(nums))
+	}
 	e.hold(m, ReasonAmbiguous, msg, m.amt, cands)
 }
 
@@ -192,10 +198,26 @@ func (e *Engine) singleReference(m *match, r ref, paid []ref) {
 		case nearTerms:
 			ln.apply, ln.rule, ln.penalty = m.amt, RuleReferencePartial, penaltyPartial
 			short = gap
-			shortWhy = fmt.Sprintf("%s deducted as discount on %s but %s", e.format(gap, m.cur),
-				inv.Number, e.discountRefusal(inv, m.p))
+			shortWhy = e.unearned(inv, gap, m.p)
 			ln.why = fmt.Sprintf("amount %s of open %s; discount %s", amtS, openS,
 				e.discountRefusal(inv, m.p))
+		case gap <= e.rules.tolerance(m.cur, inv.Open):
+			ln.apply, ln.wo, ln.rule, ln.closes = m.amt, gap, RuleReferenceTolerance, true
+			ln.woWhy, ln.penalty = writeOffReason(gap), penaltyWriteOff
+			ln.why = fmt.Sprintf("amount %s is open %s less %s written off as %s", amtS, openS,
+				e.format(gap, m.cur), ln.woWhy)
+		case e.isDeduction(gap, inv.Open) && !e.rules.Deductions:
+			msg := fmt.Sprintf("held: %s pays %s of %s open on %s, %s short; deductions are "+
+				"not applied", m.p.ID, amtS, openS, inv.Number, e.format(gap, m.cur))
+			e.hold(m, ReasonShortPayment, msg, m.amt, e.refCandidates(m))
+			return
+		case e.isDeduction(gap, inv.Open):
+			ln.apply, ln.rule, ln.penalty = m.amt, RuleReferenceDeduction, penaltyDeduction
+			short = gap
+			shortWhy = fmt.Sprintf("deduction of %s on %s (paid %s of %s)", e.format(gap, m.cur),
+				inv.Number, amtS, openS)
+			ln.why = fmt.Sprintf("amount %s of open %s, deduction %s opened", amtS, openS,
+				e.format(gap, m.cur))
 		case !e.rules.Partials:
 			msg := fmt.Sprintf("held: %s pays %s of %s open on %s; part payments are not applied",
 				m.p.ID, amtS, openS, inv.Number)
@@ -240,6 +262,36 @@ func overMessage(e *Engine, m *match, rest int64, lines []line) string {
 
 	return fmt.Sprintf("held: %s over: payment %s, %s open on %s", e.format(rest, m.cur),
 		e.format(m.amt, m.cur), e.format(open, m.cur), joinAnd(nums))
+}
+
+// isDeduction reports whether a payment short of an open amount by gap, beyond
+// tolerance, is a deduction rather than a part payment.
+func (e *Engine) isDeduction(gap, open int64) bool {
+	return e.rules.DeductionBasisPoints > 0 && gap*10000 <= open*e.rules.DeductionBasisPoints
+}
+
+// writeOffReason names a difference written off within tolerance.
+func writeOffReason(gap int64) string {
+	if gap <= 2 {
+		return WriteOffRounding
+	}
+
+	return WriteOffBankFee
+}
+
+// unearned says why a discount taken outside its window stays open: "unearned
+// discount 23.80 taken on INV-8802 (paid 7 days late)".
+func (e *Engine) unearned(inv billing.Invoice, gap int64, p *Payment) string {
+	end := e.discountDeadline(inv)
+	if end.IsZero() || p.ValueDate.IsZero() {
+		return fmt.Sprintf("%s deducted as discount on %s but %s", e.format(gap, inv.Currency),
+			inv.Number, e.discountRefusal(inv, p))
+	}
+
+	days := int(p.ValueDate.Sub(end).Hours() / 24)
+
+	return fmt.Sprintf("unearned discount %s taken (paid %d days late) on %s; the window "+
+		"closed %s", e.format(gap, inv.Currency), days, inv.Number, end.Format(dateLayout))
 }
 
 // discountRefusal says why an invoice's discount cannot be granted to payment p.
@@ -543,13 +595,15 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 		}
 
 		apps = append(apps, Application{
-			InvoiceNumber: inv.Number,
-			CustomerID:    e.custs[e.invs[l.ref.inv].cust].id,
-			Amount:        l.apply,
-			Discount:      l.disc,
-			Rule:          l.rule,
-			Confidence:    conf,
-			Explanation:   refPhrase(inv.Number, l.ref) + "; " + l.why + "; " + payerWhy,
+			InvoiceNumber:  inv.Number,
+			CustomerID:     e.custs[e.invs[l.ref.inv].cust].id,
+			Amount:         l.apply,
+			Discount:       l.disc,
+			WriteOff:       l.wo,
+			WriteOffReason: l.woWhy,
+			Rule:           l.rule,
+			Confidence:     conf,
+			Explanation:    refPhrase(inv.Number, l.ref) + "; " + l.why + "; " + payerWhy,
 		})
 	}
 
@@ -590,6 +644,21 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 // the phrase for the explanation, and whether the payer is another, unrelated
 // customer than the invoice's.
 func (e *Engine) payerEvidence(m *match, r ref) (float64, string, bool) {
+	pen, why, other := e.payerEvidenceBase(m, r)
+	if r.via == viaFuzzy && m.py.cust != e.invs[r.inv].cust {
+		pen += penaltyFuzzyRef
+		why += "; a corrected reference needs the invoice's own customer as payer"
+	}
+
+	if m.py.how == PayerByFuzzyName {
+		pen += penaltyFuzzyPayer
+		why += fmt.Sprintf(" (similarity %.2f)", m.py.similarity)
+	}
+
+	return pen, why, other
+}
+
+func (e *Engine) payerEvidenceBase(m *match, r ref) (float64, string, bool) {
 	ic := e.invs[r.inv].cust
 	switch {
 	case m.py.cust == ic:
@@ -646,6 +715,16 @@ func refPhrase(number string, r ref) string {
 	switch r.via {
 	case viaPO:
 		return fmt.Sprintf("PO %s of %s referenced in %s", r.raw, number, r.source)
+	case viaSO:
+		return fmt.Sprintf("sales order %s of %s referenced in %s", r.raw, number, r.source)
+	case viaRF:
+		return fmt.Sprintf("RF reference %s of %s in %s", r.raw, number, r.source)
+	case viaFuzzy:
+		return fmt.Sprintf("read %s in %s as %s", r.raw, r.source, number)
+	case viaRange:
+		return fmt.Sprintf("%s referenced in %s as part of %s", number, r.source, r.raw)
+	case viaJoined:
+		return fmt.Sprintf("%s referenced in %s as %s", number, r.source, r.raw)
 	case viaDigits:
 		return fmt.Sprintf("number %s in %s matches %s", r.raw, r.source, number)
 	default:
@@ -779,6 +858,8 @@ func amountStrength(how string) float64 {
 		return amountByID
 	case PayerByName:
 		return amountByName
+	case PayerByFuzzyName:
+		return amountByFuzzy
 	default:
 		return amountByAlias
 	}

@@ -26,6 +26,13 @@ type Engine struct {
 	byNumber multiIndex[string] // normalised invoice number → invoices
 	byPO     multiIndex[string] // normalised PO number → invoices
 	byDigits multiIndex[string] // digits of the normalised number → invoices
+	bySO     multiIndex[string] // normalised sales-order number → invoices
+	// byFuzzy maps the OCR skeleton (see skeletonRef) of invoice numbers that
+	// differ from their normalised form; the others are found in byNumber.
+	byFuzzy multiIndex[string]
+
+	names      []fuzzyName        // customer names and aliases for fuzzy lookup
+	namesByTri multiIndex[string] // first three letters of a name word → names
 
 	byAmount     multiIndex[amountKey] // open amount → open invoices
 	byDiscounted multiIndex[amountKey] // open less terms discount → open invoices
@@ -76,6 +83,9 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byNumber:     newMultiIndex[string](len(invoices)),
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
+		bySO:         newMultiIndex[string](0),
+		byFuzzy:      newMultiIndex[string](len(invoices) / 2),
+		namesByTri:   newMultiIndex[string](len(customers)),
 		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
 		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
 		currencies:   make(map[string]uint16),
@@ -126,6 +136,7 @@ func (e *Engine) addCustomer(id, name string) int32 {
 
 	if key != "" {
 		e.byName.add(key, ci)
+		e.addFuzzyName(ci, key)
 	}
 
 	return ci
@@ -140,6 +151,7 @@ func (e *Engine) addAlias(ci int32, alias string) {
 	}
 
 	e.byAlias.add(k, ci)
+	e.addFuzzyName(ci, k)
 	if id := upperAlnum(alias); id != "" && hasDigit(id) {
 		e.byPayerID.add(id, ci)
 	}
@@ -179,6 +191,14 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 
 	if po := NormalizeRef(src.PONumber); po != "" {
 		e.byPO.add(po, ii)
+	}
+
+	if so := NormalizeRef(src.SONumber); so != "" {
+		e.bySO.add(so, ii)
+	}
+
+	if sk := skeletonRef(src.Number); sk != "" && sk != norm {
+		e.byFuzzy.add(sk, ii)
 	}
 
 	if src.Open > 0 {

@@ -59,7 +59,7 @@ import (
 // RulesVersion names the behaviour of this engine. It changes whenever the same
 // inputs could give a different decision, so stored decisions can say which rules
 // made them.
-const RulesVersion = "v1"
+const RulesVersion = "v2"
 
 // Reasons a payment, or the rest of one, goes to the exception queue.
 const (
@@ -120,6 +120,16 @@ const (
 	// RuleAmountDiscount: no reference; the identified payer's only open invoice
 	// whose amount less its allowed early-payment discount equals the payment.
 	RuleAmountDiscount = "amount_discount"
+	// RuleReferenceTolerance: one referenced invoice, paid short by at most the
+	// currency's fee and rounding tolerance; the difference is written off.
+	RuleReferenceTolerance = "reference_tolerance"
+	// RuleReferenceDeduction: one referenced invoice, paid short beyond the
+	// tolerance but within Rules.DeductionBasisPoints; the gap stays open and a
+	// short_payment exception is opened for it.
+	RuleReferenceDeduction = "reference_deduction"
+	// RuleAmountTolerance: no reference; the identified payer's only open invoice
+	// the payment falls short of by at most the tolerance, written off.
+	RuleAmountTolerance = "amount_tolerance"
 )
 
 // How the payer was identified, in Decision.PayerMatch.
@@ -129,6 +139,9 @@ const (
 	PayerByName      = "name"
 	PayerByAlias     = "alias"
 	PayerByReference = "reference"
+	// PayerByFuzzyName: the payer name is close to, but not the same as, one
+	// customer's name or alias (see Rules.NameThreshold).
+	PayerByFuzzyName = "fuzzy_name"
 )
 
 // Payment is one incoming payment to apply, in the form the engine needs.
@@ -182,6 +195,54 @@ type Decision struct {
 	// Exception is nil when the whole payment was applied and nothing is left to
 	// look at.
 	Exception *Exception
+	// Trace records how the decision was reached: the scored candidates, the one
+	// chosen, the runner-up and margin, and a plain sentence. It is meant to be
+	// stored with the decision.
+	Trace Trace
+}
+
+// Trace is the record of one decision: which candidates were weighed, with what
+// features and scores, which was chosen and by how much it beat the runner-up.
+type Trace struct {
+	RulesVersion string            `json:"rules_version"`
+	Rule         string            `json:"rule,omitempty"`
+	Candidates   []ScoredCandidate `json:"candidates"`
+	// Chosen is the index in Candidates of the applied candidate, -1 when none
+	// was applied.
+	Chosen   int              `json:"chosen"`
+	RunnerUp *ScoredCandidate `json:"runner_up,omitempty"`
+	// Margin is the chosen (or best) score less the runner-up's; 1 without a
+	// runner-up.
+	Margin   float64 `json:"margin"`
+	Sentence string  `json:"sentence"`
+}
+
+// ScoredCandidate is one invoice, or set of invoices, weighed for a payment.
+type ScoredCandidate struct {
+	Invoices []string `json:"invoices"`
+	Features Features `json:"features"`
+	Score    float64  `json:"score"`
+}
+
+// Features are the evidence a candidate was scored on. Each is a short word; the
+// score is the reference strength less the payer and amount penalties listed in
+// the package documentation.
+type Features struct {
+	// Reference: structured, exact, keyword, joined, range, po, so, rf, bare,
+	// digits, fuzzy, other (the payment references other invoices) or none.
+	Reference string `json:"reference"`
+	// Payer: account, id, name, alias, fuzzy_name, related, other, unknown.
+	Payer string `json:"payer"`
+	// Amount: exact, discount, tolerance, deduction, partial, over, sum, stated.
+	Amount string `json:"amount"`
+	// Currency: same or other.
+	Currency string `json:"currency"`
+	// Date: in_window, late (a discount window had closed), or "".
+	Date string `json:"date,omitempty"`
+	// Corrected is the reference as read after correction, with the original in
+	// Raw, for fuzzy references.
+	Raw       string `json:"raw,omitempty"`
+	Corrected string `json:"corrected,omitempty"`
 }
 
 // Applied returns the cash applied by the decision, in minor units.
@@ -200,11 +261,14 @@ type Application struct {
 	CustomerID    string
 	// Amount is the cash applied in minor units. Amount + Discount + WriteOff is
 	// what the application takes off the invoice's open amount.
-	Amount     int64
-	Discount   int64   // early-payment discount granted, minor units
-	WriteOff   int64   // amount written off, minor units (always 0 in v1)
-	Rule       string  // one of the Rule* constants
-	Confidence float64 // 0..1, rounded to three decimals
+	Amount   int64
+	Discount int64 // early-payment discount granted, minor units
+	WriteOff int64 // amount written off within tolerance, minor units
+	// WriteOffReason says why WriteOff was written off: WriteOffRounding or
+	// WriteOffBankFee; "" without a write-off.
+	WriteOffReason string
+	Rule           string  // one of the Rule* constants
+	Confidence     float64 // 0..1, rounded to three decimals
 	// Explanation is a plain sentence naming the evidence, such as "INV-10017
 	// referenced in remittance; amount 1250.00 equals open amount; payer identified
 	// by account".

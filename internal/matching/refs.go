@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,6 +29,106 @@ type token struct {
 	raw   string
 	kind  tokenKind
 	group int
+	// ranged marks a number read from a range or list after a code ("INV-101 to
+	// 103", "INV-101, 102"): the code's prefix was put in front of it.
+	ranged bool
+	// ifMiss, when above zero, is one more than the group that must have named no
+	// invoice for this token to count (a range read from "INV-101-103" counts only
+	// when "INV101103" is no invoice).
+	ifMiss int
+}
+
+// maxRange bounds how many invoice numbers a written range may stand for.
+const maxRange = 50
+
+// rangeWords announce the end of a range: "INV-101 to 103".
+var rangeWords = map[string]bool{
+	"TO": true, "THRU": true, "THROUGH": true, "BIS": true, "TIL": true, "A": true, "AU": true,
+}
+
+// listGap reports whether the text between two words only separates list items:
+// spaces, commas, semicolons, slashes, ampersands, plus signs.
+func listGap(gap string) bool {
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
+		case ' ', ',', ';', '/', '&', '+', '\t':
+		default:
+			return false
+		}
+	}
+
+	return true
+}
+
+// rangeGap reports whether the text between two words is a dash standing for a
+// range ("INV-101 - 103").
+func rangeGap(gap string) bool {
+	g := strings.TrimSpace(gap)
+
+	return g == "-" || g == "\u2013" || g == ".."
+}
+
+// codePrefix splits a code like "INV-101" into its prefix "INV-" and number 101
+// with its width; ok is false when the code does not end in a number after
+// letters.
+func codePrefix(raw string) (prefix string, n, width int, ok bool) {
+	end := len(raw)
+	start := end
+	for start > 0 && isDigit(raw[start-1]) {
+		start--
+	}
+
+	if start == end || end-start > 9 || !hasLetter(raw[:start]) {
+		return "", 0, 0, false
+	}
+
+	n = 0
+	for i := start; i < end; i++ {
+		n = n*10 + int(raw[i]-'0')
+	}
+
+	return raw[:start], n, end - start, true
+}
+
+// parseSmall reads a run of at most nine digits.
+func parseSmall(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+
+		n = n*10 + int(s[i]-'0')
+	}
+
+	return n, true
+}
+
+// appendRange appends prefix+k for k in from..to as tokens of their own groups.
+func appendRange(dst []token, prefix string, from, to, width, group, ifMiss int,
+	raw string) ([]token, int) {
+	if to < from || to-from >= maxRange {
+		return dst, group
+	}
+
+	for k := from; k <= to; k++ {
+		num := strconv.Itoa(k)
+		for len(num) < width {
+			num = "0" + num
+		}
+
+		dst = append(dst, token{
+			norm: NormalizeRef(prefix + num), raw: raw, kind: tokenCode, group: group,
+			ranged: true, ifMiss: ifMiss,
+		})
+		group++
+	}
+
+	return dst, group
 }
 
 // invoiceKeywords are words that announce an invoice number.
@@ -186,11 +287,22 @@ func appendTokens(dst []token, text string, minDigits, firstGroup int) []token {
 	keyword := false // an invoice keyword was seen and its list goes on
 	var prev word
 	havePrev := false
+	prevEnd := 0
+
+	// The last code ending in a number ("INV-101"), for lists and ranges after it.
+	lastPrefix, lastN, lastWidth := "", 0, 0
+	ranging := false // a range word or dash follows the last code
 
 	for i := 0; ; {
 		w, next, ok := nextWord(text, i)
 		if !ok {
 			break
+		}
+
+		gap := ""
+		if havePrev {
+			wStart := next - len(w.raw)
+			gap = text[prevEnd:wStart]
 		}
 
 		i = next
@@ -203,17 +315,52 @@ func appendTokens(dst []token, text string, minDigits, firstGroup int) []token {
 			default:
 				keyword = false
 			}
+
+			if lastPrefix != "" && rangeWords[w.upper] && listGap(gap) {
+				ranging = true
+			} else if !fillers[w.upper] {
+				lastPrefix, ranging = "", false
+			}
 		case w.letters > 0:
+			n := len(dst)
 			dst = appendCode(dst, w, group)
-			group++
+			group = dst[len(dst)-1].group + 1
+			dst, group = appendCodeRange(dst, w.raw, group, n)
+			lastPrefix, lastN, lastWidth, _ = codePrefix(w.raw)
+			ranging = false
 		default:
 			if looksLikeDate(w.raw) || w.amountLike {
 				keyword = false
+				lastPrefix = ""
 				break
 			}
 
+			if lastPrefix != "" && (ranging || rangeGap(gap)) {
+				if to, ok := parseSmall(w.raw); ok && to > lastN {
+					dst, group = appendRange(dst, lastPrefix, lastN+1, to, lastWidth, group, 0,
+						lastPrefix+strconv.Itoa(lastN)+" to "+w.raw)
+					lastPrefix, ranging = "", false
+					prev, havePrev, prevEnd = w, true, next
+					continue
+				}
+			}
+
+			if strings.IndexByte(w.raw, '/') > 0 && !strings.ContainsAny(w.raw, ".-") &&
+				(lastPrefix != "" || strings.Count(w.raw, "/") >= 2) {
+				dst, group = appendNumberList(dst, w.raw, lastPrefix, keyword, minDigits, group)
+				prev, havePrev, prevEnd = w, true, next
+				continue
+			}
+
 			n := len(dst)
-			if havePrev && prev.lettersOnly && len(prev.raw) <= 10 && !fillers[prev.upper] {
+			if lastPrefix != "" && listGap(gap) {
+				if _, ok := parseSmall(w.raw); ok {
+					dst = append(dst, token{
+						norm: NormalizeRef(lastPrefix + w.raw), raw: lastPrefix + w.raw,
+						kind: tokenCode, group: group, ranged: true,
+					})
+				}
+			} else if havePrev && prev.lettersOnly && len(prev.raw) <= 10 && !fillers[prev.upper] {
 				joined := NormalizeRef(prev.raw + w.raw)
 				dst = append(dst, token{
 					norm: joined, raw: prev.raw + " " + w.raw, kind: tokenCode, group: group,
@@ -231,12 +378,69 @@ func appendTokens(dst []token, text string, minDigits, firstGroup int) []token {
 			if len(dst) > n {
 				group++
 			}
+
+			if v, ok := parseSmall(w.raw); ok && lastPrefix != "" {
+				lastN, lastWidth = v, len(w.raw)
+			}
 		}
 
-		prev, havePrev = w, true
+		prev, havePrev, prevEnd = w, true, next
 	}
 
 	return dst
+}
+
+// appendCodeRange reads a code written as a range, "INV-101-103", as the numbers
+// from 101 to 103 with the code's prefix; they count only when the code itself
+// (the tokens from index first on) names no invoice.
+func appendCodeRange(dst []token, raw string, group, first int) ([]token, int) {
+	dash := strings.LastIndexByte(raw, '-')
+	if dash <= 0 || dash == len(raw)-1 {
+		return dst, group
+	}
+
+	prefix, from, width, ok := codePrefix(raw[:dash])
+	to, ok2 := parseSmall(raw[dash+1:])
+	if !ok || !ok2 || to <= from || len(raw)-dash-1 > width {
+		return dst, group
+	}
+
+	return appendRange(dst, prefix, from, to, width, group, dst[first].group+1, raw)
+}
+
+// appendNumberList reads numbers joined by slashes, "101/102/103", as a list:
+// each with the prefix of the code before it when there is one, else as numbers
+// after a keyword or bare numbers.
+func appendNumberList(dst []token, raw, prefix string, keyword bool, minDigits,
+	group int) ([]token, int) {
+	for _, part := range strings.Split(raw, "/") {
+		if _, ok := parseSmall(part); !ok {
+			continue
+		}
+
+		n := len(dst)
+		if prefix != "" {
+			dst = append(dst, token{
+				norm: NormalizeRef(prefix + part), raw: prefix + part, kind: tokenCode,
+				group: group, ranged: true,
+			})
+		}
+
+		switch {
+		case keyword:
+			dst = append(dst, token{norm: NormalizeRef(part), raw: part, kind: tokenKeyword,
+				group: group})
+		case len(part) >= minDigits:
+			dst = append(dst, token{norm: NormalizeRef(part), raw: part, kind: tokenBare,
+				group: group})
+		}
+
+		if len(dst) > n {
+			group++
+		}
+	}
+
+	return dst, group
 }
 
 // appendCode appends a word with letters and digits: whole, or split on '/' when
@@ -251,6 +455,22 @@ func appendCode(dst []token, w word, group int) []token {
 				allCodes = false
 				break
 			}
+		}
+
+		prefix, _, _, ok := codePrefix(parts[0])
+		if !allCodes && ok && numbersOnly(parts[1:]) {
+			for i, p := range parts {
+				if i > 0 {
+					p = prefix + p
+				}
+
+				dst = append(dst, token{
+					norm: NormalizeRef(p), raw: p, kind: tokenCode, group: group, ranged: i > 0,
+				})
+				group++
+			}
+
+			return dst
 		}
 
 		if allCodes {
@@ -276,6 +496,16 @@ func appendCode(dst []token, w word, group int) []token {
 	}
 
 	return dst
+}
+
+func numbersOnly(parts []string) bool {
+	for _, p := range parts {
+		if _, ok := parseSmall(p); !ok {
+			return false
+		}
+	}
+
+	return len(parts) > 0
 }
 
 func hasLetter(s string) bool {

@@ -13,6 +13,8 @@ type payer struct {
 	// several lists the customers a signal pointed to when it pointed to more
 	// than one and nothing narrowed it down.
 	several []int32
+	// similarity is the name similarity for PayerByFuzzyName.
+	similarity float64
 }
 
 // identify finds the payer: by bank account, then payer id, then exact
@@ -48,6 +50,12 @@ func (e *Engine) identify(p *Payment) payer {
 	name := NormalizeName(p.PayerName)
 	if try(&e.byName, name, PayerByName) || try(&e.byAlias, name, PayerByAlias) {
 		return res
+	}
+
+	if res.several == nil {
+		if c, sim := e.fuzzyPayer(name); c >= 0 {
+			res.cust, res.how, res.similarity = c, PayerByFuzzyName, sim
+		}
 	}
 
 	return res
@@ -90,6 +98,11 @@ const (
 	viaNumber = "number" // normalised invoice number
 	viaPO     = "po"     // normalised purchase-order number
 	viaDigits = "digits" // digits of the invoice number
+	viaSO     = "so"     // normalised sales-order number
+	viaRF     = "rf"     // ISO 11649 reference whose body is the invoice number
+	viaFuzzy  = "fuzzy"  // invoice number after correcting typing or OCR slips
+	viaRange  = "range"  // invoice number inside a written range or list
+	viaJoined = "joined" // invoice number written across several words
 )
 
 // ref is one invoice the payment references, with the evidence for it.
@@ -104,6 +117,7 @@ type ref struct {
 	stated   bool   // a remittance line states an amount for this invoice
 	paid     int64  // stated amount paid, summed over the lines naming the invoice
 	claimed  int64  // stated discount taken
+	kind     string // reference feature for the trace, see Features.Reference
 }
 
 // refs is what reference resolution found for a payment.
@@ -123,6 +137,8 @@ type refs struct {
 	// none of them the payer's; ambiguousRaw is that reference.
 	ambiguous    []int32
 	ambiguousRaw string
+	// ambiguousFuzzy is set when the ambiguity came from correcting a reference.
+	ambiguousFuzzy bool
 	// groups maps a structured line with a PO covering several invoices to them.
 	multiLines map[int][]int32
 }
@@ -176,9 +192,17 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 	attempts := []attempt{
 		{&e.byNumber, norm, viaNumber, strengthStructured},
 		{&e.byPO, norm, viaPO, strengthStructPO},
+		{&e.bySO, norm, viaSO, strengthStructPO},
 	}
-	if strings.EqualFold(rm.RefType, "PO") {
+	switch {
+	case strings.EqualFold(rm.RefType, "PO"):
 		attempts[0], attempts[1] = attempts[1], attempts[0]
+	case strings.EqualFold(rm.RefType, "SO"):
+		attempts[0], attempts[2] = attempts[2], attempts[0]
+	}
+
+	if body, ok := parseRF(rm.Ref); ok {
+		attempts = append([]attempt{{&e.byNumber, body, viaRF, strengthRF}}, attempts...)
 	}
 
 	if d := digitsOf(norm); d == norm {
@@ -208,7 +232,7 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 		for _, ii := range hits {
 			rf := ref{
 				inv: ii, strength: a.strength, exact: a.via != viaDigits, via: a.via,
-				source: srcStructured, raw: rm.Ref, line: li,
+				source: srcStructured, raw: rm.Ref, line: li, kind: refKind(a.via, "structured"),
 			}
 			if rm.Paid > 0 && len(hits) == 1 {
 				rf.stated, rf.paid, rf.claimed = true, rm.Paid, rm.Discount
@@ -220,29 +244,297 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 		return true
 	}
 
+	if e.rules.FuzzyRefs {
+		return e.resolveFuzzy(py, r, rm.Ref, srcStructured, li, rm)
+	}
+
 	return false
 }
 
-// resolveText resolves the references found in a free text.
+// refKind names the reference feature of a hit by via, with def for a plain
+// invoice number.
+func refKind(via, def string) string {
+	switch via {
+	case viaNumber:
+		return def
+	default:
+		return via
+	}
+}
+
+// resolveFuzzy corrects a reference that named no invoice (see skeletonRef and
+// fuzzyHits) and records the one invoice it then names, or notes the ambiguity
+// when it names several. It reports whether the reference was settled either way.
+func (e *Engine) resolveFuzzy(py payer, r *refs, raw, source string, li int,
+	rm bankfile.Remit) bool {
+	hits, _ := e.fuzzyHits(raw)
+	hits = e.preferPayer(hits, py)
+	switch {
+	case len(hits) == 0:
+		return false
+	case len(hits) > 1:
+		e.noteAmbiguous(r, hits, raw)
+		r.ambiguousFuzzy = true
+		return true
+	}
+
+	rf := ref{
+		inv: hits[0], strength: strengthFuzzy, via: viaFuzzy, source: source, raw: raw,
+		line: li, kind: viaFuzzy,
+	}
+	if li >= 0 && rm.Paid > 0 {
+		rf.stated, rf.paid, rf.claimed = true, rm.Paid, rm.Discount
+	}
+
+	r.add(rf)
+	r.dropUnknown(raw)
+
+	return true
+}
+
+// dropUnknown forgets unknown codes that a later reading of raw explained.
+func (r *refs) dropUnknown(raw string) {
+	n := 0
+	for _, u := range r.unknown {
+		if !strings.Contains(raw, u) {
+			r.unknown[n] = u
+			n++
+		}
+	}
+
+	r.unknown = r.unknown[:n]
+}
+
+// resolveText resolves the references found in a free text: an ISO 11649 RF
+// reference, then codes, numbers, lists and ranges, then, when none of these
+// named an invoice, numbers written across words and corrected references.
 func (e *Engine) resolveText(p *Payment, py payer, r *refs, text, source string) {
+	found := e.resolveRF(py, r, text, source)
+	if found {
+		return
+	}
+
 	e.toks = appendTokens(e.toks[:0], text, e.rules.MinRefDigits, 0)
 	hitGroup := -1
+	var hitGroups []int
 
 	for i, t := range e.toks {
-		if t.group == hitGroup {
+		if t.group == hitGroup || t.ifMiss > 0 && containsInt(hitGroups, t.ifMiss-1) {
 			continue
 		}
 
 		if e.resolveToken(p, py, r, t, source) {
 			hitGroup = t.group
+			hitGroups = append(hitGroups, t.group)
+			found = true
 			continue
 		}
 
 		last := i+1 == len(e.toks) || e.toks[i+1].group != t.group
-		if last && source == srcRemittance {
+		if last && source == srcRemittance && t.ifMiss == 0 && !t.ranged {
 			r.noteUnknown(e.toks, t.group)
 		}
 	}
+
+	if !found && r.ambiguous == nil {
+		e.resolveWindows(py, r, text, source)
+	}
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+
+	return false
+}
+
+// maxWindowWords bounds the words of one text looked at for references written
+// across words or needing correction.
+const maxWindowWords = 40
+
+// resolveWindows looks at runs of one to three words with digits among them:
+// joined with dashes they may be an invoice number written with spaces ("INV 2024
+// 0108"), or, corrected, one typed or read wrongly ("lNV 2024 0l80"). The longest
+// run that names an invoice at each word wins.
+func (e *Engine) resolveWindows(py payer, r *refs, text, source string) {
+	type span struct {
+		raw        string
+		start, end int
+		letters    bool
+		digits     int
+	}
+
+	var words []span
+	for i := 0; len(words) < maxWindowWords; {
+		w, next, ok := nextWord(text, i)
+		if !ok {
+			break
+		}
+
+		if !w.amountLike && !looksLikeDate(w.raw) {
+			words = append(words, span{raw: w.raw, start: next - len(w.raw), end: next,
+				letters: w.letters > 0, digits: w.digits})
+		}
+
+		i = next
+	}
+
+	for s := 0; s < len(words); s++ {
+		for n := min(3, len(words)-s); n >= 1; n-- {
+			var b strings.Builder
+			digits, letters := 0, false
+			for k := s; k < s+n; k++ {
+				if k > s {
+					b.WriteByte('-')
+				}
+
+				b.WriteString(words[k].raw)
+				digits += words[k].digits
+				letters = letters || words[k].letters
+			}
+
+			if digits == 0 || !letters && digits < 5 {
+				continue
+			}
+
+			raw := text[words[s].start:words[s+n-1].end]
+			if n > 1 && e.resolveJoined(py, r, b.String(), raw, source) {
+				s += n - 1
+				break
+			}
+
+			if e.rules.FuzzyRefs && e.resolveFuzzy(py, r, b.String(), source, -1,
+				bankfile.Remit{}) {
+				e.fixRaw(r, b.String(), raw)
+				s += n - 1
+				break
+			}
+		}
+	}
+}
+
+// fixRaw puts the words as written back in place of their dash-joined form in the
+// refs a window produced.
+func (e *Engine) fixRaw(r *refs, joined, raw string) {
+	for i := range r.list {
+		if r.list[i].raw == joined {
+			r.list[i].raw = raw
+		}
+	}
+
+	if r.ambiguousRaw == joined {
+		r.ambiguousRaw = raw
+	}
+}
+
+// resolveJoined looks up words joined by dashes as an invoice number.
+func (e *Engine) resolveJoined(py payer, r *refs, joined, raw, source string) bool {
+	e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(joined))
+	hits := e.preferPayer(distinct(e.ids), py)
+	switch {
+	case len(hits) == 0:
+		return false
+	case len(hits) > 1:
+		e.noteAmbiguous(r, hits, raw)
+		return true
+	}
+
+	r.add(ref{inv: hits[0], strength: strengthJoined, exact: true, via: viaJoined,
+		source: source, raw: raw, line: -1, kind: viaJoined})
+	r.dropUnknown(raw)
+
+	return true
+}
+
+// resolveRF finds an ISO 11649 reference in text, written whole or in groups of
+// four, and looks its body up as an invoice number. It reports whether one named
+// an invoice; a valid reference naming none is noted as unknown.
+func (e *Engine) resolveRF(py payer, r *refs, text, source string) bool {
+	idx := 0
+	for {
+		at := indexFold(text[idx:], "RF")
+		if at < 0 {
+			return false
+		}
+
+		at += idx
+		idx = at + 2
+		if at > 0 && isAlnum(text[at-1]) {
+			continue
+		}
+
+		// Read letters and digits, allowing single spaces, up to 25 of them.
+		var body []byte
+		ends := make([]int, 0, 8)
+		for j := at; j < len(text) && len(body) < 25; j++ {
+			c := text[j]
+			if isAlnum(c) {
+				body = append(body, c)
+				if j+1 == len(text) || !isAlnum(text[j+1]) {
+					ends = append(ends, len(body))
+				}
+
+				continue
+			}
+
+			if c != ' ' || j+1 == len(text) || !isAlnum(text[j+1]) {
+				break
+			}
+		}
+
+		for k := len(ends) - 1; k >= 0; k-- {
+			cand, ok := parseRF(string(body[:ends[k]]))
+			if !ok {
+				continue
+			}
+
+			e.ids = e.byNumber.appendTo(e.ids[:0], cand)
+			hits := e.preferPayer(distinct(e.ids), py)
+			raw := string(body[:ends[k]])
+			switch {
+			case len(hits) == 1:
+				r.add(ref{inv: hits[0], strength: strengthRF, exact: true, via: viaRF,
+					source: source, raw: raw, line: -1, kind: viaRF})
+				return true
+			case len(hits) > 1:
+				e.noteAmbiguous(r, hits, raw)
+				return true
+			}
+
+			if !r.hasUnknown(raw) {
+				r.unknown = append(r.unknown, raw)
+			}
+
+			break
+		}
+	}
+}
+
+// indexFold is strings.Index for an upper-case ASCII needle, ignoring case.
+func indexFold(s, upper string) int {
+	for i := 0; i+len(upper) <= len(s); i++ {
+		ok := true
+		for k := 0; k < len(upper); k++ {
+			c := s[i+k]
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+
+			if c != upper[k] {
+				ok = false
+				break
+			}
+		}
+
+		if ok {
+			return i
+		}
+	}
+
+	return -1
 }
 
 // noteUnknown records the code of a group of tokens none of which named an
@@ -287,6 +579,11 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 	case tokenCode:
 		attempts = []attempt{
 			{&e.byNumber, viaNumber, strengthCode}, {&e.byPO, viaPO, strengthCodePO},
+			{&e.bySO, viaSO, strengthCodeSO},
+		}
+		if t.ranged {
+			attempts = attempts[:1]
+			attempts[0].via, attempts[0].strength = viaRange, strengthRange
 		}
 	case tokenKeyword:
 		attempts = []attempt{
@@ -309,6 +606,10 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 			continue
 		}
 
+		if a.via == viaRange && len(hits) > 1 {
+			return false
+		}
+
 		exact := t.kind == tokenCode || a.via == viaNumber && t.kind == tokenKeyword
 		if len(hits) > 1 && a.via != viaPO {
 			if exact {
@@ -323,10 +624,20 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 			return false
 		}
 
+		kind := "exact"
+		switch {
+		case t.kind == tokenBare && a.via == viaDigits:
+			kind = "digits"
+		case t.kind == tokenBare:
+			kind = "bare"
+		case t.kind == tokenKeyword:
+			kind = "keyword"
+		}
+
 		for _, ii := range hits {
 			r.add(ref{
 				inv: ii, strength: a.strength, exact: exact, via: a.via,
-				source: source, raw: t.raw, line: -1,
+				source: source, raw: t.raw, line: -1, kind: refKind(a.via, kind),
 			})
 		}
 
@@ -417,8 +728,8 @@ func (r *refs) add(rf ref) {
 		}
 
 		if rf.strength > old.strength {
-			old.strength, old.exact, old.via, old.source, old.raw =
-				rf.strength, rf.exact, rf.via, rf.source, rf.raw
+			old.strength, old.exact, old.via, old.source, old.raw, old.kind =
+				rf.strength, rf.exact, rf.via, rf.source, rf.raw, rf.kind
 		}
 
 		return

@@ -41,7 +41,55 @@ type Rules struct {
 	// as a part payment and leaves the invoice open for the rest; when false such
 	// a payment is held with ReasonShortPayment. Defaults to true.
 	Partials bool
+	// MinMargin is how far the best scored candidate must be ahead of the
+	// runner-up to be applied; closer than that the payment is held with
+	// ReasonAmbiguous and both listed. Defaults to 0.15.
+	MinMargin float64
+	// NameThreshold is the least similarity (token-sorted Jaro-Winkler, 0..1)
+	// a payer name needs to a customer's name or alias to identify the payer when
+	// no exact signal does (PayerByFuzzyName). 0 turns fuzzy names off. Defaults
+	// to 0.92.
+	NameThreshold float64
+	// FuzzyRefs lets a reference that names no invoice be corrected for typing and
+	// OCR slips (O/0, I/l/1, S/5, B/8, one swap of neighbouring characters, a
+	// dropped or extra leading zero) when the correction leads to exactly one
+	// invoice; two or more hold the payment with ReasonAmbiguous. Defaults to true.
+	FuzzyRefs bool
+	// Tolerances are the fee and rounding tolerances per currency: a payment short
+	// of its invoices by at most the tolerance closes them, the difference written
+	// off (Application.WriteOff, WriteOffReason). Currencies not listed have none.
+	// Defaults: 0.50 and 0.1 % for USD, EUR, GBP, CHF, CAD and AUD.
+	Tolerances map[string]Tolerance
+	// Deductions applies a payment short of its one referenced invoice by more than
+	// the tolerance but at most DeductionBasisPoints of the open amount and opens a
+	// short_payment (deduction) exception for the gap; when false such a payment
+	// is held whole. Larger gaps are part payments (see Partials). Defaults to true.
+	Deductions bool
+	// DeductionBasisPoints bounds a deduction, in hundredths of a percent of the
+	// open amount. Defaults to 1000 (10 %).
+	DeductionBasisPoints int64
 }
+
+// Tolerance is how far short of the open amount a payment may be and still close
+// the invoice, the difference written off. Both limits hold: the difference is at
+// most Abs minor units and at most BasisPoints hundredths of a percent of the
+// open amount (rounded down, but never below one minor unit).
+type Tolerance struct {
+	Abs         int64 // minor units
+	BasisPoints int64 // 10 = 0.1 %
+}
+
+// Reasons an amount is written off, in Application.WriteOffReason.
+const (
+	// WriteOffRounding: a difference of at most two minor units.
+	WriteOffRounding = "rounding"
+	// WriteOffBankFee: a larger difference within tolerance, the usual cause being
+	// a fee the payer's or an intermediary bank took.
+	WriteOffBankFee = "bank_fee"
+)
+
+// defaultTolerance is 0.50 and 0.1 % in a currency of two decimals.
+var defaultTolerance = Tolerance{Abs: 50, BasisPoints: 10}
 
 // DefaultRules returns the rules of RulesVersion with their documented defaults.
 func DefaultRules() Rules {
@@ -55,7 +103,28 @@ func DefaultRules() Rules {
 		MinConfidence:     0.75,
 		MinRefDigits:      3,
 		Partials:          true,
+		MinMargin:         0.15,
+		NameThreshold:     0.92,
+		FuzzyRefs:         true,
+		Tolerances: map[string]Tolerance{
+			"USD": defaultTolerance, "EUR": defaultTolerance, "GBP": defaultTolerance,
+			"CHF": defaultTolerance, "CAD": defaultTolerance, "AUD": defaultTolerance,
+		},
+		Deductions:           true,
+		DeductionBasisPoints: 1000,
 	}
+}
+
+// tolerance returns the write-off allowed on an open amount in a currency.
+func (r Rules) tolerance(currency string, open int64) int64 {
+	t, ok := r.Tolerances[currency]
+	if !ok || t.Abs <= 0 || t.BasisPoints <= 0 || open <= 0 {
+		return 0
+	}
+
+	pct := max(open/10000*t.BasisPoints+open%10000*t.BasisPoints/10000, 1)
+
+	return min(t.Abs, pct)
 }
 
 // withFallbacks fills the fields whose zero value is meaningless.
@@ -99,4 +168,17 @@ const (
 	amountByID      = 0.83 // amount-only match, payer identified by id
 	amountByName    = 0.80 // amount-only match, payer identified by name
 	amountByAlias   = 0.78 // amount-only match, payer identified by alias
+	amountByFuzzy   = 0.70 // amount-only match, payer identified by a fuzzy name
+
+	strengthFuzzy    = 0.82 // reference read after correcting typing or OCR slips
+	strengthRF       = 0.97 // valid ISO 11649 RF reference naming an invoice
+	strengthCodeSO   = 0.93 // sales-order code
+	strengthRange    = 0.93 // invoice number inside a written range
+	strengthJoined   = 0.95 // invoice number written across words ("INV 2024 0108")
+	strengthOtherRef = 0.40 // an invoice fitting by amount when the payment references others
+
+	penaltyFuzzyRef   = 0.15 // extra off a corrected reference when the payer is not its customer
+	penaltyFuzzyPayer = 0.02 // payer identified by a fuzzy name
+	penaltyWriteOff   = 0.02 // difference written off within tolerance
+	penaltyDeduction  = 0.05 // short beyond tolerance, deduction opened
 )

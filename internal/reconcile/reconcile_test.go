@@ -207,7 +207,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	want := Summary{
-		RulesVersion: "v1", Customers: 2, Invoices: 5,
+		RulesVersion: "v2", Customers: 2, Invoices: 5,
 		Files:        FileCounts{Read: 1},
 		Transactions: TransactionCounts{Total: 6, Payments: 5, Charges: 1},
 		Payments:     PaymentCounts{Count: 5, Applied: 2, AppliedWithException: 1, Held: 2},

@@ -1,0 +1,281 @@
+package matching
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// skeletonRef reduces a reference to the form in which common typing and OCR
+// slips disappear: upper case, the letters O, I, L, S and B read as the digits 0,
+// 1, 1, 5 and 8, then normalised with NormalizeRef (so separators and leading
+// zeros do not count). "INV-2O24-O1O8" and "INV-2024-0108" share the skeleton
+// "1NV2024108".
+func skeletonRef(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+
+		switch c {
+		case 'O':
+			c = '0'
+		case 'I', 'L':
+			c = '1'
+		case 'S':
+			c = '5'
+		case 'B':
+			c = '8'
+		}
+
+		b = append(b, c)
+	}
+
+	return string(appendRef(make([]byte, 0, len(b)), string(b)))
+}
+
+// fuzzyHits returns the invoices a reference names after correction: those whose
+// skeleton equals the reference's, or, when there are none, those one swap of
+// neighbouring characters away. The result is sorted and without repeats; it
+// holds the corrected key that hit.
+func (e *Engine) fuzzyHits(raw string) ([]int32, bool) {
+	sk := skeletonRef(raw)
+	if len(sk) < 4 || digitsOf(sk) == "" {
+		return nil, false
+	}
+
+	var hits []int32
+	look := func(key string) {
+		e.ids = e.byFuzzy.appendTo(e.ids[:0], key)
+		e.ids = e.byNumber.appendTo(e.ids, key)
+		for _, ii := range e.ids {
+			if !containsID(hits, ii) {
+				hits = append(hits, ii)
+			}
+		}
+	}
+
+	look(sk)
+	swapped := false
+	if len(hits) == 0 {
+		swapped = true
+		b := []byte(sk)
+		for i := 0; i+1 < len(b); i++ {
+			if b[i] == b[i+1] {
+				continue
+			}
+
+			b[i], b[i+1] = b[i+1], b[i]
+			look(string(b))
+			b[i], b[i+1] = b[i+1], b[i]
+		}
+	}
+
+	sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
+
+	return hits, swapped
+}
+
+// ISO 11649 creditor references.
+
+// rfCheck computes the two check digits of an ISO 11649 reference for body
+// (upper-case letters and digits): the body followed by "RF00", letters read as
+// 10..35, taken mod 97, subtracted from 98.
+func rfCheck(body string) (int, bool) {
+	rem := 0
+	for _, c := range body + "RF00" {
+		switch {
+		case c >= '0' && c <= '9':
+			rem = (rem*10 + int(c-'0')) % 97
+		case c >= 'A' && c <= 'Z':
+			rem = (rem*100 + int(c-'A'+10)) % 97
+		default:
+			return 0, false
+		}
+	}
+
+	return 98 - rem, true
+}
+
+// RFReference returns the ISO 11649 creditor reference o2c derives for an
+// invoice number: "RF", two check digits, then the number normalised with
+// NormalizeRef ("INV-000123" gives "RF..INV123"). A payment quoting it, with or
+// without spaces, is matched to the invoice like the invoice number itself. It
+// returns "" when the normalised number is empty, longer than 21 characters or
+// not plain letters and digits.
+func RFReference(invoiceNumber string) string {
+	body := NormalizeRef(invoiceNumber)
+	if body == "" || len(body) > 21 {
+		return ""
+	}
+
+	cd, ok := rfCheck(body)
+	if !ok {
+		return ""
+	}
+
+	return "RF" + twoDigits(cd) + body
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+
+	return strconv.Itoa(n)
+}
+
+// parseRF reports whether s (spaces allowed) is a valid ISO 11649 reference and
+// returns its body, the part after the check digits.
+func parseRF(s string) (string, bool) {
+	u := upperAlnum(s)
+	if len(u) < 5 || len(u) > 25 || !strings.HasPrefix(u, "RF") ||
+		!isDigit(u[2]) || !isDigit(u[3]) {
+		return "", false
+	}
+
+	body := u[4:]
+	cd, ok := rfCheck(body)
+	if !ok || twoDigits(cd) != u[2:4] {
+		return "", false
+	}
+
+	return body, true
+}
+
+// Fuzzy payer names.
+
+// fuzzyName is a customer name or alias, normalised and with its words sorted,
+// for fuzzy lookup.
+type fuzzyName struct {
+	cust int32
+	key  string
+}
+
+// maxTriPostings skips name-word prefixes shared by so many names that they say
+// nothing (such as "SER" of "SERVICES").
+const maxTriPostings = 500
+
+func (e *Engine) addFuzzyName(ci int32, key string) {
+	sorted := sortedWords(key)
+	ni := int32(len(e.names))
+	e.names = append(e.names, fuzzyName{cust: ci, key: sorted})
+	for _, w := range strings.Fields(key) {
+		if len(w) >= 3 {
+			e.namesByTri.add(w[:3], ni)
+		}
+	}
+}
+
+func sortedWords(s string) string {
+	w := strings.Fields(s)
+	sort.Strings(w)
+
+	return strings.Join(w, " ")
+}
+
+// fuzzyPayer returns the one customer whose name or alias is most similar to the
+// normalised payer name, when the similarity reaches Rules.NameThreshold and no
+// other customer comes within 0.02 of it; otherwise -1. Candidates come from the
+// name-word prefix index, the rarest prefix first, never from a scan of all
+// customers.
+func (e *Engine) fuzzyPayer(name string) (int32, float64) {
+	if e.rules.NameThreshold <= 0 || name == "" {
+		return -1, 0
+	}
+
+	var best []int32
+	for _, w := range strings.Fields(name) {
+		if len(w) < 3 {
+			continue
+		}
+
+		n := e.namesByTri.count(w[:3])
+		if n == 0 || n > maxTriPostings || (best != nil && n >= len(best)) {
+			continue
+		}
+
+		best = e.namesByTri.appendTo(best[:0], w[:3])
+	}
+
+	q := sortedWords(name)
+	bestCust, bestSim, second := int32(-1), 0.0, 0.0
+	for _, ni := range best {
+		fn := e.names[ni]
+		sim := jaroWinkler(q, fn.key)
+		switch {
+		case fn.cust == bestCust:
+			bestSim = max(bestSim, sim)
+		case sim > bestSim:
+			second = bestSim
+			bestCust, bestSim = fn.cust, sim
+		case sim > second:
+			second = sim
+		}
+	}
+
+	if bestSim < e.rules.NameThreshold || bestSim-second < 0.02 {
+		return -1, bestSim
+	}
+
+	return bestCust, bestSim
+}
+
+// jaroWinkler returns the Jaro-Winkler similarity of two ASCII-ish strings, 0..1.
+func jaroWinkler(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+
+	window := max(max(la, lb)/2-1, 0)
+	ma := make([]bool, la)
+	mb := make([]bool, lb)
+	matches := 0
+	for i := 0; i < la; i++ {
+		lo, hi := max(0, i-window), min(lb, i+window+1)
+		for j := lo; j < hi; j++ {
+			if !mb[j] && a[i] == b[j] {
+				ma[i], mb[j] = true, true
+				matches++
+				break
+			}
+		}
+	}
+
+	if matches == 0 {
+		return 0
+	}
+
+	trans, k := 0, 0
+	for i := 0; i < la; i++ {
+		if !ma[i] {
+			continue
+		}
+
+		for !mb[k] {
+			k++
+		}
+
+		if a[i] != b[k] {
+			trans++
+		}
+
+		k++
+	}
+
+	m := float64(matches)
+	jaro := (m/float64(la) + m/float64(lb) + (m-float64(trans)/2)/m) / 3
+	prefix := 0
+	for prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix] {
+		prefix++
+	}
+
+	return jaro + float64(prefix)*0.1*(1-jaro)
+}
