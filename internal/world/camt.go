@@ -587,7 +587,12 @@ func (c *camtWriter) remittance(p *Payment) {
 func (c *camtWriter) structured(r bankfile.Remit, ccy string) {
 	x := &c.x
 	x.open("Strd")
-	if r.RefType == "PO" {
+	if r.RefType == "PO" || r.RefType == "RF" {
+		code := "PUOR"
+		if r.RefType == "RF" {
+			code = "SCOR"
+		}
+
 		if r.Paid != 0 {
 			x.open("RfrdDocAmt")
 			x.amount("RmtdAmt", r.Paid, ccy)
@@ -597,7 +602,7 @@ func (c *camtWriter) structured(r bankfile.Remit, ccy string) {
 		x.open("CdtrRefInf")
 		x.open("Tp")
 		x.open("CdOrPrtry")
-		x.leaf("Cd", "PUOR")
+		x.leaf("Cd", code)
 		x.close("CdOrPrtry")
 		x.close("Tp")
 		x.leaf("Ref", cutRunes(r.Ref, 35))

@@ -29,9 +29,9 @@ func Example() {
 	// 2025-02-28,081004333076657,Okafor Partners,3,451.79,USD
 	// 2025-02-28,211300523076658,Dunmore Insurance Agency Co.,VENDOR PAYMENT,1983.78,USD
 	// 2025-02-28,321803113076659,Thornton Realty Company,"INV-000004, INV-000005",14305.92,USD
-	// clean [{INV-000001 1307985 0}]
-	// clean [{INV-000006 1307985 0}]
-	// ref_in_text_variant [{INV-000003 45179 0}]
+	// clean [{INV-000001 1307985 0 0}]
+	// clean [{INV-000006 1307985 0 0}]
+	// ref_in_text_variant [{INV-000003 45179 0 0}]
 	// unknown_payer []
-	// multi_invoice [{INV-000004 198378 0} {INV-000005 1232214 0}]
+	// multi_invoice [{INV-000004 198378 0 0} {INV-000005 1232214 0 0}]
 }

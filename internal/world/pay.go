@@ -59,6 +59,8 @@ var kinds = []string{
 	KindClean, KindRefVariant, KindPayerVariant, KindMultiInvoice,
 	KindNoRefUniqueAmount, KindDiscountTaken, KindPartial, KindPORef,
 	KindUnknownPayer, KindEqualAmountsNoRef, KindWrongCurrency,
+	KindOCRReference, KindRefRange, KindRFReference, KindFuzzyPayer, KindParentPays,
+	KindThirdParty, KindFeeDeducted, KindMultiNoRef, KindAlreadyPaid, KindRefFuzzAmbiguous,
 }
 
 // Kinds returns every payment kind in a fixed order.
@@ -70,7 +72,8 @@ func Kinds() []string {
 // invoice.
 func MustNotApplyKind(kind string) bool {
 	switch kind {
-	case KindUnknownPayer, KindEqualAmountsNoRef, KindWrongCurrency:
+	case KindUnknownPayer, KindEqualAmountsNoRef, KindWrongCurrency, KindAlreadyPaid,
+		KindRefFuzzAmbiguous:
 		return true
 	}
 
@@ -132,12 +135,13 @@ type PayConfig struct {
 	Weights Weights
 }
 
-// TruthLine is one invoice a payment pays: the amount applied to it and the
-// early-payment discount taken, in minor units.
+// TruthLine is one invoice a payment pays: the amount applied to it, the
+// early-payment discount taken and the fee written off, in minor units.
 type TruthLine struct {
 	InvoiceNumber string
 	Amount        int64
 	Discount      int64
+	WriteOff      int64
 }
 
 // Payment is one incoming bank transaction together with its truth.
@@ -196,6 +200,8 @@ type payRun struct {
 
 	general, discount, unique, withPO []int32
 	pairs                             [][2]int32
+
+	noise *noisePools // pools of the kinds of noise.go, on their own stream
 }
 
 func newPayRun(w *World, invoices []billing.Invoice, cfg PayConfig) *payRun {
@@ -315,6 +321,7 @@ func (p *payRun) index() {
 	}
 
 	p.r.Shuffle(len(p.pairs), func(a, b int) { p.pairs[a], p.pairs[b] = p.pairs[b], p.pairs[a] })
+	p.noise = p.indexNoise()
 }
 
 func mostCommon(counts map[string]int, fallback string) string {
@@ -435,6 +442,8 @@ func (p *payRun) one(kind string) (Payment, int, bool) {
 		pm, ok = p.multi()
 	case KindPartial, KindRefVariant, KindPayerVariant, KindWrongCurrency:
 		pm, ok = p.single(kind)
+	default:
+		pm, ok = p.noisy(kind)
 	}
 
 	if !ok {

@@ -13,8 +13,8 @@ import (
 func TestPayTruth(t *testing.T) {
 	t.Parallel()
 
-	f := newFixture(t, world.Config{Seed: 5, Customers: 400, DealsPerCustomer: 4},
-		world.PayConfig{Seed: 9, Fraction: 0.8, Noise: true})
+	f := benchFixture(t, world.Config{Seed: 5, Customers: 400, DealsPerCustomer: 4},
+		world.PayConfig{Seed: 9, Fraction: 0.8, Noise: true, Weights: world.BenchmarkWeights()})
 	checkPayments(t, f)
 
 	kinds := map[string]int{}
@@ -139,7 +139,15 @@ func checkPayments(t *testing.T, f fixture) {
 		var sum int64
 		for _, tl := range p.Truth {
 			inv, ok := invByNumber[tl.InvoiceNumber]
-			if !ok || paidOnce[tl.InvoiceNumber] || inv.CustomerID != p.CustomerID {
+			payer := inv.CustomerID
+			switch p.Kind {
+			case world.KindParentPays:
+				payer = custByID[inv.CustomerID].ParentID
+			case world.KindThirdParty:
+				payer = ""
+			}
+
+			if !ok || paidOnce[tl.InvoiceNumber] || payer != p.CustomerID {
 				t.Errorf("payment %d truth %+v: unknown, paid twice or another customer's", i, tl)
 			}
 
@@ -215,8 +223,13 @@ func checkLine(t *testing.T, p world.Payment, tl world.TruthLine, inv billing.In
 		if tl.Amount <= 0 || tl.Amount >= inv.Open || tl.Discount != 0 {
 			t.Errorf("partial %+v of %d", tl, inv.Open)
 		}
+	case world.KindFeeDeducted:
+		if tl.WriteOff < 1000 || tl.WriteOff > 2500 || tl.Amount+tl.WriteOff != inv.Open ||
+			tl.WriteOff*40 > inv.Open {
+			t.Errorf("fee %+v on %d", tl, inv.Open)
+		}
 	default:
-		if tl.Amount != inv.Open || tl.Discount != 0 {
+		if tl.Amount != inv.Open || tl.Discount != 0 || tl.WriteOff != 0 {
 			t.Errorf("%s line %+v, open %d", p.Kind, tl, inv.Open)
 		}
 	}

@@ -158,9 +158,9 @@ func sameRemits(got, want []bankfile.Remit) bool {
 			return false
 		}
 
-		// The camt reader keeps the amounts of RfrdDocInf lines only; a PO
-		// reference travels as CdtrRefInf.
-		if w.RefType != "PO" && (g.Paid != w.Paid || g.Invoiced != w.Invoiced ||
+		// The camt reader keeps the amounts of RfrdDocInf lines only; a PO or
+		// RF reference travels as CdtrRefInf.
+		if w.RefType != "PO" && w.RefType != "RF" && (g.Paid != w.Paid || g.Invoiced != w.Invoiced ||
 			g.Discount != w.Discount) {
 			return false
 		}

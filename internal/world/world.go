@@ -399,6 +399,8 @@ func midnight(t time.Time) time.Time {
 const (
 	streamWorld uint64 = 0x9E3779B97F4A7C15 + iota
 	streamPay
+	streamShape
+	streamNoise
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {

@@ -273,3 +273,14 @@ func TestDeterministic(t *testing.T) {
 		t.Error("different seeds gave the same output")
 	}
 }
+
+// benchFixture is a world whose invoices BenchmarkInvoices shaped, with
+// payments of pay.
+func benchFixture(t *testing.T, cfg world.Config, pay world.PayConfig) fixture {
+	t.Helper()
+
+	w := world.Generate(cfg)
+	invs := world.BenchmarkInvoices(world.InvoicesFor(w, 1), cfg.Seed)
+
+	return fixture{w: w, pay: pay, invoices: invs, payments: world.Pay(w, invs, pay)}
+}
