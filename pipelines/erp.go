@@ -98,7 +98,13 @@ func (h *handlers) recordPayment(ctx context.Context, a store.Application) (bool
 		return false, fmt.Errorf("record application %d in erp: %w", a.ID, err)
 	}
 
-	return true, store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+	err = store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
 		return store.MarkApplicationRecorded(ctx, tx, a.ID, erpID)
 	})
+	if err != nil {
+		return false, err
+	}
+
+	// A return may have reversed the application while it was being recorded.
+	return true, h.unrecordIfReversed(ctx, a, erpID)
 }

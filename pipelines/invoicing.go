@@ -24,6 +24,9 @@ type ERP interface {
 	// RecordPayment records cash against an invoice idempotently, keyed by
 	// p.Reference, and returns the ERP's payment id.
 	RecordPayment(ctx context.Context, p ERPPayment) (string, error)
+	// DeletePayment deletes a recorded payment, as when the bank returned the
+	// money; deleting one already deleted succeeds.
+	DeletePayment(ctx context.Context, erpPaymentID string) error
 	// OpenInvoices lists the ERP's open sales invoices with their amounts due.
 	OpenInvoices(ctx context.Context) ([]billing.Invoice, error)
 }

@@ -23,6 +23,7 @@ type matchResult struct {
 	payments   int
 	applied    int
 	exceptions int
+	reversals  int
 }
 
 // matchPayments runs the matching engine over a file's new payments.
@@ -40,7 +41,8 @@ func (h *handlers) matchPayments(msg *message.Message) error {
 	}
 
 	h.cfg.Logger.InfoContext(ctx, "Payments matched", "file_id", m.FileID,
-		"payments", res.payments, "applied", res.applied, "exceptions", res.exceptions)
+		"payments", res.payments, "applied", res.applied, "exceptions", res.exceptions,
+		"reversals", res.reversals)
 
 	return nil
 }
@@ -80,7 +82,11 @@ func (h *handlers) matchFile(ctx context.Context, fileID int64) (matchResult, er
 				}
 			}
 
-			return recordChunk(ctx, tx, engine, payments, &res)
+			if err := recordChunk(ctx, tx, engine, payments, &res); err != nil || !done {
+				return err
+			}
+
+			return handleReversals(ctx, tx, fileID, &res)
 		})
 		if err != nil || done {
 			return res, err

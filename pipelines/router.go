@@ -199,6 +199,8 @@ func NewRouter(cfg Config) (*message.Router, error) {
 	if cfg.ERP != nil {
 		router.AddConsumerHandler("push_invoices", TopicInvoicesRequested, sub, h.pushInvoices)
 		router.AddConsumerHandler("record_payments", TopicCashApplied, sub, h.recordPayments)
+		router.AddConsumerHandler("unrecord_payments", TopicCashUnapplied, sub,
+			h.unrecordPayments)
 	}
 
 	return router, nil

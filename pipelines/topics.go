@@ -29,6 +29,7 @@ const (
 	TopicPaymentsIngested  = "o2c_payments_ingested"
 	TopicCashApplied       = "o2c_cash_applied"
 	TopicExceptionsOpened  = "o2c_exceptions_opened"
+	TopicCashUnapplied     = "o2c_cash_unapplied"
 	TopicPoison            = "o2c_poison"
 )
 
@@ -36,6 +37,7 @@ const (
 var Topics = []string{
 	TopicDealsWon, TopicInvoicesRequested, TopicInvoicesCreated, TopicBankFileReceived,
 	TopicPaymentsIngested, TopicCashApplied, TopicExceptionsOpened, TopicPoison,
+	TopicCashUnapplied,
 }
 
 // consumerGroup is the one group o2c's handlers consume in.
@@ -68,6 +70,12 @@ type PaymentsIngested struct {
 
 // CashApplied announces applications to record in the ERP.
 type CashApplied struct {
+	ApplicationIDs []int64 `json:"application_ids"`
+}
+
+// CashUnapplied announces applications reversed by a return or reversal, whose
+// payments must be deleted from the ERP.
+type CashUnapplied struct {
 	ApplicationIDs []int64 `json:"application_ids"`
 }
 

@@ -62,6 +62,11 @@ func (x XeroERP) RecordPayment(ctx context.Context, p pipelines.ERPPayment) (str
 	return id, permanent(err)
 }
 
+// DeletePayment deletes a payment; Xero restores the invoice's amount due.
+func (x XeroERP) DeletePayment(ctx context.Context, erpPaymentID string) error {
+	return permanent(x.Client.DeletePayment(ctx, erpPaymentID))
+}
+
 // OpenInvoices lists Xero's authorised sales invoices.
 func (x XeroERP) OpenInvoices(ctx context.Context) ([]billing.Invoice, error) {
 	return x.Client.OpenInvoices(ctx)
