@@ -95,7 +95,8 @@ func (e *Engine) candidatesFromApps(apps []Application, m *match) []Candidate {
 func (e *Engine) findInvoice(number, customerID string) int32 {
 	e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(number))
 	for _, ii := range e.ids {
-		if e.invs[ii].Number == number && e.custs[e.invs[ii].cust].id == customerID {
+		if e.invs[ii].Number == number &&
+			(customerID == "" || e.custs[e.invs[ii].cust].id == customerID) {
 			return ii
 		}
 	}

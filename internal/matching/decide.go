@@ -17,6 +17,9 @@ type match struct {
 	py   payer
 	refs refs
 	d    Decision
+	// chosen is the candidate applied and alts the others weighed, for the trace.
+	chosen *ScoredCandidate
+	alts   []ScoredCandidate
 }
 
 // line is one planned application before the checks that may still hold it.
@@ -63,7 +66,35 @@ func (e *Engine) Match(p Payment) Decision {
 		e.matchByAmount(m)
 	}
 
+	e.finishTrace(m)
+
 	return m.d
+}
+
+// holdMargin holds a payment whose best candidate does not beat the runner-up by
+// Rules.MinMargin, listing both; it reports whether it held.
+func (e *Engine) holdMargin(m *match, best ScoredCandidate, alts []ScoredCandidate) bool {
+	if len(alts) == 0 || best.Score-alts[0].Score >= e.rules.MinMargin {
+		return false
+	}
+
+	ru := alts[0]
+	msg := fmt.Sprintf("held: %s and %s both fit %s (scores %.3f and %.3f, margin %.3f below "+
+		"%.3f)", joinAnd(best.Invoices), joinAnd(ru.Invoices), e.format(m.amt, m.cur), best.Score,
+		ru.Score, best.Score-ru.Score, e.rules.MinMargin)
+	cands := make([]Candidate, 0, len(best.Invoices)+len(alts))
+	for _, sc := range append([]ScoredCandidate{best}, alts...) {
+		for _, num := range sc.Invoices {
+			ii := e.findInvoice(num, "")
+			cands = append(cands, e.candidate(ii, sc.Score, "reference "+sc.Features.Reference+
+				", amount "+sc.Features.Amount+", payer "+sc.Features.Payer))
+		}
+	}
+
+	e.hold(m, ReasonAmbiguous, msg, m.amt, cands)
+	m.alts = nil
+
+	return true
 }
 
 // problemReason maps a bank reader's problem text to an exception reason.
@@ -621,6 +652,13 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 		return
 	}
 
+	chosen := e.chosenFrom(m, lines, apps)
+	alts := e.otherFits(m, lines)
+	if e.holdMargin(m, chosen, alts) {
+		return
+	}
+
+	m.chosen, m.alts = &chosen, alts
 	for i, l := range lines {
 		ii := l.ref.inv
 		e.setOpen(ii, e.invs[ii].Open-apps[i].Amount-apps[i].Discount-apps[i].WriteOff)
@@ -762,13 +800,22 @@ func (e *Engine) matchByAmount(m *match) {
 	if e.rules.AmountOnly {
 		key := amountKey{cust: m.py.cust, cur: cur, amount: m.amt}
 		e.ids = e.byAmount.appendTo(e.ids[:0], key)
-		if len(e.ids) > 0 {
-			e.amountMatch(m, e.sortedByDue(e.ids), 0, unknown)
+		exact := e.sortedByDue(e.ids)
+		disc := e.discountedMatches(m, cur)
+		tol := e.toleranceMatches(m)
+		base := amountStrength(m.py.how)
+		switch {
+		case len(exact) > 0:
+			m.alts = e.amountAlts(m, disc, base-2*penaltyDiscount, "discount")
+			m.alts = append(m.alts, e.amountAlts(m, tol, base-penaltyWriteOff, "tolerance")...)
+			e.amountMatch(m, exact, 0, unknown)
 			return
-		}
-
-		if ids := e.discountedMatches(m, cur); len(ids) > 0 {
-			e.amountMatch(m, ids, 1, unknown)
+		case len(disc) > 0:
+			m.alts = e.amountAlts(m, tol, base-penaltyWriteOff, "tolerance")
+			e.amountMatch(m, disc, 1, unknown)
+			return
+		case len(tol) > 0:
+			e.amountMatch(m, tol, 2, unknown)
 			return
 		}
 	}
@@ -806,8 +853,11 @@ func (e *Engine) amountMatch(m *match, ids []int32, tier int, unknown string) {
 		nums := make([]string, 0, len(ids))
 		cands := make([]Candidate, 0, len(ids))
 		why := "open for exactly the payment amount"
-		if tier == 1 {
+		switch tier {
+		case 1:
 			why = "open less its discount equals the payment amount"
+		case 2:
+			why = "open within tolerance of the payment amount"
 		}
 
 		for _, ii := range ids {
@@ -821,8 +871,12 @@ func (e *Engine) amountMatch(m *match, ids []int32, tier int, unknown string) {
 		}
 
 		msg := fmt.Sprintf("held: %s %s open for %s, no reference", joinAnd(nums), both, amtS)
-		if tier == 1 {
+		switch tier {
+		case 1:
 			msg = fmt.Sprintf("held: %s %s come to %s after discount, no reference",
+				joinAnd(nums), both, amtS)
+		case 2:
+			msg = fmt.Sprintf("held: %s %s within tolerance of %s, no reference",
 				joinAnd(nums), both, amtS)
 		}
 
@@ -837,6 +891,14 @@ func (e *Engine) amountMatch(m *match, ids []int32, tier int, unknown string) {
 		apply: m.amt, rule: RuleAmountUnique, closes: true,
 	}
 	ln.why = fmt.Sprintf("no reference; the payer's only open invoice of %s", amtS)
+	if tier == 2 {
+		ln.wo = inv.Open - m.amt
+		ln.rule, ln.penalty, ln.woWhy = RuleAmountTolerance, penaltyWriteOff, writeOffReason(ln.wo)
+		ln.why = fmt.Sprintf("no reference; the payer's only open invoice within tolerance, "+
+			"open %s less %s written off as %s", e.format(inv.Open, m.cur),
+			e.format(ln.wo, m.cur), ln.woWhy)
+	}
+
 	if tier == 1 {
 		ln.disc = inv.Open - m.amt
 		ln.rule, ln.penalty = RuleAmountDiscount, 2*penaltyDiscount
@@ -870,12 +932,14 @@ func (e *Engine) commitAmount(m *match, ln line, unknown string) {
 	inv := e.invs[ln.ref.inv].Invoice
 	conf := round3(ln.ref.strength - ln.penalty)
 	app := Application{
-		InvoiceNumber: inv.Number,
-		CustomerID:    e.custs[e.invs[ln.ref.inv].cust].id,
-		Amount:        ln.apply,
-		Discount:      ln.disc,
-		Rule:          ln.rule,
-		Confidence:    conf,
+		InvoiceNumber:  inv.Number,
+		CustomerID:     e.custs[e.invs[ln.ref.inv].cust].id,
+		Amount:         ln.apply,
+		Discount:       ln.disc,
+		WriteOff:       ln.wo,
+		WriteOffReason: ln.woWhy,
+		Rule:           ln.rule,
+		Confidence:     conf,
 		Explanation: fmt.Sprintf("%s %s; payer identified by %s%s", inv.Number, ln.why,
 			m.py.how, unknown),
 	}
@@ -888,7 +952,14 @@ func (e *Engine) commitAmount(m *match, ln line, unknown string) {
 		return
 	}
 
-	e.setOpen(ln.ref.inv, inv.Open-app.Amount-app.Discount)
+	chosen := ScoredCandidate{Invoices: []string{inv.Number}, Score: conf,
+		Features: e.lineFeatures(m, ln)}
+	if e.holdMargin(m, chosen, m.alts) {
+		return
+	}
+
+	m.chosen = &chosen
+	e.setOpen(ln.ref.inv, inv.Open-app.Amount-app.Discount-app.WriteOff)
 	m.d.Applications = []Application{app}
 }
 
@@ -910,6 +981,39 @@ func (e *Engine) discountedMatches(m *match, cur uint16) []int32 {
 	}
 
 	return e.sortedByDue(out)
+}
+
+// toleranceMatches returns the payer's open invoices the payment falls short of by
+// at most the currency's tolerance, oldest due first. It looks only at the
+// payer's own invoices.
+func (e *Engine) toleranceMatches(m *match) []int32 {
+	var out []int32
+	for _, ii := range e.custInv[m.py.cust] {
+		inv := &e.invs[ii]
+		gap := inv.Open - m.amt
+		if inv.Open > 0 && inv.Currency == m.cur && gap > 0 &&
+			gap <= e.rules.tolerance(m.cur, inv.Open) {
+			out = append(out, ii)
+		}
+	}
+
+	return e.sortedByDue(out)
+}
+
+// amountAlts scores the invoices of a weaker amount tier as alternatives.
+func (e *Engine) amountAlts(m *match, ids []int32, score float64,
+	amount string) []ScoredCandidate {
+	out := make([]ScoredCandidate, 0, len(ids))
+	for _, ii := range ids {
+		out = append(out, ScoredCandidate{
+			Invoices: []string{e.invs[ii].Number},
+			Features: Features{Reference: "none", Payer: m.py.how, Amount: amount,
+				Currency: "same"},
+			Score: round3(score),
+		})
+	}
+
+	return out
 }
 
 func (e *Engine) payerHasOpen(c int32, cur string) bool {
