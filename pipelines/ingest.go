@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -130,6 +132,12 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 	}
 
 	parsed, readErr := h.cfg.ReadBankFile(name, raw)
+	if readErr == nil {
+		if probs := parsed.TextProblems(); len(probs) > 0 {
+			readErr = &bankfile.Error{File: name, Format: parsed.Format, Problems: probs}
+		}
+	}
+
 	id := strconv.FormatInt(m.FileID, 10)
 
 	if readErr != nil {
@@ -181,6 +189,17 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 
 		return Publish(ctx, tx, TopicPaymentsIngested, PaymentsIngested{FileID: m.FileID})
 	})
+	if isDataError(err) {
+		// The database refused a value the reader let through: retrying cannot
+		// help, so the file is rejected with the reason instead of looping.
+		problems := []bankfile.Problem{{File: name, Message: err.Error()}}
+
+		return store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+			return store.RejectBankFile(ctx, tx, m.FileID, string(parsed.Format), err.Error(),
+				problems)
+		})
+	}
+
 	if err != nil {
 		return fmt.Errorf("ingest bank file %d: %w", m.FileID, err)
 	}
@@ -222,4 +241,11 @@ func WaitFiles(ctx context.Context, pool *pgxpool.Pool, ids []int64,
 		case <-time.After(poll):
 		}
 	}
+}
+
+// isDataError reports whether err is PostgreSQL refusing a value (SQLSTATE class
+// 22, data exception), which no retry can fix.
+func isDataError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }

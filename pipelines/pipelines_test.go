@@ -379,3 +379,33 @@ func TestBadFileIsRejectedWithLineAndFieldAndOthersGoOn(t *testing.T) {
 
 // pollEvery is how often tests poll the database for progress.
 const pollEvery = 20 * time.Millisecond
+
+func TestNULInATextFieldRejectsTheFileNamingLineAndField(t *testing.T) {
+	t.Parallel()
+
+	b := setup(t, nil)
+	ctx := context.Background()
+
+	bad := "Date,Transaction ID,Payer,Description,Amount,Currency\n" +
+		"2025-01-13,T1,ACME,fine,10.00,USD\n" +
+		"2025-01-13,T2,ACME\x00CORP,INV-1,12.00,USD\n"
+
+	s, err := pipelines.Submit(ctx, b.pool, "nul.csv", []byte(bad), "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	files, err := pipelines.WaitFiles(ctx, b.pool, []int64{s.File.ID}, pollEvery)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := files[0]
+	if f.Status != store.FileRejected || len(f.Problems) != 1 {
+		t.Fatalf("file %s with problems %+v", f.Status, f.Problems)
+	}
+
+	if p := f.Problems[0]; p.Line != 3 || p.Field != "payer_name" {
+		t.Fatalf("problem = %+v, want line 3, payer_name", p)
+	}
+}

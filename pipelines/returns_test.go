@@ -485,6 +485,45 @@ func TestACHReturnOfUnknownPaymentGoesToTheQueue(t *testing.T) {
 	}
 }
 
+// TestACHReturnOfHeldPaymentExtendsItsException: a payment nobody could match
+// is held; its return closes nothing, adds to the open exception and marks the
+// payment returned so the money is never applied later.
+func TestACHReturnOfHeldPaymentExtendsItsException(t *testing.T) {
+	t.Parallel()
+
+	l := startLedger(t, "USD", map[string]string{"c1": "Harbor Lights Inc"},
+		[]ledgerInvoice{{"INV-7401", "c1", 5000}})
+
+	submitWait(t, l.pool, "held.ach", writeACH([]achBatch{{company: "NOBODY KNOWN CO",
+		companyID: "1999000999", desc: "PAYMENT", entries: []achEntry{{code: 22, amount: 777,
+			trace: "121042880000031", addenda: "THANKS"}}}}))
+
+	held := l.paymentByRef(t, "121042880000031")
+	before := l.openException(t, held.ID)
+
+	submitWait(t, l.pool, "returns.ach", writeACH([]achBatch{{company: "NOBODY KNOWN CO",
+		companyID: "1999000999", desc: "RETURN", entries: []achEntry{{code: 21, amount: 777,
+			trace: "231380100000032", addenda: "R02|121042880000031"}}}}))
+
+	after := l.openException(t, held.ID)
+	if after.ID != before.ID || after.Reason != before.Reason ||
+		!strings.HasPrefix(after.Message, before.Message+"; returned R02") ||
+		!strings.Contains(after.Message, "nothing was applied") {
+		t.Errorf("exception %d %s %q; want %d extended with the return", after.ID,
+			after.Reason, after.Message, before.ID)
+	}
+
+	if p := l.paymentByRef(t, "121042880000031"); p.Status != store.PaymentReturned {
+		t.Errorf("held payment is %s, want returned", p.Status)
+	}
+
+	var n int
+	_ = l.pool.QueryRow(context.Background(), "SELECT count(*) FROM exceptions").Scan(&n)
+	if n != 1 {
+		t.Errorf("%d exceptions, want the one extended", n)
+	}
+}
+
 // camtFile writes a camt.053 with the given statements.
 func camtFile(stmts ...string) []byte {
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?>

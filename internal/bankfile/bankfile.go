@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/o2c-dev/o2c/internal/money"
 )
@@ -218,4 +219,40 @@ func (f *File) Credits() (count int, total int64) {
 	}
 
 	return count, total
+}
+
+// TextProblems lists the transaction text fields that no store or export can hold
+// as text: NUL bytes and invalid UTF-8. Readers decode to UTF-8, so these come
+// only from files that smuggle control bytes into names and remittance.
+func (f *File) TextProblems() []Problem {
+	var out []Problem
+
+	for _, t := range f.Transactions {
+		for _, fv := range [...]struct{ field, value string }{
+			{"account", t.Account}, {"bank_ref", t.BankRef}, {"end_to_end_id", t.EndToEndID},
+			{"payment_ref", t.PaymentRef}, {"payer_name", t.PayerName},
+			{"payer_account", t.PayerAccount}, {"payer_id", t.PayerID},
+			{"remittance", t.Remittance}, {"return_code", t.ReturnCode},
+			{"original_ref", t.OriginalRef}, {"dedupe_key", t.DedupeKey},
+		} {
+			if badText(fv.value) {
+				out = append(out, Problem{File: f.Name, Line: t.Line, Field: fv.field,
+					Value:   strings.ToValidUTF8(strings.ReplaceAll(fv.value, "\x00", `\0`), "?"),
+					Message: "contains a NUL byte or invalid UTF-8"})
+			}
+		}
+
+		for _, r := range t.Remits {
+			if badText(r.Ref) || badText(r.RefType) {
+				out = append(out, Problem{File: f.Name, Line: t.Line, Field: "remittance reference",
+					Message: "contains a NUL byte or invalid UTF-8"})
+			}
+		}
+	}
+
+	return out
+}
+
+func badText(s string) bool {
+	return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)
 }
