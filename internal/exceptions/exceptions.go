@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/o2c-dev/o2c/internal/learning"
 	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/store"
@@ -56,6 +57,9 @@ type Detail struct {
 // Service runs the queue on a database.
 type Service struct {
 	Pool *pgxpool.Pool
+	// Learning tunes what a resolution teaches o2c; the zero value uses the
+	// defaults.
+	Learning learning.Options
 }
 
 // List returns exceptions matching f.
@@ -108,8 +112,9 @@ type Outcome struct {
 
 // Resolve closes an open exception as ops decided, in one transaction: the
 // applications (never past an invoice's open amount, only in the payment's
-// currency), the payment's new status, the exception's resolution, the audit
-// entries and the message that sends the applications to the ERP.
+// currency), the payment's new status, the exception's resolution, what it
+// teaches o2c (see learning.Learn), the audit entries and the message that sends
+// the applications to the ERP.
 func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 	r Resolution) (Outcome, error) {
 	var out Outcome
@@ -121,7 +126,7 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var err error
 
-		out, err = resolve(ctx, tx, id, actor, r)
+		out, err = resolve(ctx, tx, id, actor, r, s.Learning)
 
 		return err
 	})
@@ -130,7 +135,7 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 }
 
 func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
-	r Resolution) (Outcome, error) {
+	r Resolution, learn learning.Options) (Outcome, error) {
 	var out Outcome
 
 	e, err := store.GetException(ctx, tx, id, true)
@@ -220,6 +225,12 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 
 	resolution := map[string]any{"request": r, "applications": ids, "parked_minor": rest}
 	if err := store.CloseException(ctx, tx, id, status, actor, resolution); err != nil {
+		return out, err
+	}
+
+	_, err = learning.Learn(ctx, tx, learn, learning.Resolution{ExceptionID: id, Payment: p,
+		CustomerID: customer, Applications: out.Applications, Actor: actor})
+	if err != nil {
 		return out, err
 	}
 
