@@ -85,9 +85,10 @@ func BenchmarkWeights() Weights {
 // particular invoices. About 3 % are fully paid (Open 0), for KindAlreadyPaid.
 // About 5 % of the customers with two or more open invoices of one currency
 // get two or three of them renumbered consecutively after the highest number,
-// for KindRefRange. About 0.5 % of the invoices are renumbered so that one
-// digit transposition of another invoice's number is also one transposition
-// of theirs, for KindRefFuzzAmbiguous. Numbers must end in a digit run, as
+// for KindRefRange. About 1 % of the invoices are renumbered so that one
+// digit transposition of the number of another invoice of the same customer
+// is also one transposition of theirs, and take that invoice's open amount
+// as their total and open amount, for KindRefFuzzAmbiguous. Numbers must end in a digit run, as
 // InvoicesFor's do. The choices depend only on seed and the input.
 func BenchmarkInvoices(invoices []billing.Invoice, seed int64) []billing.Invoice {
 	out := slices.Clone(invoices)
@@ -174,19 +175,42 @@ func renumberRanges(r *rand.Rand, invs []billing.Invoice, touched []bool,
 	}
 }
 
-// craftTwins renumbers about one invoice in two hundred so that a misreading
-// of another invoice's number fuzzes to both.
+// craftTwins renumbers about one invoice in a hundred, C, so that a
+// misreading of another invoice A of the same customer fuzzes to both, and
+// gives C the open amount and total of A: neither the payer nor the amount
+// can tell them apart.
 func craftTwins(r *rand.Rand, invs []billing.Invoice, order []int, touched []bool,
 	numbers map[string]bool, head string) {
-	want := max(1, len(invs)/200)
-	for k := 0; k+1 < len(order) && want > 0; k += 2 {
-		a, c := order[k], order[k+1]
-		if touched[a] || touched[c] || invs[a].Open <= 0 || invs[c].Open <= 0 {
-			continue
+	type group struct {
+		cust, ccy string
+	}
+
+	byCust := make(map[group][]int)
+	for _, i := range order {
+		g := group{invs[i].CustomerID, invs[i].Currency}
+		byCust[g] = append(byCust[g], i)
+	}
+
+	want := max(1, len(invs)/100)
+	for _, a := range order {
+		if want == 0 {
+			return
 		}
 
 		h, d := numParts(invs[a].Number)
-		if h != head {
+		if touched[a] || invs[a].Open <= 0 || h != head {
+			continue
+		}
+
+		c := -1
+		for _, j := range byCust[group{invs[a].CustomerID, invs[a].Currency}] {
+			if j != a && !touched[j] && invs[j].Open > 0 {
+				c = j
+				break
+			}
+		}
+
+		if c < 0 {
 			continue
 		}
 
@@ -196,6 +220,7 @@ func craftTwins(r *rand.Rand, invs []billing.Invoice, order []int, touched []boo
 		}
 
 		invs[c].Number = h + twin
+		invs[c].Total, invs[c].Open = invs[a].Open, invs[a].Open
 		numbers[numberKey(invs[c].Number)] = true
 		touched[a], touched[c] = true, true
 		want--
@@ -428,7 +453,8 @@ func (p *payRun) consecutive(invs []int32) [][]int32 {
 }
 
 // ambiguousRefs finds the open invoices of known customers with a
-// misreading that fuzzes to them and to another open invoice.
+// misreading that fuzzes to them and to another open invoice of the customer
+// with the same open amount.
 func (p *payRun) ambiguousRefs(n *noisePools) []ambiguous {
 	var out []ambiguous
 	for _, i := range p.general {
@@ -448,12 +474,15 @@ func (p *payRun) ambiguousRefs(n *noisePools) []ambiguous {
 				continue
 			}
 
-			open := true
+			// Only the crafted twins: the same customer and open amount, so
+			// that neither the payer nor the amount tells them apart.
+			alike := true
 			for _, j := range c {
-				open = open && p.invs[j].Open > 0
+				alike = alike && p.invs[j].Open == p.invs[i].Open && p.cust[j] == p.cust[i] &&
+					p.invs[j].Currency == p.invs[i].Currency
 			}
 
-			if open {
+			if alike {
 				out = append(out, ambiguous{inv: i, ref: head + mis, twin: c})
 				break
 			}
