@@ -698,3 +698,41 @@ func TestB07ReversalWithUncheckableSignIsHeld(t *testing.T) {
 		t.Errorf("applications %+v; want one, not reversed", apps)
 	}
 }
+
+// TestACHReturnInSameFileIsNeverRecorded: the payment and its return arrive in
+// one file. The application is reversed before the ERP heard of it, so it is
+// skipped: Xero never gets the payment.
+func TestACHReturnInSameFileIsNeverRecorded(t *testing.T) {
+	t.Parallel()
+
+	l := startLedger(t, "USD", map[string]string{"c1": "Harbor Lights Inc"},
+		[]ledgerInvoice{{"INV-7501", "c1", 42000}})
+
+	submitWait(t, l.pool, "both.ach", writeACH([]achBatch{
+		{company: "HARBOR LIGHTS INC", companyID: "1555000111", desc: "PAYMENT",
+			entries: []achEntry{{code: 22, amount: 42000, trace: "121042880000041",
+				addenda: "INV-7501"}}},
+		{company: "HARBOR LIGHTS INC", companyID: "1555000111", desc: "RETURN",
+			entries: []achEntry{{code: 21, amount: 42000, trace: "231380100000042",
+				addenda: "R16|121042880000041"}}},
+	}))
+	l.waitRecorded(t)
+
+	orig := l.paymentByRef(t, "121042880000041")
+	apps := l.applications(t, orig.ID)
+	if len(apps) != 1 || !apps[0].reversed || apps[0].erpState != store.ERPSkipped ||
+		apps[0].erpID != "" {
+		t.Fatalf("applications %+v; want one, reversed and skipped", apps)
+	}
+
+	time.Sleep(200 * time.Millisecond)
+
+	if v, _ := l.xs.Invoice("INV-7501"); v.AmountDue != 42000 || len(v.Payments) != 0 {
+		t.Errorf("xero INV-7501 due %d with %d payments; want 42000, none", v.AmountDue,
+			len(v.Payments))
+	}
+
+	if got := openAmounts(t, l.pool)["INV-7501"]; got.Open != 42000 {
+		t.Errorf("INV-7501 open %d, want 42000", got.Open)
+	}
+}

@@ -3,7 +3,6 @@ package pipelines
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -98,7 +97,10 @@ func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, 
 // the invoices and applications still waiting for the ERP, so nothing stays
 // stuck after an outage.
 func RefreshERP(ctx context.Context, pool *pgxpool.Pool, erp ERP) (map[string]int, error) {
-	started := time.Now()
+	started, err := store.DatabaseNow(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
 
 	open, err := erp.OpenInvoices(ctx)
 	if err != nil {
@@ -118,7 +120,7 @@ func RefreshERP(ctx context.Context, pool *pgxpool.Pool, erp ERP) (map[string]in
 				return err
 			}
 
-			created, err := store.SyncERPInvoice(ctx, tx, inv)
+			created, err := store.SyncERPListing(ctx, tx, inv, started)
 			if err != nil {
 				return err
 			}

@@ -258,7 +258,7 @@ func ApplicationsOfPayment(ctx context.Context, db DB, paymentID int64) ([]Appli
 // MarkApplicationRecorded stores the ERP's payment id for an application.
 func MarkApplicationRecorded(ctx context.Context, db DB, id int64, erpPaymentID string) error {
 	_, err := db.Exec(ctx, `UPDATE applications SET erp_state = 'recorded', erp_payment_id = $2,
-		erp_error = '' WHERE id = $1`, id, erpPaymentID)
+		erp_error = '', erp_recorded_at = clock_timestamp() WHERE id = $1`, id, erpPaymentID)
 	if err != nil {
 		return fmt.Errorf("mark application %d recorded: %w", id, err)
 	}

@@ -217,10 +217,24 @@ func ReduceOpen(ctx context.Context, db DB, number string, amount int64) (int64,
 	return open, nil
 }
 
-// SyncERPInvoice brings an invoice read from the ERP into o2c. A new one is
+// SyncERPInvoice brings an invoice the ERP shows now into o2c; see
+// SyncERPListing.
+func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (bool, error) {
+	return syncERPInvoice(ctx, db, inv, nil)
+}
+
+// SyncERPListing brings an invoice read from the ERP into o2c. A new one is
 // inserted; a known one gets its ERP id and its open amount set to the ERP's
-// amount due less what o2c applied but has not yet recorded in the ERP.
-func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (created bool, err error) {
+// amount due less what o2c applied that the listing, taken at listedAt (database
+// clock), could not show yet: applications still to be recorded, and those
+// recorded since.
+func SyncERPListing(ctx context.Context, db DB, inv billing.Invoice,
+	listedAt time.Time) (bool, error) {
+	return syncERPInvoice(ctx, db, inv, &listedAt)
+}
+
+func syncERPInvoice(ctx context.Context, db DB, inv billing.Invoice,
+	listedAt *time.Time) (created bool, err error) {
 	err = db.QueryRow(ctx, `INSERT INTO invoices (number, erp_id, customer_id, customer_name,
 			currency, total_minor, open_minor, issue_date, due_date, discount_bp,
 			discount_days, po_number, status)
@@ -230,14 +244,15 @@ func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (created bo
 			open_minor = GREATEST(0, EXCLUDED.open_minor - COALESCE((
 				SELECT sum(a.amount_minor + a.discount_minor + a.writeoff_minor)
 				FROM applications a
-				WHERE a.invoice_number = invoices.number AND a.erp_state = 'pending'), 0)),
+				WHERE a.invoice_number = invoices.number
+					AND (a.erp_state = 'pending' OR a.erp_recorded_at >= $13::timestamptz)), 0)),
 			status = CASE WHEN invoices.status IN ('requested', 'failed', 'open', 'paid')
 				THEN 'open' ELSE invoices.status END,
 			updated_at = now()
 		RETURNING (xmax = 0)`,
 		inv.Number, inv.ERPID, inv.CustomerID, inv.CustomerName, inv.Currency, inv.Total,
 		inv.Open, inv.IssueDate, inv.DueDate, inv.DiscountBasisPoints, inv.DiscountDays,
-		inv.PONumber).Scan(&created)
+		inv.PONumber, listedAt).Scan(&created)
 	if err != nil {
 		return false, fmt.Errorf("sync invoice %s: %w", inv.Number, err)
 	}
@@ -249,6 +264,16 @@ func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (created bo
 	}
 
 	return created, nil
+}
+
+// DatabaseNow returns the database's clock, the one timestamps in the store use.
+func DatabaseNow(ctx context.Context, db DB) (time.Time, error) {
+	var now time.Time
+	if err := db.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
+		return now, fmt.Errorf("read database clock: %w", err)
+	}
+
+	return now, nil
 }
 
 // CloseInvoicesNotOpenInERP marks as paid the invoices o2c holds as open with an

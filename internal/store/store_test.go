@@ -149,3 +149,73 @@ func TestSameFileAndSameTransactionsStoredOnce(t *testing.T) {
 		t.Fatalf("overlapping payments: %d new, %d dup, %v; want 1 new, 2 dup", n, d, err)
 	}
 }
+
+// An ERP listing taken before an application was recorded in the ERP still shows
+// the old amount due; it must not reopen what o2c applied.
+func TestERPListingOlderThanARecordingDoesNotReopen(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	pool := pgtest.DB(t)
+	seedInvoice(t, pool, "INV-R1", 100000)
+
+	f, _, err := store.InsertBankFile(ctx, pool, "p.csv", []byte("p"), "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, _, err := store.InsertPayments(ctx, pool, f.ID, f.SHA256, []bankfile.Transaction{{
+		Seq: 1, Direction: bankfile.Credit, Kind: bankfile.KindPayment,
+		Amount: money.New(100000, "EUR"), DedupeKey: "k1"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	ps, err := store.PaymentsOfFile(ctx, pool, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	app, err := store.Apply(ctx, pool, store.Application{PaymentID: ps[0].ID,
+		InvoiceNumber: "INV-R1", Currency: "EUR", Amount: 100000, Rule: "reference_exact",
+		RulesVersion: "test", Confidence: 1, Explanation: "test", Source: store.SourceAuto,
+		Actor: "o2c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	listedAt, err := store.DatabaseNow(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The ERP is told after the listing was taken.
+	if err := store.MarkApplicationRecorded(ctx, pool, app.ID, "erp-pay-1"); err != nil {
+		t.Fatal(err)
+	}
+
+	day := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	stale := billing.Invoice{Number: "INV-R1", ERPID: "erp-INV-R1", CustomerID: "C1",
+		CustomerName: "Example Ltd", Currency: "EUR", Total: 100000, Open: 100000,
+		IssueDate: day, DueDate: day.AddDate(0, 0, 30)}
+
+	if _, err := store.SyncERPListing(ctx, pool, stale, listedAt); err != nil {
+		t.Fatal(err)
+	}
+
+	inv, err := store.Invoice(ctx, pool, "INV-R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if inv.Open != 0 || inv.Status != store.InvoicePaid {
+		t.Fatalf("stale listing reopened the invoice: open %d, status %s", inv.Open, inv.Status)
+	}
+
+	// A listing taken after the recording shows the ERP's own amount due.
+	fresh := stale
+	fresh.Open = 0
+
+	if _, err := store.SyncERPListing(ctx, pool, fresh, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+}
