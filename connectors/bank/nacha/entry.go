@@ -1,6 +1,8 @@
 package nacha
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,7 +113,32 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 	t.DedupeKey = "nacha:" + t.BankRef + ":" + strings.TrimSpace(b.effective) + ":" +
 		strconv.Itoa(e.code) + ":" + strconv.FormatInt(e.amount, 10)
 
+	if strings.Trim(t.BankRef, "0 ") == "" {
+		// Without a trace number two different entries of the same date, code and
+		// amount would share a key and one would be dropped as a duplicate: key
+		// the entry by everything it carries instead.
+		p.warn(r.line, "trace number", t.BankRef,
+			"blank trace number: the entry is recognised by its content")
+		t.DedupeKey = "nacha:content:" + contentKey(b, e)
+	}
+
 	return t
+}
+
+// contentKey hashes what the batch says of the originator and the entry's own
+// records.
+func contentKey(b *batch, e *entry) string {
+	h := sha256.New()
+	for _, s := range []string{b.sec, b.companyName, b.companyID, b.description, b.effective} {
+		h.Write([]byte(s + "\x1f"))
+	}
+
+	h.Write([]byte(e.rec.text))
+	for _, a := range e.addenda {
+		h.Write([]byte(a.text))
+	}
+
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // kind classifies the entry. Order matters: a NOC or a return outranks a

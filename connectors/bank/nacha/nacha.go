@@ -63,6 +63,17 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 
 	f.Transactions = p.transactions()
 	f.Account = commonAccount(f.Transactions)
+
+	if controls == bankfile.ControlsNone {
+		// Nothing proves the file whole (a fragment, or a file cut short): its
+		// credits are kept but never applied without a person looking.
+		for i := range f.Transactions {
+			t := &f.Transactions[i]
+			if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
+				t.Problem = "file has no batch or file control totals to prove it complete"
+			}
+		}
+	}
 	f.Warnings = capProblems(p.warns)
 
 	return f, nil
