@@ -763,6 +763,8 @@ func refPhrase(number string, r ref) string {
 		return fmt.Sprintf("%s referenced in %s as part of %s", number, r.source, r.raw)
 	case viaJoined:
 		return fmt.Sprintf("%s referenced in %s as %s", number, r.source, r.raw)
+	case viaAmount:
+		return number + " has no reference"
 	case viaDigits:
 		return fmt.Sprintf("number %s in %s matches %s", r.raw, r.source, number)
 	default:
@@ -816,6 +818,10 @@ func (e *Engine) matchByAmount(m *match) {
 			return
 		case len(tol) > 0:
 			e.amountMatch(m, tol, 2, unknown)
+			return
+		}
+
+		if e.solveAmount(m, unknown) {
 			return
 		}
 	}
@@ -981,6 +987,100 @@ func (e *Engine) discountedMatches(m *match, cur uint16) []int32 {
 	}
 
 	return e.sortedByDue(out)
+}
+
+// Bounds of the multi-invoice search for payments without a reference.
+const (
+	solveMaxItems = 40    // the payer's open invoices in the currency, at most
+	solveMaxNodes = 20000 // search budget per payment
+	solveMaxPick  = 8     // invoices in one solution, at most
+)
+
+// solveAmount looks for the one set of two or more of the payer's open invoices
+// in the payment's currency that the payment pays, with allowed early-payment
+// discounts and within the currency's tolerance, and applies it
+// (RuleAmountMulti). It does nothing, and reports false, when the payer has more
+// open invoices than the search takes, when the search ran out of budget or when
+// the set is not unique.
+func (e *Engine) solveAmount(m *match, unknown string) bool {
+	items := make([]SolveItem, 0, 8)
+	for _, ii := range e.custInv[m.py.cust] {
+		inv := &e.invs[ii]
+		if inv.Open <= 0 || inv.Currency != m.cur {
+			continue
+		}
+
+		if len(items) == solveMaxItems {
+			return false
+		}
+
+		it := SolveItem{ID: ii, Amount: inv.Open}
+		if d := termsDiscount(inv.Invoice); d > 0 && d < inv.Open &&
+			e.discountOpen(inv.Invoice, m.p.ValueDate) {
+			it.Discount = d
+		}
+
+		items = append(items, it)
+	}
+
+	if len(items) < 2 {
+		return false
+	}
+
+	sol, unique, complete := Solve(m.amt, items, SolveOptions{
+		Tolerance: e.rules.tolerance(m.cur, m.amt), MaxItems: solveMaxItems,
+		MaxNodes: solveMaxNodes, MaxPick: solveMaxPick,
+	})
+	if !unique || !complete || len(sol.Picks) < 2 {
+		return false
+	}
+
+	total := e.format(m.amt, m.cur)
+	lines := make([]line, 0, len(sol.Picks))
+	for i, ii := range sol.Picks {
+		inv := &e.invs[ii]
+		ln := line{
+			ref: ref{inv: ii, strength: amountStrength(m.py.how) - penaltySolver, line: -1,
+				via: viaAmount, kind: "none"},
+			apply: inv.Open - sol.Discounts[i], disc: sol.Discounts[i],
+			rule: RuleAmountMulti, closes: true,
+		}
+		ln.why = fmt.Sprintf("one of %d open invoices of the payer, the only set adding up "+
+			"to %s", len(sol.Picks), total)
+		if ln.disc > 0 {
+			ln.penalty = penaltyDiscount
+			ln.why += fmt.Sprintf(" after discount %s allowed until %s",
+				e.format(ln.disc, m.cur), e.discountDeadline(inv.Invoice).Format(dateLayout))
+		}
+
+		lines = append(lines, ln)
+	}
+
+	rest := int64(0)
+	last := &lines[len(lines)-1]
+	switch {
+	case sol.Residual < 0:
+		last.wo = -sol.Residual
+		last.apply -= last.wo
+		last.woWhy, last.penalty = writeOffReason(last.wo), last.penalty+penaltyWriteOff
+		last.why += fmt.Sprintf("; %s written off as %s", e.format(last.wo, m.cur), last.woWhy)
+	case sol.Residual > 0:
+		rest = sol.Residual
+	}
+
+	for i := range lines {
+		lines[i].why += unknown
+	}
+
+	msg := ""
+	if rest > 0 {
+		msg = fmt.Sprintf("held: %s over the open invoices the payment was applied to",
+			e.format(rest, m.cur))
+	}
+
+	e.commit(m, lines, rest, ReasonOverpayment, msg, 0, "")
+
+	return true
 }
 
 // toleranceMatches returns the payer's open invoices the payment falls short of by

@@ -130,6 +130,10 @@ const (
 	// RuleAmountTolerance: no reference; the identified payer's only open invoice
 	// the payment falls short of by at most the tolerance, written off.
 	RuleAmountTolerance = "amount_tolerance"
+	// RuleAmountMulti: no reference; the only set of two or more of the
+	// identified payer's open invoices the payment pays, allowing early-payment
+	// discounts and the tolerance (a bounded search, see Solve).
+	RuleAmountMulti = "amount_multi"
 )
 
 // How the payer was identified, in Decision.PayerMatch.

@@ -103,6 +103,7 @@ const (
 	viaFuzzy  = "fuzzy"  // invoice number after correcting typing or OCR slips
 	viaRange  = "range"  // invoice number inside a written range or list
 	viaJoined = "joined" // invoice number written across several words
+	viaAmount = "amount" // no reference: chosen by amount
 )
 
 // ref is one invoice the payment references, with the evidence for it.

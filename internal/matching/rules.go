@@ -177,6 +177,7 @@ const (
 	strengthJoined   = 0.95 // invoice number written across words ("INV 2024 0108")
 	strengthOtherRef = 0.40 // an invoice fitting by amount when the payment references others
 
+	penaltySolver     = 0.05 // a set of invoices found by the multi-invoice search
 	penaltyFuzzyRef   = 0.15 // extra off a corrected reference when the payer is not its customer
 	penaltyFuzzyPayer = 0.02 // payer identified by a fuzzy name
 	penaltyWriteOff   = 0.02 // difference written off within tolerance

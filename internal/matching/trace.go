@@ -18,7 +18,7 @@ func amountFeature(l line) string {
 		return "deduction"
 	case RuleReferenceOverpaid:
 		return "over"
-	case RuleReferenceMulti:
+	case RuleReferenceMulti, RuleAmountMulti:
 		return "sum"
 	case RuleReferencePartial:
 		if l.ref.stated {

@@ -481,3 +481,37 @@ func TestTraceDeterministicAndJSON(t *testing.T) {
 		t.Errorf("trace JSON lacks rules_version: %s", a)
 	}
 }
+
+func TestMultiInvoiceWithoutReference(t *testing.T) {
+	customers := []billing.Customer{{ID: "G-1", Name: "Tamsin Glassworks",
+		BankAccounts: []string{"NL91ABNA0417164300"}}}
+	mk := func(n string, open int64, bp int) billing.Invoice {
+		return billing.Invoice{Number: n, CustomerID: "G-1", Currency: "EUR", Total: open,
+			Open: open, IssueDate: day("2025-04-01"), DueDate: day("2025-05-01"),
+			DiscountBasisPoints: bp, DiscountDays: 10}
+	}
+	invoices := []billing.Invoice{mk("G-11", 31700, 0), mk("G-12", 50000, 200),
+		mk("G-13", 12900, 0), mk("G-14", 77300, 0)}
+	p := Payment{ID: "s", Amount: money.New(31700+49000, "EUR"), ValueDate: day("2025-04-05"),
+		PayerAccount: "NL91 ABNA 0417 1643 00"}
+
+	d := New(customers, invoices, DefaultRules()).Match(p)
+	want := []v2app{{"G-11", 31700, 0, 0}, {"G-12", 49000, 1000, 0}}
+	if got := v2apps(d); !reflect.DeepEqual(got, want) || d.Exception != nil {
+		t.Fatalf("applications = %+v, want %+v; %+v", got, want, d.Exception)
+	}
+
+	if d.Applications[0].Rule != RuleAmountMulti ||
+		!strings.HasPrefix(d.Trace.Sentence, "applied to G-11 and G-12: no reference") {
+		t.Errorf("rule %s, sentence %q", d.Applications[0].Rule, d.Trace.Sentence)
+	}
+
+	// G-15 is open for G-11 + G-13, so G-11 + G-13 + G-14 and G-15 + G-14 both
+	// pay 121900: the set is not unique and nothing is applied.
+	invoices = append(invoices, mk("G-15", 44600, 0))
+	p.Amount.Minor = 31700 + 12900 + 77300
+	d = New(customers, invoices, DefaultRules()).Match(p)
+	if len(d.Applications) != 0 || d.Exception == nil {
+		t.Fatalf("two sets fit (G-11+G-13+G-14 and G-15+G-14), applied %+v", v2apps(d))
+	}
+}
