@@ -210,12 +210,22 @@ func NewRouter(cfg Config) (*message.Router, error) {
 // handler returns. The timeout middleware replaces it with one it cancels on
 // return, and the poison queue publishes with the message's context: without
 // this, every poisoned message would fail to publish and loop forever.
+//
+// When the handler failed, the context given back keeps the original's values
+// but not its cancellation: the message's own deadline may be what made it fail,
+// and the poison publish must still go through.
 func restoreContext(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		ctx := msg.Context()
-		defer msg.SetContext(ctx)
 
-		return h(msg)
+		out, err := h(msg)
+		if err != nil {
+			msg.SetContext(context.WithoutCancel(ctx))
+		} else {
+			msg.SetContext(ctx)
+		}
+
+		return out, err
 	}
 }
 

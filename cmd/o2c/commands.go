@@ -275,7 +275,7 @@ func resolveException(ctx context.Context, e *env, q *exceptions.Service, args [
 	}
 
 	fmt.Fprintf(e.out, "exception %d %s: %d applications, %s parked\n", id, out.Status,
-		len(out.Applications), money.FormatMinor(out.ParkedMinor, 2))
+		len(out.Applications), money.New(out.ParkedMinor, out.Currency))
 
 	return nil
 }

@@ -59,6 +59,12 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 
 		if s.Duplicate {
 			fmt.Fprintf(e.out, "%s: %s\n", filepath.Base(p), s.Message())
+
+			// An earlier run may have died before it finished the file: wait for it.
+			if st := s.File.Status; st != store.FileMatched && st != store.FileRejected {
+				ids = append(ids, s.File.ID)
+			}
+
 			continue
 		}
 

@@ -85,7 +85,7 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger,
-			Token: e.cfg.HTTP.Token.Value()}),
+			Token: e.cfg.HTTP.Token.Value(), MaxUploadBytes: e.cfg.Ingest.MaxFileBytes}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 

@@ -107,6 +107,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
 type Outcome struct {
 	Applications []store.Application `json:"applications"`
 	ParkedMinor  int64               `json:"parked_minor"`
+	Currency     string              `json:"currency"`
 	Status       string              `json:"status"`
 }
 
@@ -234,7 +235,7 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 		return out, err
 	}
 
-	out.Status = status
+	out.Status, out.Currency = status, e.Currency
 	if len(ids) == 0 {
 		return out, nil
 	}

@@ -12,8 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/exceptions"
@@ -116,6 +120,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, "invalid", err)
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", err)
+	case isDataError(err):
+		writeError(w, http.StatusBadRequest, "invalid", errors.New("a value is not valid text"))
 	default:
 		s.cfg.Logger.ErrorContext(r.Context(), "Request failed", "path", r.URL.Path,
 			"error", err)
@@ -126,9 +132,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Token != "" {
-			got := r.Header.Get("Authorization")
-			want := "Bearer " + s.cfg.Token
-			if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !strings.EqualFold(scheme, "Bearer") ||
+				subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
 				writeError(w, http.StatusUnauthorized, "unauthorized", nil)
 				return
 			}
@@ -302,6 +308,10 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 
 	var results []result
 	submit := func(name string, body io.Reader) error {
+		if err := checkFileName(name); err != nil {
+			return err
+		}
+
 		raw, err := io.ReadAll(body)
 		if err != nil {
 			return err
@@ -331,7 +341,7 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 			}
 
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "invalid_upload", err)
+				s.failUpload(w, r, err)
 				return
 			}
 
@@ -367,20 +377,46 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"files": results})
 }
 
-// errEmptyUpload rejects an upload with no bytes.
-var errEmptyUpload = errors.New("the file is empty")
+// errEmptyUpload rejects an upload with no bytes; errFileName a name that is not
+// a plain file name.
+var (
+	errEmptyUpload = errors.New("the file is empty")
+	errFileName    = errors.New("file name must be 1 to 255 bytes of text without control characters")
+)
+
+func checkFileName(name string) error {
+	if name == "" || len(name) > 255 || !utf8.ValidString(name) ||
+		strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return errFileName
+	}
+
+	return nil
+}
 
 func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
 
 	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", err)
-	case errors.Is(err, errEmptyUpload):
+	case errors.As(err, &tooBig) || strings.Contains(err.Error(), "request body too large"):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large",
+			fmt.Errorf("upload is over the %d-byte limit", s.cfg.MaxUploadBytes))
+	case errors.Is(err, errEmptyUpload), errors.Is(err, errFileName):
 		writeError(w, http.StatusBadRequest, "invalid_upload", err)
 	default:
+		if strings.HasPrefix(err.Error(), "multipart:") {
+			writeError(w, http.StatusBadRequest, "invalid_upload", err)
+			return
+		}
+
 		s.fail(w, r, err)
 	}
+}
+
+// isDataError reports whether PostgreSQL refused a value (SQLSTATE class 22): bad
+// input, not a server failure.
+func isDataError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 func (s *Server) listBankFiles(w http.ResponseWriter, r *http.Request) {
