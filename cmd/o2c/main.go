@@ -29,14 +29,12 @@ Commands:
   ingest FILE|DIR...        store bank files, read and match them, print the outcome
   reconcile --invoices F --customers F --out DIR BANKFILE...
                             offline: match bank files to invoices from CSV, no database
+  bench [--seed N] [--customers N] [--deals N] [--out DIR] [--json]
+                            offline: score matching on a generated, labelled world
   sync crm|erp              pull won deals from the CRM, or open invoices from the ERP
   exceptions list|show|resolve|assign
                             work the exception queue
   poison list|replay UUID   messages that kept failing, and replaying one
-  backtest [--since DATE] [--json]
-                            re-run the current rules over resolved history
-  rules list|approve ID|reject ID
-                            rules proposed from resolved exceptions
   migrate                   apply the database migrations
   help                      show this help
 
@@ -105,12 +103,11 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		"demo":       cmdDemo,
 		"ingest":     cmdIngest,
 		"reconcile":  cmdReconcile,
+		"bench":      cmdBench,
 		"sync":       cmdSync,
 		"exceptions": cmdExceptions,
 		"poison":     cmdPoison,
 		"migrate":    cmdMigrate,
-		"backtest":   cmdBacktest,
-		"rules":      cmdRules,
 	}
 
 	fn, ok := commands[cmd]

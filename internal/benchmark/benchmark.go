@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/o2c-dev/o2c/internal/money"
@@ -36,10 +37,21 @@ func Formats() []string {
 	return []string{FormatNACHA, FormatCAMT02, FormatCAMT08, FormatBankCSV}
 }
 
+// TruthFile is the file under Config.Dir that lists every payment's truth:
+// one row per payment and invoice it pays, or one row without an invoice for
+// a payment that must not apply.
+const TruthFile = "truth.csv"
+
+// TruthHeader is the header row of TruthFile.
+var TruthHeader = []string{
+	"bank_reference", "kind", "must_not_apply", "amount", "currency", "invoice_number",
+	"applied_amount", "discount_amount", "writeoff_amount",
+}
+
 // Defaults of Config.
 const (
 	DefaultSeed      = 1
-	DefaultCustomers = 2000
+	DefaultCustomers = 10000
 	DefaultDeals     = 5
 )
 
@@ -157,6 +169,13 @@ func Generate(cfg Config) (*World, error) {
 		return nil, err
 	}
 
+	err = writeFile(filepath.Join(cfg.Dir, TruthFile), func(x io.Writer) error {
+		return writeTruth(x, ps)
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	for i, group := range deal(ps, cfg.Formats) {
 		if len(group) == 0 {
 			continue
@@ -243,6 +262,41 @@ func writeFile(path string, fn func(io.Writer) error) error {
 	}
 
 	return nil
+}
+
+// writeTruth writes the truth of ps as CSV, amounts as decimals.
+func writeTruth(w io.Writer, ps []world.Payment) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(TruthHeader); err != nil {
+		return err
+	}
+
+	for _, p := range ps {
+		exp, err := money.Exponent(p.Amount.Currency)
+		if err != nil {
+			return err
+		}
+
+		row := []string{p.Trace, p.Kind, strconv.FormatBool(p.MustNotApply),
+			money.FormatMinor(p.Amount.Minor, exp), p.Amount.Currency, "", "", "", ""}
+		if len(p.Truth) == 0 {
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+
+		for _, l := range p.Truth {
+			row[5], row[6] = l.InvoiceNumber, money.FormatMinor(l.Amount, exp)
+			row[7], row[8] = money.FormatMinor(l.Discount, exp), money.FormatMinor(l.WriteOff, exp)
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+
+	cw.Flush()
+
+	return cw.Error()
 }
 
 // Run generates the world of cfg, reconciles it with reconcile.Run and scores
