@@ -35,6 +35,10 @@ Commands:
   exceptions list|show|resolve|assign
                             work the exception queue
   poison list|replay UUID   messages that kept failing, and replaying one
+  backtest [--since DATE] [--json]
+                            re-run the current rules over resolved history
+  rules list|approve ID|reject ID
+                            rules proposed from resolved exceptions
   migrate                   apply the database migrations
   help                      show this help
 
@@ -108,6 +112,8 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		"exceptions": cmdExceptions,
 		"poison":     cmdPoison,
 		"migrate":    cmdMigrate,
+		"backtest":   cmdBacktest,
+		"rules":      cmdRules,
 	}
 
 	fn, ok := commands[cmd]
