@@ -27,6 +27,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -78,7 +80,8 @@ type Options struct {
 	// skipping names that start with a dot. All files found are read in sorted
 	// path order, whatever the order given.
 	BankFiles []string
-	// Rules are the matching rules. Defaults to matching.DefaultRules() when zero.
+	// Rules are the matching rules. Defaults to matching.DefaultRules() when every
+	// field is zero.
 	Rules matching.Rules
 	// Stderr receives one report per bank file and every problem of a rejected
 	// file. Defaults to io.Discard.
@@ -99,7 +102,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, fmt.Errorf("%w: no output directory", ErrOptions)
 	}
 
-	if opts.Rules == (matching.Rules{}) {
+	if reflect.ValueOf(opts.Rules).IsZero() {
 		opts.Rules = matching.DefaultRules()
 	}
 
@@ -142,14 +145,32 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		r.rejectFile(m.name, "", []string{m.name + ": " + m.err.Error()})
 	}
 
-	for _, p := range paths {
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = r.uniqueName(filepath.Base(p))
+	}
+
+	pctx, stop := context.WithCancel(ctx)
+	parsed := parseAhead(pctx, paths, names, runtime.GOMAXPROCS(0))
+	defer func() {
+		stop()
+		for range parsed {
+			// drain, so every parser has ended when Run returns
+		}
+	}()
+
+	for pf := range parsed {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("reconcile: %w", err)
 		}
 
-		if err := r.file(ctx, p); err != nil {
+		if err := r.file(ctx, pf); err != nil {
 			return nil, err
 		}
+	}
+
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
 	}
 
 	r.sum.finish()
@@ -210,17 +231,74 @@ type run struct {
 	names  map[string]int      // base names used, for unique payment ids
 }
 
-// file reads one bank file and matches its payments.
-func (r *run) file(ctx context.Context, path string) error {
-	name := r.uniqueName(filepath.Base(path))
+// parsedFile is a bank file read and parsed ahead of matching.
+type parsedFile struct {
+	name string
+	hash [32]byte
+	file *bankfile.File
+	err  error // reading or parsing failed; file is nil
+}
 
+// parseAhead reads and parses the bank files on up to workers goroutines while
+// the caller matches, and delivers them in path order on the returned channel,
+// which it closes after the last file or when ctx ends. At most workers files
+// are being parsed and one more waits for the caller, so memory stays bounded
+// by a few files whatever their number.
+func parseAhead(ctx context.Context, paths, names []string, workers int) <-chan parsedFile {
+	out := make(chan parsedFile)
+	slots := make(chan chan parsedFile, max(workers-1, 0))
+
+	go func() {
+		defer close(slots)
+
+		for i, p := range paths {
+			c := make(chan parsedFile, 1)
+			select {
+			case slots <- c:
+			case <-ctx.Done():
+				return
+			}
+
+			go func() { c <- parseFile(p, names[i]) }()
+		}
+	}()
+
+	go func() {
+		defer close(out)
+
+		for c := range slots {
+			pf := <-c
+			select {
+			case out <- pf:
+			case <-ctx.Done():
+				for c := range slots {
+					<-c
+				}
+
+				return
+			}
+		}
+	}()
+
+	return out
+}
+
+// parseFile reads and parses one bank file under its unique name.
+func parseFile(path, name string) parsedFile {
 	data, err := readLimited(path)
 	if err != nil {
-		r.rejectFile(name, "", []string{name + ": " + unwrapPath(err).Error()})
-		return nil
+		return parsedFile{name: name, err: unwrapPath(err)}
 	}
 
 	f, err := bank.Read(name, data)
+
+	return parsedFile{name: name, hash: sha256.Sum256(data), file: f, err: err}
+}
+
+// file matches the payments of one parsed bank file, or reports why it was
+// rejected.
+func (r *run) file(ctx context.Context, pf parsedFile) error {
+	name, f, err := pf.name, pf.file, pf.err
 	if err != nil {
 		var be *bankfile.Error
 		if !errors.As(err, &be) {
@@ -240,11 +318,10 @@ func (r *run) file(ctx context.Context, path string) error {
 
 	rep := FileReport{File: name, Format: string(f.Format), Status: StatusRead,
 		Controls: string(f.Controls)}
-	hash := sha256.Sum256(data)
-	if first, ok := r.hashes[hash]; ok {
+	if first, ok := r.hashes[pf.hash]; ok {
 		rep.SameAs = first
 	} else {
-		r.hashes[hash] = name
+		r.hashes[pf.hash] = name
 	}
 
 	for _, w := range f.Warnings {

@@ -24,27 +24,7 @@ func writeWorld(tb testing.TB, dir string, customers, deals int) ([]string, []wo
 		Weights: world.DefaultWeights().Without(world.KindWrongCurrency)})
 
 	write := func(name string, fn func(io.Writer) error) string {
-		path := filepath.Join(dir, name)
-
-		f, err := os.Create(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-
-		b := bufio.NewWriter(f)
-		if err := fn(b); err != nil {
-			tb.Fatal(err)
-		}
-
-		if err := b.Flush(); err != nil {
-			tb.Fatal(err)
-		}
-
-		if err := f.Close(); err != nil {
-			tb.Fatal(err)
-		}
-
-		return path
+		return writeFile(tb, dir, name, fn)
 	}
 
 	write("invoices.csv", func(x io.Writer) error { return world.WriteInvoicesCSV(x, invoices) })
@@ -136,6 +116,33 @@ func TestReconcileGeneratedWorldHasNoWrongApplication(t *testing.T) {
 	if hit*100 < matchable*80 {
 		t.Errorf("only %d of %d matchable payments applied", hit, matchable)
 	}
+}
+
+// writeFile writes name in dir through a buffer with fn and returns its path.
+func writeFile(tb testing.TB, dir, name string, fn func(io.Writer) error) string {
+	tb.Helper()
+
+	path := filepath.Join(dir, name)
+
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+
+	b := bufio.NewWriterSize(f, 1<<16)
+	if err := fn(b); err != nil {
+		tb.Fatal(err)
+	}
+
+	if err := b.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+
+	return path
 }
 
 // BenchmarkReconcile100k measures o2c reconcile (read, match, write) on a

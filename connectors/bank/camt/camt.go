@@ -66,13 +66,12 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 
 // ReadOptions parses a camt document like Read, using the bank profile opts.
 func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error) {
-	r := &reader{
-		name: name,
-		opts: opts,
-		file: &bankfile.File{Name: name, Format: bankfile.FormatUnknown},
-		keys: map[string]int{},
-	}
+	return read(name, data, opts, true)
+}
 
+// read is ReadOptions; fast lets plain documents go through the scanner.
+func read(name string, data []byte, opts Options, fast bool) (*bankfile.File, error) {
+	r := newReader(name, opts)
 	if len(data) > MaxSize {
 		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted",
 			len(data), MaxSize))
@@ -85,13 +84,41 @@ func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error)
 		return nil, r.reject()
 	}
 
+	if fast && plainXML(text) {
+		fast := newReader(name, opts)
+		f := *r.file
+		fast.file = &f
+		fast.lines = lines{buf: text, line: 1}
+		fast.dec = newScanner(text)
+		fast.walk()
+		if !fast.slow {
+			return fast.result()
+		}
+	}
+
 	r.lines = lines{buf: text, line: 1}
-	r.dec = xml.NewDecoder(bytes.NewReader(text))
-	r.dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) {
+	dec := xml.NewDecoder(bytes.NewReader(text))
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) {
 		return in, nil // the bytes were already decoded to UTF-8 above
 	}
 
+	r.dec = dec
 	r.walk()
+
+	return r.result()
+}
+
+func newReader(name string, opts Options) *reader {
+	return &reader{
+		name: name,
+		opts: opts,
+		file: &bankfile.File{Name: name, Format: bankfile.FormatUnknown},
+		keys: map[string]int{},
+	}
+}
+
+// result ends a walk: the file, or the problems that reject it.
+func (r *reader) result() (*bankfile.File, error) {
 	if len(r.problems) > 0 {
 		return nil, r.reject()
 	}
@@ -105,7 +132,8 @@ func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error)
 type reader struct {
 	name     string
 	opts     Options
-	dec      *xml.Decoder
+	dec      tokens
+	slow     bool // the scanner gave up: read again with encoding/xml
 	lines    lines
 	file     *bankfile.File
 	problems []bankfile.Problem
@@ -336,6 +364,11 @@ func (r *reader) walk() {
 }
 
 func (r *reader) syntax(err error, off int64) {
+	if errors.Is(err, errSlowPath) {
+		r.slow = true
+		return
+	}
+
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		r.fail(se.Line, "xml", "", se.Msg)
