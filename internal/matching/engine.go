@@ -28,8 +28,10 @@ type Engine struct {
 	byDigits multiIndex[string] // digits of the normalised number → invoices
 	bySO     multiIndex[string] // normalised sales-order number → invoices
 	// byFuzzy maps the OCR skeleton (see skeletonRef) of invoice numbers that
-	// differ from their normalised form; the others are found in byNumber.
-	byFuzzy multiIndex[string]
+	// differ from their normalised form; the others are found in byNumber. It is
+	// built once, on the first reference that needs correcting.
+	byFuzzy    multiIndex[string]
+	fuzzyBuilt bool
 
 	names      []fuzzyName        // customer names and aliases for fuzzy lookup
 	namesByTri multiIndex[string] // first three letters of a name word → names
@@ -84,7 +86,6 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
 		bySO:         newMultiIndex[string](0),
-		byFuzzy:      newMultiIndex[string](len(invoices) / 2),
 		namesByTri:   newMultiIndex[string](len(customers)),
 		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
 		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
@@ -195,10 +196,6 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 
 	if so := NormalizeRef(src.SONumber); so != "" {
 		e.bySO.add(so, ii)
-	}
-
-	if sk := skeletonRef(src.Number); sk != "" && sk != norm {
-		e.byFuzzy.add(sk, ii)
 	}
 
 	if src.Open > 0 {

@@ -46,6 +46,10 @@ func (e *Engine) fuzzyHits(raw string) ([]int32, bool) {
 		return nil, false
 	}
 
+	if !e.fuzzyBuilt {
+		e.buildFuzzy()
+	}
+
 	var hits []int32
 	look := func(key string) {
 		e.ids = e.byFuzzy.appendTo(e.ids[:0], key)
@@ -76,6 +80,18 @@ func (e *Engine) fuzzyHits(raw string) ([]int32, bool) {
 	sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
 
 	return hits, swapped
+}
+
+// buildFuzzy indexes the skeletons of all invoice numbers, once per engine.
+func (e *Engine) buildFuzzy() {
+	e.fuzzyBuilt = true
+	e.byFuzzy = newMultiIndex[string](len(e.invs))
+	for ii := range e.invs {
+		num := e.invs[ii].Number
+		if sk := skeletonRef(num); sk != "" && sk != NormalizeRef(num) {
+			e.byFuzzy.add(sk, int32(ii))
+		}
+	}
 }
 
 // ISO 11649 creditor references.

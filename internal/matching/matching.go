@@ -6,47 +6,106 @@
 //
 // The engine works in three steps for each payment:
 //
-//  1. Identify the payer by bank account, then by payer id, then by exact
-//     normalised name or alias (see NormalizeName). An unknown payer is fine when
-//     references identify the invoices.
+//  1. Identify the payer by bank account (IBAN or routing:account), then by payer
+//     id, then by exact normalised name or alias (see NormalizeName: case,
+//     punctuation and legal suffixes do not count), then by a fuzzy name: the
+//     token-sorted Jaro-Winkler similarity to one customer's name or alias is at
+//     least Rules.NameThreshold and no other customer comes within 0.02. Fuzzy
+//     candidates come from an index of name-word prefixes, never from a scan. An
+//     unknown payer is fine when references identify the invoices.
 //  2. Find the invoices the payment references: structured remittance lines
-//     first, then the remittance text, payment reference and end-to-end id (see
-//     ExtractRefs), looked up by normalised invoice number, purchase-order number
-//     or, for numbers standing alone, the digits of an invoice number.
-//  3. Decide: apply referenced invoices when the amounts agree (exactly, with an
-//     allowed early-payment discount, as a part payment, or with an overpayment
-//     remainder held back); without a reference, apply the payer's one open
-//     invoice of exactly the payment's amount; otherwise hold.
+//     first (camt RfrdDocInf/CdtrRefInf, X12 RMR and the like, as bankfile.Remit),
+//     then the remittance text, payment reference and end-to-end id (see
+//     ExtractRefs). A reference is looked up as a normalised invoice number, a
+//     purchase-order number, a sales-order number, the digits of an invoice
+//     number (numbers standing alone), or an ISO 11649 RF reference whose check
+//     digits are valid and whose body is an invoice's normalised number (see
+//     RFReference). Lists and ranges ("INV-101 to 103", "INV-101-103",
+//     "INV-101/102/103") stand for each number in them, at most 50. Numbers
+//     written across words ("INV 2024 0108") are joined. When nothing else names
+//     an invoice, a reference is corrected for typing and OCR slips (O/0, I/l/1,
+//     S/5, B/8, then one swap of neighbouring characters; leading zeros never
+//     count) and used only when the correction names exactly one invoice; two or
+//     more hold the payment as ambiguous. Explanations keep both the text as
+//     written and the invoice it was read as.
+//  3. Decide: build the candidate (an invoice or a set of invoices), score it
+//     from its features and apply it only when the score is at least
+//     Rules.MinConfidence and at least Rules.MinMargin above the runner-up;
+//     otherwise hold it with the ranked candidates.
 //
 // It never applies across currencies, on a tie, past an invoice's open amount, or
-// a payment its bank reader flagged.
+// a payment its bank reader flagged. Decision.Trace records the candidates with
+// their features and scores, the one chosen, the runner-up, the margin and a
+// plain sentence.
 //
-// Policies of RulesVersion v1, each switchable in Rules:
+// # Scores (RulesVersion v2)
 //
-//   - A payment below its one referenced invoice's open amount is applied as a
-//     part payment and the invoice stays open. When the gap equals the invoice's
-//     early-payment discount and the window is open at the value date, the
-//     discount is granted and the invoice closes; when the window has closed, the
-//     payment is applied and the gap becomes a short_payment exception.
-//   - Above the open amount, the open amount is applied and the rest held as an
-//     overpayment. Several referenced invoices are applied only when their open
-//     amounts (less allowed discounts) add up to the payment exactly.
-//   - Remittance lines that state the amount paid per invoice are followed line by
-//     line; a discount a line claims is granted only within the terms (window and
-//     size, within Rules.DiscountTolerance), otherwise it stays open and becomes a
-//     short_payment exception.
+// A candidate's score is the strength of its reference less penalties for the
+// payer and the amount fit; every application of a payment must reach
+// Rules.MinConfidence (0.75) and beat the runner-up by Rules.MinMargin (0.15).
+//
+//	reference                                  strength
+//	invoice number in a structured line        0.99
+//	invoice code in text, RF reference         0.97
+//	number after an invoice keyword            0.95 (0.93 by its digits)
+//	number written across words                0.95
+//	PO or SO number, number in a range/list    0.93 (0.95 for PO in a structured line)
+//	bare number, corroborated                  0.90 (0.85 by its digits)
+//	corrected (fuzzy) reference                0.82
+//	none: payer's invoice fits by amount       0.85 account, 0.83 id, 0.80 name,
+//	                                           0.78 alias, 0.70 fuzzy name;
+//	                                           0.05 less for a set found by Solve
+//	none, while the payment names others       0.40 (only ever a runner-up)
+//
+//	penalty                                    off the strength
+//	payer unknown                              0.05
+//	payer is a parent, child or sibling        0.03
+//	payer is another customer                  0.15 (exact references only)
+//	corrected reference, payer not its customer 0.15 more
+//	payer found by fuzzy name                  0.02
+//	discount granted                           0.01 (0.02 amount-only)
+//	written off within tolerance               0.02
+//	deduction opened                           0.05
+//	part payment (0.05 when a line states it)  0.10
+//	overpayment                                0.05
+//
+// So a corrected reference applies only when the payer is the invoice's own
+// customer; with an unknown payer it is held and listed as the suggestion.
+//
+// # Amount policies
+//
+//   - Exact: the invoice closes.
+//   - Early-payment discount: a payment short by the invoice's terms discount
+//     (Invoice.DiscountBasisPoints) closes the invoice when its value date is at
+//     most DiscountDays (plus Rules.DiscountGraceDays) after the issue date,
+//     inclusive. Later, the payment is applied, the discount stays open and a
+//     short_payment exception says "unearned discount 23.80 taken (paid 7 days
+//     late)".
+//   - Fee and rounding tolerance (Rules.Tolerances, per currency; default 0.50
+//     and 0.1 %, both limits apply): a payment short by at most the tolerance
+//     closes the invoice and the difference is written off (Application.WriteOff)
+//     as WriteOffRounding (at most two minor units) or WriteOffBankFee. An
+//     overpayment within tolerance is not written off: it is held as an
+//     overpayment like any other.
+//   - Deduction (Rules.Deductions, Rules.DeductionBasisPoints, default 10 %):
+//     short beyond tolerance but within the bound, the payment is applied and a
+//     short_payment exception opened for the gap; when off, the payment is held.
+//   - Part payment (Rules.Partials): short by more, the payment is applied and the
+//     invoice stays open; when off, the payment is held with short_payment.
+//   - Overpayment: the open amount is applied and the rest held as an
+//     overpayment exception.
+//   - Already paid: a reference to a paid invoice is held with already_paid.
+//   - Several referenced invoices are applied when their open amounts, less
+//     allowed discounts, add up to the payment; remittance lines stating amounts
+//     per invoice are followed line by line.
+//   - No reference: the payer's one open invoice of the amount, or of the amount
+//     less its allowed discount, or within tolerance; failing that, the one set of
+//     two or more of the payer's open invoices that adds up (Solve, with
+//     discounts and tolerance; at most 40 open invoices, 8 picked, 20000 search
+//     nodes; never when the set is not unique or the search ran out).
 //   - References to another customer than the identified payer (not a parent,
-//     child or sibling) are applied only when every reference is an exact invoice
-//     or PO number and the invoices close exactly; the confidence drops by 0.15.
-//   - A bare number counts only when the invoice is the payer's or its amount
-//     matches; a number matching several invoices counts for none.
-//
-// Confidence starts from the strength of the reference (0.99 for an invoice
-// number in a structured remittance line down to 0.85 for a bare number matching
-// an invoice number's digits; 0.78 to 0.85 for an amount-only match by how the
-// payer was identified) and loses a little for an unknown or other payer and for
-// discounts, part payments and overpayments. Applications below
-// Rules.MinConfidence are held with ReasonLowConfidence.
+//     child or sibling) are applied only when every reference is exact and the
+//     invoices close exactly (Rules.CrossCustomer).
 package matching
 
 import (
