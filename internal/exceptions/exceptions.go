@@ -153,6 +153,10 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 		return out, err
 	}
 
+	if p.Status == store.PaymentReturned {
+		return closeReturned(ctx, tx, e, actor, r)
+	}
+
 	amounts, err := allocationAmounts(ctx, tx, e, r)
 	if err != nil {
 		return out, err
@@ -242,6 +246,24 @@ func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
 
 	return out, pipelines.Publish(ctx, tx, pipelines.TopicCashApplied,
 		pipelines.CashApplied{ApplicationIDs: ids})
+}
+
+// closeReturned ends the follow-up of a payment the bank took back: there is no
+// cash left to apply or park, so the only resolution is to close it with a note.
+func closeReturned(ctx context.Context, tx pgx.Tx, e store.Exception, actor string,
+	r Resolution) (Outcome, error) {
+	if len(r.Allocations) > 0 {
+		return Outcome{}, fmt.Errorf("%w: payment %d was returned by the bank, there is no cash "+
+			"to apply; park it to close the follow-up", ErrInvalid, e.PaymentID)
+	}
+
+	resolution := map[string]any{"request": r, "returned": true}
+	if err := store.CloseException(ctx, tx, e.ID, store.ExceptionResolved, actor,
+		resolution); err != nil {
+		return Outcome{}, err
+	}
+
+	return Outcome{Status: store.ExceptionResolved, Currency: e.Currency}, nil
 }
 
 // allocationAmounts parses and checks the allocations against the exception.

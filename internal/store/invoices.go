@@ -226,8 +226,9 @@ func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (bool, erro
 // SyncERPListing brings an invoice read from the ERP into o2c. A new one is
 // inserted; a known one gets its ERP id and its open amount set to the ERP's
 // amount due less what o2c applied that the listing, taken at listedAt (database
-// clock), could not show yet: applications still to be recorded, and those
-// recorded since.
+// clock), could not show yet: cash applications still to be recorded or recorded
+// since, and reversed ones the ERP still counts. Discounts and write-offs are
+// never sent to the ERP, so they always come off its amount due.
 func SyncERPListing(ctx context.Context, db DB, inv billing.Invoice,
 	listedAt time.Time) (bool, error) {
 	return syncERPInvoice(ctx, db, inv, &listedAt)
@@ -241,11 +242,21 @@ func syncERPInvoice(ctx context.Context, db DB, inv billing.Invoice,
 		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7::bigint, $8, $9, $10, $11, $12,
 			CASE WHEN $7::bigint = 0 THEN 'paid' ELSE 'open' END)
 		ON CONFLICT (number) DO UPDATE SET erp_id = EXCLUDED.erp_id,
-			open_minor = GREATEST(0, EXCLUDED.open_minor - COALESCE((
-				SELECT sum(a.amount_minor + a.discount_minor + a.writeoff_minor)
-				FROM applications a
-				WHERE a.invoice_number = invoices.number
-					AND (a.erp_state = 'pending' OR a.erp_recorded_at >= $13::timestamptz)), 0)),
+			open_minor = LEAST(invoices.total_minor, GREATEST(0, EXCLUDED.open_minor - COALESCE((
+				SELECT sum(CASE
+					-- the ERP is told only of cash: discounts and write-offs stay o2c's
+					WHEN a.reversed_at IS NULL THEN a.discount_minor + a.writeoff_minor
+					ELSE 0 END + CASE
+					-- cash applied in o2c, not yet visible in the listing: take it off
+					WHEN a.reversed_at IS NULL
+						AND (a.erp_state = 'pending' OR a.erp_recorded_at >= $13::timestamptz)
+						THEN a.amount_minor
+					-- reversed in o2c, still paid in the listing: give it back
+					WHEN a.reversed_at IS NOT NULL AND a.erp_state = 'recorded'
+						AND ($13::timestamptz IS NULL OR a.erp_recorded_at < $13::timestamptz)
+						THEN -a.amount_minor
+					ELSE 0 END)
+				FROM applications a WHERE a.invoice_number = invoices.number), 0))),
 			status = CASE WHEN invoices.status IN ('requested', 'failed', 'open', 'paid')
 				THEN 'open' ELSE invoices.status END,
 			updated_at = now()
@@ -286,7 +297,8 @@ func CloseInvoicesNotOpenInERP(ctx context.Context, db DB, openERPIDs []string,
 		WHERE status = 'open' AND erp_id IS NOT NULL AND NOT (erp_id = ANY($1))
 			AND updated_at < $2
 			AND NOT EXISTS (SELECT 1 FROM applications a
-				WHERE a.invoice_number = invoices.number AND a.erp_state = 'pending')`,
+				WHERE a.invoice_number = invoices.number AND (a.erp_state = 'pending'
+					OR a.reversed_at IS NOT NULL AND a.erp_state = 'recorded'))`,
 		openERPIDs, before)
 	if err != nil {
 		return 0, fmt.Errorf("close invoices settled in the erp: %w", err)
