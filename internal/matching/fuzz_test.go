@@ -15,6 +15,9 @@ func FuzzMatch(f *testing.F) {
 		int64(1491))
 	f.Add("PO 7788 Invoice #123 2025-01-15 1.250,00", int64(64000), "PO-7788", int64(1), int64(0))
 	f.Add("\xff\xfe INV-\u00e9 99", int64(-5), "INV-99", int64(20000), int64(50))
+	f.Add("INV-50 to 53 and INV-5O/51 RF18 5390 0754 7034 lNV 1OO17", int64(10000), "RF00",
+		int64(0), int64(0))
+	f.Add("INV-50-53 INV-000l23", int64(124958), "INV-1OO22", int64(73000), int64(0))
 
 	f.Fuzz(func(t *testing.T, text string, amount int64, remitRef string, paid, disc int64) {
 		if amount > 1e12 || amount < -1e12 || paid > 1e12 || paid < 0 || disc > 1e12 || disc < 0 {
@@ -36,13 +39,15 @@ func FuzzMatch(f *testing.F) {
 		d := e.Match(p)
 		var applied int64
 		for _, a := range d.Applications {
-			if a.Amount <= 0 || a.Discount < 0 || a.WriteOff != 0 {
+			if a.Amount <= 0 || a.Discount < 0 || a.WriteOff < 0 ||
+				a.WriteOff > e.Rules().tolerance("USD", before[a.InvoiceNumber]) ||
+				(a.WriteOff > 0) != (a.WriteOffReason != "") {
 				t.Fatalf("bad application %+v", a)
 			}
 
-			if a.Amount+a.Discount > before[a.InvoiceNumber] {
-				t.Fatalf("applied %d+%d past open %d of %s", a.Amount, a.Discount,
-					before[a.InvoiceNumber], a.InvoiceNumber)
+			if a.Amount+a.Discount+a.WriteOff > before[a.InvoiceNumber] {
+				t.Fatalf("applied %d+%d+%d past open %d of %s", a.Amount, a.Discount,
+					a.WriteOff, before[a.InvoiceNumber], a.InvoiceNumber)
 			}
 
 			if a.Explanation == "" || a.Confidence < e.Rules().MinConfidence {
