@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -127,9 +128,14 @@ func recordChunk(ctx context.Context, tx pgx.Tx, engine *matching.Engine,
 			applied += a.Amount
 		}
 
+		trace, err := json.Marshal(d.Trace)
+		if err != nil {
+			return fmt.Errorf("encode decision of payment %d: %w", p.ID, err)
+		}
+
 		unapplied := p.Tx.Amount.Minor - applied
 		outs[i] = store.Outcome{PaymentID: p.ID, Status: store.PaymentApplied,
-			CustomerID: d.CustomerID, Unapplied: unapplied}
+			CustomerID: d.CustomerID, Unapplied: unapplied, Decision: trace}
 
 		if len(d.Applications) > 0 {
 			res.applied++

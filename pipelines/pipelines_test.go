@@ -19,6 +19,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/erp/xero"
 	"github.com/o2c-dev/o2c/connectors/erp/xero/xerosim"
 	"github.com/o2c-dev/o2c/internal/billing"
+	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/pgtest"
 	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/store"
@@ -264,6 +265,16 @@ func TestBankFileIsMatchedRecordedAndNeverCountedTwice(t *testing.T) {
 
 	if applied != len(payments) {
 		t.Fatalf("%d of %d clean payments applied", applied, len(payments))
+	}
+
+	// Every decision is kept with its rules version, candidates and sentence.
+	var explained int
+	err = b.pool.QueryRow(ctx, `SELECT count(*) FROM payments
+		WHERE decision->>'rules_version' = $1 AND decision->>'sentence' <> ''
+			AND jsonb_array_length(decision->'candidates') > 0`, matching.RulesVersion).
+		Scan(&explained)
+	if err != nil || explained != len(payments) {
+		t.Fatalf("%d of %d payments keep their decision (%v)", explained, len(payments), err)
 	}
 
 	waitFor(t, "payments recorded in xero", func() bool {

@@ -177,7 +177,7 @@ var fields = []field{
 	fileOnly(Field{
 		Key: "matching.min_margin", Default: "0.15",
 		Doc: "lead (0..1) the best candidate needs over the runner-up to be applied " +
-			"automatically; read by the scoring engine to come, matching v1 holds every tie",
+			"automatically",
 	}, func(c *Config) string { return formatFloat(c.Matching.MinMargin) }),
 	fileOnly(Field{
 		Key: "ingest.max_file_bytes", Default: "268435456",

@@ -127,6 +127,7 @@ func NewERP(cfg *config.Config, logger *slog.Logger) (pipelines.ERP, error) {
 func Rules(cfg *config.Config) *matching.Rules {
 	r := matching.DefaultRules()
 	r.MinConfidence = cfg.Matching.AutoApplyThreshold
+	r.MinMargin = cfg.Matching.MinMargin
 
 	return &r
 }

@@ -27,6 +27,8 @@ const (
 
 // PaymentRow is a stored bank transaction.
 type PaymentRow struct {
+	// Decision is the matching engine's trace for this payment, when it was matched.
+	Decision   json.RawMessage      `json:"decision,omitempty"`
 	ID         int64                `json:"id"`
 	FileID     int64                `json:"file_id"`
 	CustomerID string               `json:"customer_id,omitempty"`
@@ -131,13 +133,13 @@ func insertPayments(ctx context.Context, db DB, fileID int64, sha string,
 const paymentColumns = `id, file_id, seq, line, account, direction, kind, amount_minor,
 	currency, booking_date, value_date, bank_ref, end_to_end_id, payment_ref, payer_name,
 	payer_account, payer_id, remittance, remits, return_code, original_ref, problem,
-	dedupe_key, COALESCE(customer_id, ''), status, unapplied_minor`
+	dedupe_key, COALESCE(customer_id, ''), status, unapplied_minor, decision`
 
 func scanPayment(row pgx.Row) (PaymentRow, error) {
 	var p PaymentRow
 	var dir, kind string
 	var booking, value *time.Time
-	var remits []byte
+	var remits, decision []byte
 
 	t := &p.Tx
 
@@ -145,7 +147,7 @@ func scanPayment(row pgx.Row) (PaymentRow, error) {
 		&t.Amount.Minor, &t.Amount.Currency, &booking, &value, &t.BankRef, &t.EndToEndID,
 		&t.PaymentRef, &t.PayerName, &t.PayerAccount, &t.PayerID, &t.Remittance, &remits,
 		&t.ReturnCode, &t.OriginalRef, &t.Problem, &t.DedupeKey, &p.CustomerID, &p.Status,
-		&p.Unapplied)
+		&p.Unapplied, &decision)
 	if err != nil {
 		return p, err
 	}
@@ -162,6 +164,8 @@ func scanPayment(row pgx.Row) (PaymentRow, error) {
 	if err := json.Unmarshal(remits, &t.Remits); err != nil {
 		return p, fmt.Errorf("decode remittance of payment %d: %w", p.ID, err)
 	}
+
+	p.Decision = decision
 
 	return p, nil
 }
@@ -233,6 +237,8 @@ type Outcome struct {
 	Status     string
 	CustomerID string
 	Unapplied  int64
+	// Decision is the engine's trace of the decision as JSON, nil if none.
+	Decision json.RawMessage
 }
 
 // SetNewPaymentOutcomes records matching's outcome for payments still new, in one
@@ -244,19 +250,23 @@ func SetNewPaymentOutcomes(ctx context.Context, db DB, outs []Outcome) error {
 
 	n := len(outs)
 	ids, unapplied := make([]int64, n), make([]int64, n)
-	status, customer := make([]string, n), make([]string, n)
+	status, customer, decision := make([]string, n), make([]string, n), make([]*string, n)
 
 	for i, o := range outs {
 		ids[i], status[i], customer[i], unapplied[i] = o.PaymentID, o.Status, o.CustomerID,
 			o.Unapplied
+		if o.Decision != nil {
+			d := string(o.Decision)
+			decision[i] = &d
+		}
 	}
 
 	tag, err := db.Exec(ctx, `UPDATE payments p SET status = t.status,
 			customer_id = NULLIF(t.customer, ''), unapplied_minor = t.unapplied,
-			updated_at = now()
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
-			AS t(id, status, customer, unapplied)
-		WHERE p.id = t.id AND p.status = 'new'`, ids, status, customer, unapplied)
+			decision = t.decision::jsonb, updated_at = now()
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+			AS t(id, status, customer, unapplied, decision)
+		WHERE p.id = t.id AND p.status = 'new'`, ids, status, customer, unapplied, decision)
 	if err != nil {
 		return fmt.Errorf("record payment outcomes: %w", err)
 	}
