@@ -72,7 +72,9 @@ func TestExtractRefs(t *testing.T) {
 func TestReferenceFormsFindOneInvoice(t *testing.T) {
 	t.Parallel()
 
-	forms := []string{"INV-000123", "INV 123", "Invoice #123", "inv123", "invoice 000123"}
+	forms := []string{"INV-000123", "INV 123", "Invoice #123", "inv123", "invoice 000123",
+		"payment ref 0000123 thanks", "Zahlung fuer Rechnung INV-000123 vom Januar",
+		"INV 000 123", RFReference("INV-000123")}
 	for _, text := range forms {
 		e := newFixture(t)
 		d := e.Match(Payment{ID: "p", Amount: usd(50000), ValueDate: day("2025-01-15"),
@@ -126,5 +128,54 @@ func TestNormalizeAccount(t *testing.T) {
 		if got := NormalizeAccount(tt.in); got != tt.want {
 			t.Errorf("NormalizeAccount(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestExtractRefsListsAndRanges(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"INV-101 to 103", []string{"INV101", "101", "INV102", "INV103"}},
+		{"INV-101 - 103", []string{"INV101", "101", "INV102", "INV103"}},
+		{"INV-101/102/103", []string{"INV101", "INV102", "INV103"}},
+		{"INV-101, 102 and 103", []string{"INV101", "101", "INV102", "102", "INV103", "103"}},
+		{"INV-101-103", []string{"INV101103", "101103", "INV101", "INV102", "INV103"}},
+		{"INV-2024-0108", []string{"INV2024108", "2024108"}},
+		{"101/102/103", []string{"101", "102", "103"}},
+	}
+
+	for _, tt := range tests {
+		if got := ExtractRefs(tt.text); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ExtractRefs(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestSkeletonRef(t *testing.T) {
+	pairs := [][2]string{
+		{"INV-2O24-O1O8", "INV-2024-0108"},
+		{"lNV 2024 0l80", "INV-2024-0180"},
+		{"inv-5S8", "INV-558"},
+		{"INV-2024-018", "INV-2024-0018"},
+	}
+	for _, p := range pairs {
+		if a, b := skeletonRef(p[0]), skeletonRef(p[1]); a != b {
+			t.Errorf("skeletonRef(%q) = %q, skeletonRef(%q) = %q", p[0], a, p[1], b)
+		}
+	}
+
+	if skeletonRef("INV-2024-0108") == skeletonRef("INV-2024-0180") {
+		t.Error("different numbers share a skeleton")
+	}
+}
+
+func TestJaroWinkler(t *testing.T) {
+	if s := jaroWinkler("MARTHA", "MARHTA"); s < 0.96 || s > 0.962 {
+		t.Errorf("jaroWinkler(MARTHA, MARHTA) = %f, want 0.961", s)
+	}
+
+	if jaroWinkler("ABC", "XYZ") != 0 || jaroWinkler("SAME", "SAME") != 1 {
+		t.Error("jaroWinkler bounds")
 	}
 }
