@@ -36,14 +36,18 @@ func skeletonRef(s string) string {
 	return string(appendRef(make([]byte, 0, len(b)), string(b)))
 }
 
-// fuzzyHits returns the invoices a reference names after correction: those whose
-// skeleton equals the reference's, or, when there are none, those one swap of
-// neighbouring characters away. The result is sorted and without repeats; it
-// holds the corrected key that hit.
-func (e *Engine) fuzzyHits(raw string) ([]int32, bool) {
+// fuzzyHits returns the invoices a reference names after correction. The
+// nearest correction that names anything decides, and all of its candidates are
+// collected before the caller asks for uniqueness: first the OCR and typing
+// confusions of skeletonRef (which also forgive a dropped or extra leading zero),
+// then, when these name nothing, every swap of two neighbouring letters or
+// digits of the reference as written, each read through the same skeleton, so
+// that a swap that moves a zero to the front is forgiven as a leading zero too.
+// The result is sorted and without repeats.
+func (e *Engine) fuzzyHits(raw string) []int32 {
 	sk := skeletonRef(raw)
 	if len(sk) < 4 || digitsOf(sk) == "" {
-		return nil, false
+		return nil
 	}
 
 	if !e.fuzzyBuilt {
@@ -62,24 +66,27 @@ func (e *Engine) fuzzyHits(raw string) ([]int32, bool) {
 	}
 
 	look(sk)
-	swapped := false
-	if len(hits) == 0 {
-		swapped = true
-		b := []byte(sk)
-		for i := 0; i+1 < len(b); i++ {
-			if b[i] == b[i+1] {
-				continue
-			}
+	if len(hits) > 0 {
+		sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
+		return hits
+	}
 
-			b[i], b[i+1] = b[i+1], b[i]
-			look(string(b))
-			b[i], b[i+1] = b[i+1], b[i]
+	b := []byte(strings.ToUpper(raw))
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == b[i+1] || !isAlnum(b[i]) || !isAlnum(b[i+1]) {
+			continue
 		}
+
+		b[i], b[i+1] = b[i+1], b[i]
+		if key := skeletonRef(string(b)); key != sk {
+			look(key)
+		}
+		b[i], b[i+1] = b[i+1], b[i]
 	}
 
 	sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
 
-	return hits, swapped
+	return hits
 }
 
 // buildFuzzy indexes the skeletons of all invoice numbers, once per engine.

@@ -268,7 +268,7 @@ func refKind(via, def string) string {
 // when it names several. It reports whether the reference was settled either way.
 func (e *Engine) resolveFuzzy(py payer, r *refs, raw, source string, li int,
 	rm bankfile.Remit) bool {
-	hits, _ := e.fuzzyHits(raw)
+	hits := e.fuzzyHits(raw)
 	hits = e.preferPayer(hits, py)
 	switch {
 	case len(hits) == 0:

@@ -1,0 +1,64 @@
+package matching
+
+import (
+	"testing"
+
+	"github.com/o2c-dev/o2c/internal/billing"
+)
+
+// correctionWorld: one customer paying by account with two open invoices of the
+// same amount, and whatever extra invoices the test adds.
+func correctionWorld(t *testing.T, numbers ...string) *Engine {
+	t.Helper()
+
+	custs := []billing.Customer{
+		{ID: "C-1", Name: "Tamsin Looms Ltd", BankAccounts: []string{"026009593:55001"}},
+	}
+	var invs []billing.Invoice
+	for _, n := range numbers {
+		invs = append(invs, billing.Invoice{Number: n, CustomerID: "C-1", Currency: "USD",
+			Total: 1807620, Open: 1807620, IssueDate: day("2025-02-08"),
+			DueDate: day("2025-03-10")})
+	}
+
+	return New(custs, invs, DefaultRules())
+}
+
+// TestFuzzySwapToLeadingZeroIsAmbiguous: "INV-304771" is one swap away from
+// INV-307471 and, swapping its first two digits, from INV-034771 (a leading zero
+// is forgiven). Both are open for the amount paid, so the payment must be held.
+func TestFuzzySwapToLeadingZeroIsAmbiguous(t *testing.T) {
+	e := correctionWorld(t, "INV-307471", "INV-034771")
+	p := pay("P-1", 1807620)
+	p.PayerAccount = "026009593:55001"
+	p.Remittance = "INV-304771"
+
+	d := e.Match(p)
+	if len(d.Applications) != 0 {
+		t.Fatalf("applied %+v; want held", v2apps(d))
+	}
+
+	if d.Exception == nil || d.Exception.Reason != ReasonAmbiguous {
+		t.Fatalf("exception %+v; want %s", d.Exception, ReasonAmbiguous)
+	}
+}
+
+// TestFuzzySwapsAllCollected: "INV-5216" names no invoice; swapping "52" gives
+// INV-2516 and swapping "16" gives INV-5261. Every swap is tried before
+// uniqueness is asked, so the payment is held; with one of them gone it applies.
+func TestFuzzySwapsAllCollected(t *testing.T) {
+	p := pay("P-1", 1807620)
+	p.PayerAccount = "026009593:55001"
+	p.Remittance = "INV-5216"
+
+	e := correctionWorld(t, "INV-2516", "INV-5261")
+	if d := e.Match(p); len(d.Applications) != 0 {
+		t.Fatalf("applied %+v; want held", v2apps(d))
+	}
+
+	e = correctionWorld(t, "INV-5261")
+	if d := e.Match(p); len(d.Applications) != 1 ||
+		d.Applications[0].InvoiceNumber != "INV-5261" {
+		t.Fatalf("applied %+v; want INV-5261", v2apps(d))
+	}
+}
