@@ -112,18 +112,19 @@ func recordChunk(ctx context.Context, tx pgx.Tx, engine *matching.Engine,
 		var applied int64
 		for _, a := range d.Applications {
 			apps = append(apps, store.Application{
-				PaymentID:     p.ID,
-				InvoiceNumber: a.InvoiceNumber,
-				Currency:      p.Tx.Amount.Currency,
-				Amount:        a.Amount,
-				Discount:      a.Discount,
-				WriteOff:      a.WriteOff,
-				Rule:          a.Rule,
-				RulesVersion:  matching.RulesVersion,
-				Confidence:    a.Confidence,
-				Explanation:   a.Explanation,
-				Source:        store.SourceAuto,
-				Actor:         "o2c",
+				PaymentID:      p.ID,
+				InvoiceNumber:  a.InvoiceNumber,
+				Currency:       p.Tx.Amount.Currency,
+				Amount:         a.Amount,
+				Discount:       a.Discount,
+				WriteOff:       a.WriteOff,
+				WriteOffReason: a.WriteOffReason,
+				Rule:           a.Rule,
+				RulesVersion:   matching.RulesVersion,
+				Confidence:     a.Confidence,
+				Explanation:    a.Explanation,
+				Source:         store.SourceAuto,
+				Actor:          "o2c",
 			})
 			applied += a.Amount
 		}

@@ -20,23 +20,24 @@ const (
 
 // Application is cash from one payment applied to one invoice, with the reasons.
 type Application struct {
-	ID            int64     `json:"id"`
-	PaymentID     int64     `json:"payment_id"`
-	InvoiceNumber string    `json:"invoice_number"`
-	Currency      string    `json:"currency"`
-	Amount        int64     `json:"amount_minor"`
-	Discount      int64     `json:"discount_minor"`
-	WriteOff      int64     `json:"writeoff_minor"`
-	Rule          string    `json:"rule"`
-	RulesVersion  string    `json:"rules_version"`
-	Confidence    float64   `json:"confidence"`
-	Explanation   string    `json:"explanation"`
-	Source        string    `json:"source"`
-	Actor         string    `json:"actor"`
-	ERPState      string    `json:"erp_state"`
-	ERPPaymentID  string    `json:"erp_payment_id,omitempty"`
-	ERPError      string    `json:"erp_error,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID             int64     `json:"id"`
+	PaymentID      int64     `json:"payment_id"`
+	InvoiceNumber  string    `json:"invoice_number"`
+	Currency       string    `json:"currency"`
+	Amount         int64     `json:"amount_minor"`
+	Discount       int64     `json:"discount_minor"`
+	WriteOff       int64     `json:"writeoff_minor"`
+	WriteOffReason string    `json:"writeoff_reason,omitempty"`
+	Rule           string    `json:"rule"`
+	RulesVersion   string    `json:"rules_version"`
+	Confidence     float64   `json:"confidence"`
+	Explanation    string    `json:"explanation"`
+	Source         string    `json:"source"`
+	Actor          string    `json:"actor"`
+	ERPState       string    `json:"erp_state"`
+	ERPPaymentID   string    `json:"erp_payment_id,omitempty"`
+	ERPError       string    `json:"erp_error,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // Apply records one application; see ApplyMany.
@@ -67,7 +68,8 @@ func ApplyMany(ctx context.Context, db DB, apps []Application) ([]Application, e
 	n := len(apps)
 	pay, amt, disc, wo := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	inv, cur, rule, ver := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	expl, src, actor := make([]string, n), make([]string, n), make([]string, n)
+	expl, src, actor, why := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n)
 	conf := make([]float64, n)
 
 	for i, a := range apps {
@@ -75,17 +77,18 @@ func ApplyMany(ctx context.Context, db DB, apps []Application) ([]Application, e
 			a.Currency, a.Amount, a.Discount, a.WriteOff
 		rule[i], ver[i], conf[i], expl[i], src[i], actor[i] = a.Rule, a.RulesVersion,
 			a.Confidence, a.Explanation, a.Source, a.Actor
+		why[i] = a.WriteOffReason
 	}
 
 	rows, err := db.Query(ctx, `INSERT INTO applications (payment_id, invoice_number, currency,
 			amount_minor, discount_minor, writeoff_minor, rule, rules_version, confidence,
-			explanation, source, actor)
+			explanation, source, actor, writeoff_reason)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
 			$6::bigint[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::text[],
-			$12::text[])
+			$12::text[], $13::text[])
 		ON CONFLICT (payment_id, invoice_number) DO NOTHING
 		RETURNING id, payment_id, invoice_number, created_at, erp_state`,
-		pay, inv, cur, amt, disc, wo, rule, ver, conf, expl, src, actor)
+		pay, inv, cur, amt, disc, wo, rule, ver, conf, expl, src, actor, why)
 	if err != nil {
 		return nil, fmt.Errorf("record applications: %w", err)
 	}
@@ -215,8 +218,16 @@ func auditApplications(ctx context.Context, db DB, apps []Application,
 }
 
 const applicationColumns = `id, payment_id, invoice_number, currency, amount_minor,
-	discount_minor, writeoff_minor, rule, rules_version, confidence, explanation, source,
-	actor, erp_state, erp_payment_id, erp_error, created_at`
+	discount_minor, writeoff_minor, writeoff_reason, rule, rules_version, confidence,
+	explanation, source, actor, erp_state, erp_payment_id, erp_error, created_at`
+
+// scanApplication scans applicationColumns into a, then any extra columns.
+func scanApplication(row pgx.Row, a *Application, extra ...any) error {
+	return row.Scan(append([]any{&a.ID, &a.PaymentID, &a.InvoiceNumber, &a.Currency,
+		&a.Amount, &a.Discount, &a.WriteOff, &a.WriteOffReason, &a.Rule, &a.RulesVersion,
+		&a.Confidence, &a.Explanation, &a.Source, &a.Actor, &a.ERPState, &a.ERPPaymentID,
+		&a.ERPError, &a.CreatedAt}, extra...)...)
+}
 
 func queryApplications(ctx context.Context, db DB, where string,
 	args ...any) ([]Application, error) {
@@ -230,9 +241,7 @@ func queryApplications(ctx context.Context, db DB, where string,
 	for rows.Next() {
 		var a Application
 
-		err := rows.Scan(&a.ID, &a.PaymentID, &a.InvoiceNumber, &a.Currency, &a.Amount,
-			&a.Discount, &a.WriteOff, &a.Rule, &a.RulesVersion, &a.Confidence, &a.Explanation,
-			&a.Source, &a.Actor, &a.ERPState, &a.ERPPaymentID, &a.ERPError, &a.CreatedAt)
+		err := scanApplication(rows, &a)
 		if err != nil {
 			return nil, fmt.Errorf("scan application: %w", err)
 		}

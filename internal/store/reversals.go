@@ -128,10 +128,7 @@ func reverseApplications(ctx context.Context, db DB, paymentID, returnID int64,
 		r := ReversedApplication{ReversedBy: returnID, Reason: reason}
 		a := &r.Application
 
-		err := rows.Scan(&a.ID, &a.PaymentID, &a.InvoiceNumber, &a.Currency, &a.Amount,
-			&a.Discount, &a.WriteOff, &a.Rule, &a.RulesVersion, &a.Confidence, &a.Explanation,
-			&a.Source, &a.Actor, &a.ERPState, &a.ERPPaymentID, &a.ERPError, &a.CreatedAt,
-			&r.ReversedAt)
+		err := scanApplication(rows, a, &r.ReversedAt)
 		if err != nil {
 			return nil, fmt.Errorf("reverse applications of payment %d: %w", paymentID, err)
 		}
