@@ -175,7 +175,8 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 			return err
 		}
 
-		if err := store.MarkBankFileIngested(ctx, tx, m.FileID, parsed, inserted, dups); err != nil {
+		err = store.MarkBankFileIngested(ctx, tx, m.FileID, parsed, inserted, dups)
+		if err != nil {
 			return err
 		}
 

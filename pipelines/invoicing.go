@@ -20,7 +20,8 @@ import (
 type ERP interface {
 	// CreateInvoice creates the invoice idempotently, keyed by its number, and
 	// returns the ERP's id for it.
-	CreateInvoice(ctx context.Context, inv billing.Invoice, lines []billing.LineItem) (string, error)
+	CreateInvoice(ctx context.Context, inv billing.Invoice,
+		lines []billing.LineItem) (string, error)
 	// RecordPayment records cash against an invoice idempotently, keyed by
 	// p.Reference, and returns the ERP's payment id.
 	RecordPayment(ctx context.Context, p ERPPayment) (string, error)

@@ -87,7 +87,8 @@ func setup(t *testing.T, faults []xerosim.Fault) *bundle {
 
 	t.Cleanup(b.xs.Close)
 
-	x, err := xero.New(xero.Config{BaseURL: xURL + "/api.xro/2.0", TokenURL: xURL + "/connect/token",
+	x, err := xero.New(xero.Config{
+		BaseURL: xURL + "/api.xro/2.0", TokenURL: xURL + "/connect/token",
 		ClientID: "id", ClientSecret: "secret", TenantID: "t",
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	if err != nil {

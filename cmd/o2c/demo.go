@@ -91,7 +91,8 @@ func report(w io.Writer, sum *demo.Summary, asJSON bool) error {
 func printSummary(w io.Writer, s *demo.Summary) {
 	fmt.Fprintf(w, "o2c demo summary\n")
 	fmt.Fprintf(w, "  deals pulled from HubSpot      %d\n", s.DealsPulled)
-	fmt.Fprintf(w, "  invoices pushed to Xero        %d (%d in Xero, %d duplicated; lost responses: %v)\n",
+	fmt.Fprintf(w, "  invoices pushed to Xero        %d (%d in Xero, %d duplicated; "+
+		"lost responses: %v)\n",
 		s.InvoicesPushed, s.InvoicesInERP, s.DuplicateInvoices, s.LostResponses)
 	fmt.Fprintf(w, "  bank files ingested            %d (rejected %d)\n", s.FilesIngested,
 		s.FilesRejected)

@@ -190,7 +190,8 @@ func startHubSpot(w *world.World) (*hubspotsim.Sim, string, map[string]string, e
 			exp, _ := money.Exponent(d.Amount.Currency)
 			sd.LineItems = append(sd.LineItems, hubspotsim.LineItem{
 				Name: li.Name, SKU: li.SKU, Quantity: li.Quantity,
-				Price: money.FormatMinor(li.UnitPrice, exp), Amount: money.FormatMinor(li.Amount, exp),
+				Price:  money.FormatMinor(li.UnitPrice, exp),
+				Amount: money.FormatMinor(li.Amount, exp),
 			})
 		}
 

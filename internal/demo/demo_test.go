@@ -37,7 +37,9 @@ func TestDemoRunsEndToEndWithLostResponsesAndRealSamples(t *testing.T) {
 
 	sum, err := demo.Run(context.Background(), demo.Options{
 		Customers: 12, DealsPerCustomer: 2, Extra: []string{samples}, LoseResponses: true,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Pool: pool,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr,
+			&slog.HandlerOptions{Level: slog.LevelWarn})),
+		Pool:         pool,
 		ReadBankFile: bank.Read, Seed: 3, WorkDir: t.TempDir(),
 	})
 	if err != nil {

@@ -67,7 +67,8 @@ func ApplyMany(ctx context.Context, db DB, apps []Application) ([]Application, e
 
 	n := len(apps)
 	pay, amt, disc, wo := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	inv, cur, rule, ver := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	inv, cur := make([]string, n), make([]string, n)
+	rule, ver := make([]string, n), make([]string, n)
 	expl, src, actor, why := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n)
 	conf := make([]float64, n)

@@ -45,7 +45,8 @@ func Audit(ctx context.Context, db DB, actor, action, entity, entityID string,
 
 // AuditLog returns the entries for one entity (all entities when entity is ""),
 // newest first, at most limit.
-func AuditLog(ctx context.Context, db DB, entity, entityID string, limit int) ([]AuditEntry, error) {
+func AuditLog(ctx context.Context, db DB, entity, entityID string,
+	limit int) ([]AuditEntry, error) {
 	rows, err := db.Query(ctx, `SELECT id, at, actor, action, entity, entity_id, before, after
 		FROM audit_log
 		WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2)

@@ -133,7 +133,8 @@ func Invoice(ctx context.Context, db DB, number string) (InvoiceRow, error) {
 // Invoices returns invoices in the given statuses (all when none), by number.
 func Invoices(ctx context.Context, db DB, statuses ...string) ([]InvoiceRow, error) {
 	rows, err := db.Query(ctx, "SELECT "+invoiceColumns+` FROM invoices
-		WHERE COALESCE(cardinality($1::text[]), 0) = 0 OR status = ANY($1) ORDER BY number`, statuses)
+		WHERE COALESCE(cardinality($1::text[]), 0) = 0 OR status = ANY($1)
+		ORDER BY number`, statuses)
 	if err != nil {
 		return nil, fmt.Errorf("query invoices: %w", err)
 	}

@@ -381,7 +381,8 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 // a plain file name.
 var (
 	errEmptyUpload = errors.New("the file is empty")
-	errFileName    = errors.New("file name must be 1 to 255 bytes of text without control characters")
+	errFileName    = errors.New("file name must be 1 to 255 bytes of text without " +
+		"control characters")
 )
 
 func checkFileName(name string) error {
