@@ -25,10 +25,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,12 @@ var ExceptionsHeader = []string{
 
 // ErrOptions reports options Run cannot work with.
 var ErrOptions = errors.New("invalid options")
+
+// memoryLimit is the soft heap limit Run sets while it runs when the program has
+// set none (GOMEMLIMIT or debug.SetMemoryLimit): a million open invoices and the
+// bank files in flight need about 1.2 GiB live, and without a limit the
+// collector lets the heap grow to twice that before it runs.
+const memoryLimit = 1300 << 20
 
 // maxListed caps the problems and warnings listed per file in summary.json.
 const maxListed = 100
@@ -110,6 +117,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		opts.Stderr = io.Discard
 	}
 
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
+	}
+
 	invoices, err := readCSV(opts.InvoicesPath, csvfile.ReadInvoices)
 	if err != nil {
 		return nil, fmt.Errorf("read invoices: %w", err)
@@ -151,7 +162,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 
 	pctx, stop := context.WithCancel(ctx)
-	parsed := parseAhead(pctx, paths, names, runtime.GOMAXPROCS(0))
+	parsed := parseAhead(pctx, paths, names, parseWorkers)
 	defer func() {
 		stop()
 		for range parsed {
@@ -230,6 +241,11 @@ type run struct {
 	hashes map[[32]byte]string // content hash → name of the first file with it
 	names  map[string]int      // base names used, for unique payment ids
 }
+
+// parseWorkers is how many bank files are parsed at once beside the matching.
+// One is enough: parsing a file takes a fraction of the time matching its
+// payments does, and every file in flight costs its size in memory.
+const parseWorkers = 1
 
 // parsedFile is a bank file read and parsed ahead of matching.
 type parsedFile struct {
@@ -409,6 +425,8 @@ func (r *run) uniqueName(base string) string {
 	return base
 }
 
+// readLimited reads a bank file of at most bank.MaxFileSize bytes into a buffer
+// of its size: a file is held whole while it is parsed, so no slack is kept.
 func readLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -416,16 +434,37 @@ func readLimited(path string) ([]byte, error) {
 	}
 	defer f.Close()
 
-	data, err := io.ReadAll(io.LimitReader(f, bank.MaxFileSize+1))
-	if err != nil {
-		return nil, err
+	size := int64(0)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
 	}
 
-	if len(data) > bank.MaxFileSize {
+	if size > bank.MaxFileSize {
 		return nil, fmt.Errorf("%w: more than %d bytes", bank.ErrTooLarge, bank.MaxFileSize)
 	}
 
-	return data, nil
+	// One byte more than the size stated, so the end is seen in one read; a
+	// file that grew meanwhile still grows the buffer, up to the limit.
+	data := make([]byte, 0, size+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if len(data) > bank.MaxFileSize {
+			return nil, fmt.Errorf("%w: more than %d bytes", bank.ErrTooLarge, bank.MaxFileSize)
+		}
+
+		if errors.Is(err, io.EOF) {
+			return data, nil
+		}
+
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (r *run) rejectFile(name, format string, problems []string) {
