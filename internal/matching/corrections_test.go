@@ -3,6 +3,8 @@ package matching
 import (
 	"testing"
 
+	"github.com/o2c-dev/o2c/internal/bankfile"
+
 	"github.com/o2c-dev/o2c/internal/billing"
 )
 
@@ -60,5 +62,43 @@ func TestFuzzySwapsAllCollected(t *testing.T) {
 	if d := e.Match(p); len(d.Applications) != 1 ||
 		d.Applications[0].InvoiceNumber != "INV-5261" {
 		t.Fatalf("applied %+v; want INV-5261", v2apps(d))
+	}
+}
+
+// TestRFBodyWithLeadingZeros: an ISO 11649 reference whose body keeps the
+// invoice number's leading zeros ("RF31 INV0 2639 0") names INV-026390, never
+// INV-002639 read from its groups of four; in structured remittance too.
+func TestRFBodyWithLeadingZeros(t *testing.T) {
+	for _, text := range []string{"RF31INV026390", "RF31 INV0 2639 0"} {
+		e := correctionWorld(t, "INV-026390", "INV-002639")
+		p := pay("P-1", 1807620)
+		p.PayerAccount = "026009593:55001"
+		p.Remittance = text
+		d := e.Match(p)
+		if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-026390" {
+			t.Errorf("%q: applied %+v; want INV-026390", text, v2apps(d))
+		}
+	}
+
+	e := correctionWorld(t, "INV-026390", "INV-002639")
+	p := pay("P-2", 1807620)
+	p.Remits = []bankfile.Remit{{Ref: "RF31INV026390", RefType: "RF", Paid: 1807620}}
+	d := e.Match(p)
+	if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-026390" {
+		t.Errorf("structured: applied %+v; want INV-026390", v2apps(d))
+	}
+}
+
+// TestRFNamingNothingIsNotSplit: a valid RF reference naming no invoice is not
+// read as the invoice numbers its groups of four look like (here it would pay
+// INV-002639 in part).
+func TestRFNamingNothingIsNotSplit(t *testing.T) {
+	e := correctionWorld(t, "INV-002639")
+	p := pay("P-1", 900000)
+	p.PayerAccount = "026009593:55001"
+	p.Remittance = "RF31 INV0 2639 0"
+
+	if d := e.Match(p); len(d.Applications) != 0 {
+		t.Fatalf("applied %+v; want held", v2apps(d))
 	}
 }

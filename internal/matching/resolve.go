@@ -203,7 +203,8 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 	}
 
 	if body, ok := parseRF(rm.Ref); ok {
-		attempts = append([]attempt{{&e.byNumber, body, viaRF, strengthRF}}, attempts...)
+		attempts = append([]attempt{{&e.byNumber, NormalizeRef(body), viaRF, strengthRF}},
+			attempts...)
 	}
 
 	if d := digitsOf(norm); d == norm {
@@ -310,7 +311,7 @@ func (r *refs) dropUnknown(raw string) {
 // reference, then codes, numbers, lists and ranges, then, when none of these
 // named an invoice, numbers written across words and corrected references.
 func (e *Engine) resolveText(p *Payment, py payer, r *refs, text, source string) {
-	found := e.resolveRF(py, r, text, source)
+	found, text := e.resolveRF(py, r, text, source)
 	if found {
 		return
 	}
@@ -451,14 +452,18 @@ func (e *Engine) resolveJoined(py payer, r *refs, joined, raw, source string) bo
 }
 
 // resolveRF finds an ISO 11649 reference in text, written whole or in groups of
-// four, and looks its body up as an invoice number. It reports whether one named
-// an invoice; a valid reference naming none is noted as unknown.
-func (e *Engine) resolveRF(py payer, r *refs, text, source string) bool {
+// four, and looks its body up as an invoice number, normalised like one (so a
+// body written with or without its leading zeros names the same invoice). It
+// reports whether one named an invoice. A valid reference naming none is noted as
+// unknown and blanked out of the returned text: its groups of four are not
+// invoice numbers, and read as such they name the wrong invoice.
+func (e *Engine) resolveRF(py payer, r *refs, text, source string) (bool, string) {
+	rest := text
 	idx := 0
 	for {
 		at := indexFold(text[idx:], "RF")
 		if at < 0 {
-			return false
+			return false, rest
 		}
 
 		at += idx
@@ -470,12 +475,14 @@ func (e *Engine) resolveRF(py payer, r *refs, text, source string) bool {
 		// Read letters and digits, allowing single spaces, up to 25 of them.
 		var body []byte
 		ends := make([]int, 0, 8)
+		stops := make([]int, 0, 8) // where in text each entry of ends finishes
 		for j := at; j < len(text) && len(body) < 25; j++ {
 			c := text[j]
 			if isAlnum(c) {
 				body = append(body, c)
 				if j+1 == len(text) || !isAlnum(text[j+1]) {
 					ends = append(ends, len(body))
+					stops = append(stops, j+1)
 				}
 
 				continue
@@ -492,22 +499,25 @@ func (e *Engine) resolveRF(py payer, r *refs, text, source string) bool {
 				continue
 			}
 
-			e.ids = e.byNumber.appendTo(e.ids[:0], cand)
+			e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(cand))
 			hits := e.preferPayer(distinct(e.ids), py)
 			raw := string(body[:ends[k]])
 			switch {
 			case len(hits) == 1:
 				r.add(ref{inv: hits[0], strength: strengthRF, exact: true, via: viaRF,
 					source: source, raw: raw, line: -1, kind: viaRF})
-				return true
+				return true, rest
 			case len(hits) > 1:
 				e.noteAmbiguous(r, hits, raw)
-				return true
+				return true, rest
 			}
 
 			if !r.hasUnknown(raw) {
 				r.unknown = append(r.unknown, raw)
 			}
+
+			rest = rest[:at] + strings.Repeat(" ", stops[k]-at) + rest[stops[k]:]
+			idx = stops[k]
 
 			break
 		}
