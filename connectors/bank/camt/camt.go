@@ -139,6 +139,9 @@ type reader struct {
 	problems []bankfile.Problem
 	keys     map[string]int // dedupe keys seen, for occurrence ordinals
 	text     []byte         // scratch buffer for element text
+	stack    []*node        // scratch stack of open elements for tree
+	marks    []int          // scratch text marks for tree
+	slab     []node         // nodes to hand out, see newNode
 	accounts map[string]bool
 	ccys     map[string]bool
 	checked  int // statements whose control totals were verified

@@ -122,35 +122,35 @@ func (l *lines) at(off int64) int {
 // tree reads the element that start opened, up to its end tag, into a node.
 // The caller passes the offset at which start began so its line is known.
 func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
-	root := &node{name: start.Name.Local, ccy: ccyAttr(start), line: r.lines.at(startOff)}
-	stack := []*node{root}
-	marks := []int{0} // where each open element's text starts in buf
+	root := r.newNode(start.Name.Local, start.Attr, r.lines.at(startOff))
+	stack := append(r.stack[:0], root)
+	marks := append(r.marks[:0], 0) // where each open element's text starts in buf
 	buf := r.text[:0]
 	count := 1
 
 	for len(stack) > 0 {
 		off := r.dec.InputOffset()
 
-		tok, err := r.dec.Token()
+		t, err := r.token()
 		if err != nil {
 			return nil, err
 		}
 
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			count++
 			if len(stack) >= maxDepth || count > maxNodes {
 				return nil, fmt.Errorf("read %s: %w", root.name, errTooLarge)
 			}
 
-			k := &node{name: t.Name.Local, ccy: ccyAttr(t), line: r.lines.at(off)}
+			k := r.newNode(t.name, t.attrs, r.lines.at(off))
 			top := stack[len(stack)-1]
 			top.kids = append(top.kids, k)
 			stack = append(stack, k)
 			marks = append(marks, len(buf))
-		case xml.CharData:
-			buf = append(buf, t...)
-		case xml.EndElement:
+		case tokText:
+			buf = append(buf, t.text...)
+		case tokEnd:
 			top, mark := stack[len(stack)-1], marks[len(marks)-1]
 			if text := bytes.TrimSpace(buf[mark:]); len(text) > 0 {
 				top.text = string(text)
@@ -162,13 +162,51 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 		}
 	}
 
-	r.text = buf
+	r.text, r.stack, r.marks = buf, stack, marks
 
 	return root, nil
 }
 
-func ccyAttr(s xml.StartElement) string {
-	for _, a := range s.Attr {
+// newNode returns a node carved from a block of nodes, which saves an
+// allocation per element.
+func (r *reader) newNode(name string, attrs []xml.Attr, line int) *node {
+	if len(r.slab) == 0 {
+		r.slab = make([]node, 256)
+	}
+
+	n := &r.slab[0]
+	r.slab = r.slab[1:]
+	n.name, n.ccy, n.line = name, ccyOf(attrs), line
+
+	return n
+}
+
+// token returns the next token from the scanner, or from encoding/xml
+// translated to the scanner's kinds (0 for the kinds the tree ignores).
+func (r *reader) token() (tok, error) {
+	if s, ok := r.dec.(*scanner); ok {
+		return s.next()
+	}
+
+	t, err := r.dec.Token()
+	if err != nil {
+		return tok{}, err
+	}
+
+	switch t := t.(type) {
+	case xml.StartElement:
+		return tok{kind: tokStart, name: t.Name.Local, attrs: t.Attr}, nil
+	case xml.EndElement:
+		return tok{kind: tokEnd, name: t.Name.Local}, nil
+	case xml.CharData:
+		return tok{kind: tokText, text: t}, nil
+	}
+
+	return tok{}, nil
+}
+
+func ccyOf(attrs []xml.Attr) string {
+	for _, a := range attrs {
 		if a.Name.Local == "Ccy" {
 			return strings.TrimSpace(a.Value)
 		}

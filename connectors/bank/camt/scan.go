@@ -47,8 +47,8 @@ type scanner struct {
 	names   map[string]string // interned names and attribute values
 	attrs   []xml.Attr
 	text    []byte
-	pending bool // an empty element's end is due
-	end     xml.EndElement
+	pending bool   // an empty element's end is due
+	endName string // its local name
 }
 
 func newScanner(text []byte) *scanner {
@@ -62,15 +62,15 @@ func (s *scanner) InputOffset() int64 { return int64(s.pos) }
 func (s *scanner) Skip() error {
 	depth := 0
 	for {
-		tok, err := s.Token()
+		t, err := s.next()
 		if err != nil {
 			return err
 		}
 
-		switch tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			depth++
-		case xml.EndElement:
+		case tokEnd:
 			if depth == 0 {
 				return nil
 			}
@@ -80,20 +80,56 @@ func (s *scanner) Skip() error {
 	}
 }
 
+// Token kinds of scanner.next.
+const (
+	tokStart = iota + 1
+	tokEnd
+	tokText
+	tokProcInst
+)
+
+// tok is one token of scanner.next: boxing it as an xml.Token costs an
+// allocation the reader's hot loop does without.
+type tok struct {
+	kind  int
+	name  string // local name of tokStart and tokEnd
+	attrs []xml.Attr
+	text  []byte // tokText, and the instruction of tokProcInst
+}
+
 // Token returns the next token, io.EOF at the end of a document whose elements
 // are all closed, or errSlowPath.
 func (s *scanner) Token() (xml.Token, error) {
+	t, err := s.next()
+	if err != nil {
+		return nil, err
+	}
+
+	switch t.kind {
+	case tokStart:
+		return xml.StartElement{Name: xml.Name{Local: t.name}, Attr: t.attrs}, nil
+	case tokEnd:
+		return xml.EndElement{Name: xml.Name{Local: t.name}}, nil
+	case tokText:
+		return xml.CharData(t.text), nil
+	}
+
+	return xml.ProcInst{Target: "xml", Inst: t.text}, nil
+}
+
+// next is Token without the boxing.
+func (s *scanner) next() (tok, error) {
 	if s.pending {
 		s.pending = false
-		return s.end, nil
+		return tok{kind: tokEnd, name: s.endName}, nil
 	}
 
 	if s.pos >= len(s.buf) {
 		if len(s.stack) > 0 {
-			return nil, errSlowPath
+			return tok{}, errSlowPath
 		}
 
-		return nil, io.EOF
+		return tok{}, io.EOF
 	}
 
 	if s.buf[s.pos] != '<' {
@@ -101,7 +137,7 @@ func (s *scanner) Token() (xml.Token, error) {
 	}
 
 	if s.pos+1 >= len(s.buf) {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	switch s.buf[s.pos+1] {
@@ -110,14 +146,14 @@ func (s *scanner) Token() (xml.Token, error) {
 	case '?':
 		return s.procInst()
 	case '!':
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	return s.startTag()
 }
 
 // charData reads text up to the next '<', replacing the predefined entities.
-func (s *scanner) charData() (xml.Token, error) {
+func (s *scanner) charData() (tok, error) {
 	rest := s.buf[s.pos:]
 	n := bytes.IndexByte(rest, '<')
 	if n < 0 {
@@ -127,7 +163,7 @@ func (s *scanner) charData() (xml.Token, error) {
 	raw := rest[:n]
 	s.pos += n
 	if bytes.IndexByte(raw, '&') < 0 {
-		return xml.CharData(raw), nil
+		return tok{kind: tokText, text: raw}, nil
 	}
 
 	out := s.text[:0]
@@ -142,7 +178,7 @@ func (s *scanner) charData() (xml.Token, error) {
 		raw = raw[i:]
 		j := bytes.IndexByte(raw, ';')
 		if j < 0 {
-			return nil, errSlowPath
+			return tok{}, errSlowPath
 		}
 
 		switch string(raw[1:j]) {
@@ -157,7 +193,7 @@ func (s *scanner) charData() (xml.Token, error) {
 		case "quot":
 			out = append(out, '"')
 		default:
-			return nil, errSlowPath
+			return tok{}, errSlowPath
 		}
 
 		raw = raw[j+1:]
@@ -165,29 +201,29 @@ func (s *scanner) charData() (xml.Token, error) {
 
 	s.text = out
 
-	return xml.CharData(out), nil
+	return tok{kind: tokText, text: out}, nil
 }
 
 // procInst skips the XML declaration at the very start of the document; any
 // other processing instruction goes to the slow path.
-func (s *scanner) procInst() (xml.Token, error) {
+func (s *scanner) procInst() (tok, error) {
 	if s.pos != 0 || !bytes.HasPrefix(s.buf, []byte(`<?xml version="1.0"`)) {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	end := bytes.Index(s.buf, []byte("?>"))
 	if end < 0 {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	decl := s.buf[len(`<?xml version="1.0"`):end]
 	if bytes.ContainsAny(decl, "<>?") {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	s.pos = end + 2
 
-	return xml.ProcInst{Target: "xml", Inst: s.buf[len("<?xml "):end]}, nil
+	return tok{kind: tokProcInst, text: s.buf[len("<?xml "):end]}, nil
 }
 
 // name reads an ASCII XML name at pos.
@@ -243,16 +279,16 @@ func (s *scanner) space() {
 	}
 }
 
-func (s *scanner) startTag() (xml.Token, error) {
+func (s *scanner) startTag() (tok, error) {
 	s.pos++
 	raw, ok := s.name()
 	if !ok {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	local, ok := s.local(raw)
 	if !ok {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	s.attrs = s.attrs[:0]
@@ -260,30 +296,30 @@ func (s *scanner) startTag() (xml.Token, error) {
 		before := s.pos
 		s.space()
 		if s.pos >= len(s.buf) {
-			return nil, errSlowPath
+			return tok{}, errSlowPath
 		}
 
 		switch s.buf[s.pos] {
 		case '>':
 			s.pos++
 			s.stack = append(s.stack, raw)
-			return xml.StartElement{Name: xml.Name{Local: local}, Attr: s.attrs}, nil
+			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
 		case '/':
 			if s.pos+1 >= len(s.buf) || s.buf[s.pos+1] != '>' {
-				return nil, errSlowPath
+				return tok{}, errSlowPath
 			}
 
 			s.pos += 2
-			s.pending, s.end = true, xml.EndElement{Name: xml.Name{Local: local}}
-			return xml.StartElement{Name: xml.Name{Local: local}, Attr: s.attrs}, nil
+			s.pending, s.endName = true, local
+			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
 		}
 
 		if s.pos == before {
-			return nil, errSlowPath
+			return tok{}, errSlowPath
 		}
 
 		if err := s.attr(); err != nil {
-			return nil, err
+			return tok{}, err
 		}
 	}
 }
@@ -329,21 +365,21 @@ func (s *scanner) attr() error {
 	return nil
 }
 
-func (s *scanner) endTag() (xml.Token, error) {
+func (s *scanner) endTag() (tok, error) {
 	s.pos += 2
 	raw, ok := s.name()
 	if !ok || len(s.stack) == 0 || !bytes.Equal(raw, s.stack[len(s.stack)-1]) {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	s.space()
 	if s.pos >= len(s.buf) || s.buf[s.pos] != '>' {
-		return nil, errSlowPath
+		return tok{}, errSlowPath
 	}
 
 	s.pos++
 	s.stack = s.stack[:len(s.stack)-1]
 	local, _ := s.local(raw)
 
-	return xml.EndElement{Name: xml.Name{Local: local}}, nil
+	return tok{kind: tokEnd, name: local}, nil
 }
