@@ -119,8 +119,12 @@ func checkAccount(s string) (string, error) {
 	return iban, nil
 }
 
+// separators are what stripSeparators removes; a Replacer is costly to build
+// and safe to share.
+var separators = strings.NewReplacer(" ", "", "-", "")
+
 func stripSeparators(s string) string {
-	return strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
+	return separators.Replace(strings.TrimSpace(s))
 }
 
 func allDigits(s string) bool {
