@@ -102,3 +102,33 @@ func TestRFNamingNothingIsNotSplit(t *testing.T) {
 		t.Fatalf("applied %+v; want held", v2apps(d))
 	}
 }
+
+// TestBareAccountNumberIdentifiesPayer: camt files may give the payer's account
+// number without its routing number; it identifies the one customer holding that
+// number, and nobody when two customers hold it at different banks.
+func TestBareAccountNumberIdentifiesPayer(t *testing.T) {
+	invs := []billing.Invoice{
+		{Number: "INV-9001", CustomerID: "C-1", Currency: "USD", Total: 52500, Open: 52500},
+		{Number: "INV-9002", CustomerID: "C-1", Currency: "USD", Total: 61000, Open: 61000},
+		{Number: "INV-9003", CustomerID: "C-2", Currency: "USD", Total: 61000, Open: 61000},
+	}
+	one := []billing.Customer{
+		{ID: "C-1", Name: "Harrow Kilns Ltd", BankAccounts: []string{"041100587:0048280904"}},
+		{ID: "C-2", Name: "Osprey Tiles Ltd", BankAccounts: []string{"111500839:77001"}},
+	}
+
+	p := pay("P-1", 52500)
+	p.PayerAccount = "48280904"
+	d := New(one, invs, DefaultRules()).Match(p)
+	if d.PayerMatch != PayerByAccount || len(d.Applications) != 1 ||
+		d.Applications[0].InvoiceNumber != "INV-9001" {
+		t.Fatalf("payer %q applied %+v; want INV-9001 by account", d.PayerMatch, v2apps(d))
+	}
+
+	two := []billing.Customer{one[0], one[1]}
+	two[1].BankAccounts = []string{"111500839:48280904"}
+	d = New(two, invs, DefaultRules()).Match(p)
+	if d.PayerMatch == PayerByAccount {
+		t.Fatalf("account shared by two customers identified %s", d.CustomerID)
+	}
+}

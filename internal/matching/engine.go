@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"strings"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/billing"
@@ -104,6 +105,9 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		for _, a := range c.BankAccounts {
 			if k := NormalizeAccount(a); k != "" {
 				e.byAccount.add(k, ci)
+				if _, acct, ok := strings.Cut(k, ":"); ok {
+					e.byAccount.add(":"+acct, ci) // for files that give no routing number
+				}
 			}
 		}
 

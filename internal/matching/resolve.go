@@ -39,7 +39,15 @@ func (e *Engine) identify(p *Payment) payer {
 		return false
 	}
 
-	if try(&e.byAccount, NormalizeAccount(p.PayerAccount), PayerByAccount) {
+	acct := NormalizeAccount(p.PayerAccount)
+	if try(&e.byAccount, acct, PayerByAccount) {
+		return res
+	}
+
+	// A file that gives the payer's account number without its routing number
+	// (camt Othr/Id) names the customers holding that number at any bank.
+	if bare := strings.TrimLeft(acct, "0"); bare != "" && bare == keepDigits(acct) &&
+		try(&e.byAccount, ":"+bare, PayerByAccount) {
 		return res
 	}
 
