@@ -121,6 +121,17 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	}
 
+	// The first bank files are parsed while the invoices are read and indexed.
+	paths, missing := collect(opts.BankFiles)
+	pctx, stop := context.WithCancel(ctx)
+	parsed := parseAhead(pctx, paths, uniqueNames(paths), parseWorkers)
+	defer func() {
+		stop()
+		for range parsed {
+			// drain, so every parser has ended when Run returns
+		}
+	}()
+
 	invoices, err := readCSV(opts.InvoicesPath, csvfile.ReadInvoices)
 	if err != nil {
 		return nil, fmt.Errorf("read invoices: %w", err)
@@ -133,8 +144,6 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 			return nil, fmt.Errorf("read customers: %w", err)
 		}
 	}
-
-	paths, missing := collect(opts.BankFiles)
 
 	out, err := createOutputs(opts.OutDir)
 	if err != nil {
@@ -149,26 +158,11 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		sum:    newSummary(len(customers), len(invoices)),
 		keys:   make(map[string]struct{}),
 		hashes: make(map[[32]byte]string),
-		names:  make(map[string]int),
 	}
 
 	for _, m := range missing {
 		r.rejectFile(m.name, "", []string{m.name + ": " + m.err.Error()})
 	}
-
-	names := make([]string, len(paths))
-	for i, p := range paths {
-		names[i] = r.uniqueName(filepath.Base(p))
-	}
-
-	pctx, stop := context.WithCancel(ctx)
-	parsed := parseAhead(pctx, paths, names, parseWorkers)
-	defer func() {
-		stop()
-		for range parsed {
-			// drain, so every parser has ended when Run returns
-		}
-	}()
 
 	for pf := range parsed {
 		if err := ctx.Err(); err != nil {
@@ -239,7 +233,6 @@ type run struct {
 	sum    *Summary
 	keys   map[string]struct{} // dedupe keys of the files already read
 	hashes map[[32]byte]string // content hash → name of the first file with it
-	names  map[string]int      // base names used, for unique payment ids
 }
 
 // parseWorkers is how many bank files are parsed at once beside the matching.
@@ -414,15 +407,21 @@ func (r *run) classify(t *bankfile.Transaction) bool {
 	return false
 }
 
-// uniqueName returns base, or base~N when an earlier file of the run had the
-// same base name, so payment ids stay unique.
-func (r *run) uniqueName(base string) string {
-	r.names[base]++
-	if n := r.names[base]; n > 1 {
-		return base + "~" + strconv.Itoa(n)
+// uniqueNames returns the files' base names, each made base~N when an earlier
+// file of the run had the same base name, so payment ids stay unique.
+func uniqueNames(paths []string) []string {
+	seen := make(map[string]int, len(paths))
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		base := filepath.Base(p)
+		seen[base]++
+		out[i] = base
+		if n := seen[base]; n > 1 {
+			out[i] = base + "~" + strconv.Itoa(n)
+		}
 	}
 
-	return base
+	return out
 }
 
 // readLimited reads a bank file of at most bank.MaxFileSize bytes into a buffer
