@@ -237,6 +237,12 @@ func (e *Engine) singleReference(m *match, r ref, paid []ref) {
 			ln.woWhy, ln.penalty = writeOffReason(gap), penaltyWriteOff
 			ln.why = fmt.Sprintf("amount %s is open %s less %s written off as %s", amtS, openS,
 				e.format(gap, m.cur), ln.woWhy)
+		case r.exact && r.via != viaFuzzy && m.py.cust >= 0 &&
+			e.related(m.py.cust, e.invs[r.inv].cust) && e.rules.knownFee(m.cur, gap, inv.Open):
+			ln.apply, ln.wo, ln.rule, ln.closes = m.amt, gap, RuleReferenceBankFee, true
+			ln.woWhy, ln.penalty = WriteOffBankFee, penaltyWriteOff
+			ln.why = fmt.Sprintf("amount %s is open %s less a known bank fee of %s, written off",
+				amtS, openS, e.format(gap, m.cur))
 		case e.isDeduction(gap, inv.Open) && !e.rules.Deductions:
 			msg := fmt.Sprintf("held: %s pays %s of %s open on %s, %s short; deductions are "+
 				"not applied", m.p.ID, amtS, openS, inv.Number, e.format(gap, m.cur))

@@ -182,6 +182,10 @@ const (
 	// RuleReferenceTolerance: one referenced invoice, paid short by at most the
 	// currency's fee and rounding tolerance; the difference is written off.
 	RuleReferenceTolerance = "reference_tolerance"
+	// RuleReferenceBankFee: one invoice referenced exactly by an identified payer
+	// (or its parent, child or sibling), paid short by one of the currency's known
+	// bank fees (Rules.KnownFees); the fee is written off as WriteOffBankFee.
+	RuleReferenceBankFee = "reference_bank_fee"
 	// RuleReferenceDeduction: one referenced invoice, paid short beyond the
 	// tolerance but within Rules.DeductionBasisPoints; the gap stays open and a
 	// short_payment exception is opened for it.

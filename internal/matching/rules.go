@@ -68,6 +68,16 @@ type Rules struct {
 	// DeductionBasisPoints bounds a deduction, in hundredths of a percent of the
 	// open amount. Defaults to 1000 (10 %).
 	DeductionBasisPoints int64
+	// KnownFees are the wire and intermediary bank fees, in minor units per
+	// currency, that a payer's bank commonly takes out of a payment. A payment
+	// short of its one referenced invoice by exactly one of them closes the
+	// invoice, the fee written off as WriteOffBankFee (RuleReferenceBankFee), but
+	// only when the reference is an exact invoice, PO, RF or structured number
+	// (not a corrected one or a bare number's digits), the payer is identified and
+	// is the invoice's customer or related to it, and the fee is less than half
+	// the open amount. Defaults: 10.00 to 50.00 in steps of 5.00 for USD, EUR and
+	// GBP. An empty map turns the rule off.
+	KnownFees map[string][]int64
 }
 
 // Tolerance is how far short of the open amount a payment may be and still close
@@ -112,7 +122,36 @@ func DefaultRules() Rules {
 		},
 		Deductions:           true,
 		DeductionBasisPoints: 1000,
+		KnownFees: map[string][]int64{
+			"USD": defaultFees(), "EUR": defaultFees(), "GBP": defaultFees(),
+		},
 	}
+}
+
+// defaultFees returns 10.00, 15.00, ... 50.00 in minor units of two decimals.
+func defaultFees() []int64 {
+	var fees []int64
+	for f := int64(1000); f <= 5000; f += 500 {
+		fees = append(fees, f)
+	}
+
+	return fees
+}
+
+// knownFee reports whether gap is one of the known bank fees of currency and
+// less than half of open.
+func (r Rules) knownFee(currency string, gap, open int64) bool {
+	if gap <= 0 || 2*gap >= open {
+		return false
+	}
+
+	for _, f := range r.KnownFees[currency] {
+		if f == gap {
+			return true
+		}
+	}
+
+	return false
 }
 
 // tolerance returns the write-off allowed on an open amount in a currency.
