@@ -132,3 +132,18 @@ func TestBareAccountNumberIdentifiesPayer(t *testing.T) {
 		t.Fatalf("account shared by two customers identified %s", d.CustomerID)
 	}
 }
+
+// TestSlashTaggedCode: a code behind a slash-delimited tag, as SWIFT-style
+// remittance writes it ("/INV/INV-021538"), names its invoice.
+func TestSlashTaggedCode(t *testing.T) {
+	for _, text := range []string{"/INV/INV-021538", "RFB/INV-021538 PAYMENT"} {
+		e := correctionWorld(t, "INV-021538", "INV-016865")
+		p := pay("P-1", 1807620)
+		p.PayerAccount = "026009593:55001"
+		p.Remittance = text
+		d := e.Match(p)
+		if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-021538" {
+			t.Errorf("%q: applied %+v; want INV-021538", text, v2apps(d))
+		}
+	}
+}

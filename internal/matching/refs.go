@@ -444,7 +444,8 @@ func appendNumberList(dst []token, raw, prefix string, keyword bool, minDigits,
 }
 
 // appendCode appends a word with letters and digits: whole, or split on '/' when
-// every part is itself a code ("INV-1/INV-2"). A code that starts with an invoice
+// every part is itself a code ("INV-1/INV-2"); otherwise the whole word first and
+// then, as alternatives, its parts that are codes ("INV/INV-1"). A code that starts with an invoice
 // keyword ("Invoice#123") also yields its number as an alternative.
 func appendCode(dst []token, w word, group int) []token {
 	if strings.IndexByte(w.raw, '/') >= 0 {
@@ -486,6 +487,18 @@ func appendCode(dst []token, w word, group int) []token {
 	}
 
 	dst = append(dst, token{norm: NormalizeRef(w.raw), raw: w.raw, kind: tokenCode, group: group})
+
+	// A code behind a slash-delimited tag ("/INV/INV-021538", "RFB/AR-77") is read
+	// on its own when the whole word names nothing.
+	if strings.IndexByte(w.raw, '/') >= 0 {
+		for _, p := range strings.Split(w.raw, "/") {
+			if hasLetterAndDigit(p) {
+				dst = append(dst, token{norm: NormalizeRef(p), raw: p, kind: tokenCode,
+					group: group})
+			}
+		}
+	}
+
 	if w.leadLetters > 0 && invoiceKeywords[strings.ToUpper(w.raw[:w.leadLetters])] {
 		rest := strings.TrimLeft(w.raw[w.leadLetters:], "-/_.#")
 		if rest != "" && !hasLetter(rest) {
