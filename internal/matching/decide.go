@@ -47,6 +47,10 @@ func (e *Engine) Match(p Payment) Decision {
 	}
 
 	m.refs = e.resolve(&p, m.py)
+	if m.py.cust < 0 && m.py.fullName >= 0 {
+		e.tryFullName(m)
+	}
+
 	if m.py.cust < 0 {
 		if c := e.refCustomer(m.refs.list); c >= 0 {
 			m.d.CustomerID, m.d.PayerMatch = e.custs[c].id, PayerByReference
@@ -69,6 +73,33 @@ func (e *Engine) Match(p Payment) Decision {
 	e.finishTrace(m)
 
 	return m.d
+}
+
+// tryFullName takes the customer whose name is written exactly as the payer's
+// (payer.fullName) as the payer when the payment references nothing, or when,
+// resolved again for that payer, every invoice it references is that customer's
+// or a relative's. Otherwise the payer stays unidentified: a payer dropping its
+// legal suffix may be any of the customers sharing the normalised name.
+func (e *Engine) tryFullName(m *match) {
+	py := m.py
+	py.cust, py.how, py.several = py.fullName, PayerByName, nil
+	if len(m.refs.list) > 0 || m.refs.ambiguous != nil {
+		r := e.resolve(m.p, py)
+		if r.ambiguous != nil || len(r.list) == 0 {
+			return
+		}
+
+		for _, rf := range r.list {
+			if !e.related(py.cust, e.invs[rf.inv].cust) {
+				return
+			}
+		}
+
+		m.refs = r
+	}
+
+	m.py = py
+	m.d.CustomerID, m.d.PayerMatch = e.custs[py.cust].id, py.how
 }
 
 // holdMargin holds a payment whose best candidate does not beat the runner-up by

@@ -23,6 +23,9 @@ type Engine struct {
 	byPayerID multiIndex[string] // customer id and aliases, upper alnum → customers
 	byName    multiIndex[string] // normalised name → customers
 	byAlias   multiIndex[string] // normalised alias → customers
+	// byFullName indexes names as written, legal suffixes kept (see fullName),
+	// to tell apart customers whose normalised names are the same.
+	byFullName multiIndex[string]
 
 	byNumber multiIndex[string] // normalised invoice number → invoices
 	byPO     multiIndex[string] // normalised PO number → invoices
@@ -83,6 +86,7 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byPayerID:    newMultiIndex[string](len(customers)),
 		byName:       newMultiIndex[string](len(customers)),
 		byAlias:      newMultiIndex[string](len(customers)),
+		byFullName:   newMultiIndex[string](len(customers)),
 		byNumber:     newMultiIndex[string](len(invoices)),
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
@@ -142,6 +146,7 @@ func (e *Engine) addCustomer(id, name string) int32 {
 	if key != "" {
 		e.byName.add(key, ci)
 		e.addFuzzyName(ci, key)
+		e.byFullName.add(fullName(name), ci)
 	}
 
 	return ci

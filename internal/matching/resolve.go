@@ -2,6 +2,8 @@ package matching
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -15,12 +17,17 @@ type payer struct {
 	several []int32
 	// similarity is the name similarity for PayerByFuzzyName.
 	similarity float64
+	// fullName is, when the normalised name pointed to several customers, the one
+	// of them whose name is written exactly as the payer's, else -1. A payer who
+	// drops a legal suffix may be any of them, so it identifies the payer only for
+	// payments without references (see Match).
+	fullName int32
 }
 
 // identify finds the payer: by bank account, then payer id, then exact
 // normalised name, then alias. A signal naming several customers is passed over.
 func (e *Engine) identify(p *Payment) payer {
-	res := payer{cust: -1}
+	res := payer{cust: -1, fullName: -1}
 	try := func(idx *multiIndex[string], key, how string) bool {
 		if key == "" {
 			return false
@@ -60,6 +67,18 @@ func (e *Engine) identify(p *Payment) payer {
 		return res
 	}
 
+	// Several customers share the normalised name ("Lighthouse Solutions",
+	// "Lighthouse Solutions LLC"): note the one whose name is written exactly as
+	// the payer's, legal suffix and all (see payer.fullName).
+	if res.several != nil {
+		e.ids = e.byFullName.appendTo(e.ids[:0], fullName(p.PayerName))
+		if ids := distinct(e.ids); len(ids) == 1 && containsID(res.several, ids[0]) {
+			res.fullName = ids[0]
+		}
+
+		return res
+	}
+
 	if res.several == nil {
 		if c, sim := e.fuzzyPayer(name); c >= 0 {
 			res.cust, res.how, res.similarity = c, PayerByFuzzyName, sim
@@ -67,6 +86,40 @@ func (e *Engine) identify(p *Payment) payer {
 	}
 
 	return res
+}
+
+// fullName is a name as written, for exact comparison: upper case, runs of other
+// characters than letters and digits as one space, "&" as "AND". Unlike
+// NormalizeName it keeps legal suffixes and articles.
+func fullName(s string) string {
+	b := make([]byte, 0, len(s))
+	space := false
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == '&':
+			b = append(b, " AND "...)
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+
+			space = false
+			b = append(b, byte(r))
+			continue
+		case r >= utf8.RuneSelf && unicode.IsLetter(r):
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+
+			space = false
+			b = utf8.AppendRune(b, r)
+			continue
+		}
+
+		space = true
+	}
+
+	return strings.Join(strings.Fields(string(b)), " ")
 }
 
 // distinct drops repeated ids in place, keeping first occurrences in order.

@@ -1,0 +1,61 @@
+package matching
+
+import (
+	"testing"
+
+	"github.com/o2c-dev/o2c/internal/billing"
+)
+
+func sharedNameWorld() *Engine {
+	custs := []billing.Customer{
+		{ID: "L-1", Name: "Lanthorn Solutions"},
+		{ID: "L-2", Name: "Lanthorn Solutions LLC"},
+		{ID: "L-3", Name: "Lanthorn Solutions Corp."},
+	}
+	mk := func(n, c string, open int64) billing.Invoice {
+		return billing.Invoice{Number: n, CustomerID: c, Currency: "USD", Total: open, Open: open}
+	}
+
+	return New(custs, []billing.Invoice{
+		mk("INV-4401", "L-1", 1855434), mk("INV-4402", "L-2", 2200000),
+		mk("INV-4403", "L-3", 913000),
+	}, DefaultRules())
+}
+
+// TestFullNameTellsApartSharedNormalisedNames: three customers share the
+// normalised name LANTHORN SOLUTIONS. A payment without reference from the one
+// written exactly as the payer's name is matched on its amount; an amount that
+// only another of them owes is not applied to it.
+func TestFullNameTellsApartSharedNormalisedNames(t *testing.T) {
+	p := pay("P-1", 1855434)
+	p.PayerName = "LANTHORN SOLUTIONS"
+	d := sharedNameWorld().Match(p)
+	if d.CustomerID != "L-1" || len(d.Applications) != 1 ||
+		d.Applications[0].InvoiceNumber != "INV-4401" {
+		t.Fatalf("customer %q applied %+v; want INV-4401 of L-1", d.CustomerID, v2apps(d))
+	}
+
+	p = pay("P-2", 2200000)
+	p.PayerName = "Lanthorn Solutions"
+	if d := sharedNameWorld().Match(p); len(d.Applications) != 0 {
+		t.Fatalf("applied %+v; want held", v2apps(d))
+	}
+
+	p = pay("P-3", 1855434)
+	p.PayerName = "Lanthorn Solutions Group"
+	if d := sharedNameWorld().Match(p); len(d.Applications) != 0 {
+		t.Fatalf("name of none of them: applied %+v; want held", v2apps(d))
+	}
+}
+
+// TestFullNameDoesNotOverrideReference: the same payer referencing the invoice
+// of another customer sharing its normalised name pays that invoice.
+func TestFullNameDoesNotOverrideReference(t *testing.T) {
+	p := pay("P-1", 2200000)
+	p.PayerName = "Lanthorn Solutions"
+	p.Remittance = "INV-4402"
+	d := sharedNameWorld().Match(p)
+	if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-4402" {
+		t.Fatalf("applied %+v; want INV-4402", v2apps(d))
+	}
+}
