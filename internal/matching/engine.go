@@ -26,6 +26,9 @@ type Engine struct {
 	// byFullName indexes names as written, legal suffixes kept (see fullName),
 	// to tell apart customers whose normalised names are the same.
 	byFullName multiIndex[string]
+	// byTruncated indexes names longer than truncatedNameWidth by their first
+	// truncatedNameWidth characters, upper case, as an ACH batch carries them.
+	byTruncated multiIndex[string]
 
 	byNumber multiIndex[string] // normalised invoice number → invoices
 	byPO     multiIndex[string] // normalised PO number → invoices
@@ -87,6 +90,7 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byName:       newMultiIndex[string](len(customers)),
 		byAlias:      newMultiIndex[string](len(customers)),
 		byFullName:   newMultiIndex[string](len(customers)),
+		byTruncated:  newMultiIndex[string](len(customers)),
 		byNumber:     newMultiIndex[string](len(invoices)),
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
@@ -147,6 +151,9 @@ func (e *Engine) addCustomer(id, name string) int32 {
 		e.byName.add(key, ci)
 		e.addFuzzyName(ci, key)
 		e.byFullName.add(fullName(name), ci)
+		if k, ok := truncatedKey(name, false); ok {
+			e.byTruncated.add(k, ci)
+		}
 	}
 
 	return ci

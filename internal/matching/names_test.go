@@ -59,3 +59,45 @@ func TestFullNameDoesNotOverrideReference(t *testing.T) {
 		t.Fatalf("applied %+v; want INV-4402", v2apps(d))
 	}
 }
+
+// TestTruncatedACHName: an ACH batch keeps 16 characters of the payer's name;
+// "KESTREL & WINTHO" names the one customer whose name begins so, and a cut
+// name two customers begin with, or a shorter name, names nobody.
+func TestTruncatedACHName(t *testing.T) {
+	custs := []billing.Customer{
+		{ID: "K-1", Name: "Kestrel & Winthorpe L.L.C."},
+		{ID: "K-2", Name: "Kestrel Logistics"},
+		{ID: "K-3", Name: "Corbel Fabrics Holdings Inc"},
+		{ID: "K-4", Name: "Corbel Fabrics Holdings Group"},
+	}
+	mk := func(n, c string, open int64) billing.Invoice {
+		return billing.Invoice{Number: n, CustomerID: c, Currency: "USD", Total: open, Open: open}
+	}
+	invs := []billing.Invoice{
+		mk("INV-5501", "K-1", 2083545), mk("INV-5502", "K-2", 99000),
+		mk("INV-5503", "K-3", 80801), mk("INV-5504", "K-4", 70000),
+	}
+
+	tests := []struct {
+		name   string
+		amount int64
+		want   string
+	}{
+		{"KESTREL & WINTHO", 2083545, "INV-5501"},
+		{"CORBEL FABRICS H", 80801, ""},
+		{"KESTREL & WINT", 2083545, ""},
+	}
+	for _, tt := range tests {
+		p := pay("P-1", tt.amount)
+		p.PayerName = tt.name
+		d := New(custs, invs, DefaultRules()).Match(p)
+		got := ""
+		if len(d.Applications) == 1 {
+			got = d.Applications[0].InvoiceNumber
+		}
+
+		if got != tt.want || len(d.Applications) > 1 {
+			t.Errorf("%q: applied %+v; want %q", tt.name, v2apps(d), tt.want)
+		}
+	}
+}

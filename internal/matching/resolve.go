@@ -74,8 +74,17 @@ func (e *Engine) identify(p *Payment) payer {
 		e.ids = e.byFullName.appendTo(e.ids[:0], fullName(p.PayerName))
 		if ids := distinct(e.ids); len(ids) == 1 && containsID(res.several, ids[0]) {
 			res.fullName = ids[0]
+		} else if c := e.truncatedPayer(p.PayerName); c >= 0 && containsID(res.several, c) {
+			res.fullName = c
 		}
 
+		return res
+	}
+
+	// A name cut to the width of an ACH company name ("EASTGATE & WESTB") names
+	// the one customer whose name begins so.
+	if c := e.truncatedPayer(p.PayerName); c >= 0 {
+		res.cust, res.how = c, PayerByName
 		return res
 	}
 
@@ -86,6 +95,47 @@ func (e *Engine) identify(p *Payment) payer {
 	}
 
 	return res
+}
+
+// truncatedNameWidth is how many characters of a payer's name an ACH batch
+// header keeps (the company name field).
+const truncatedNameWidth = 16
+
+// truncatedKey returns the upper-case first truncatedNameWidth bytes of a name,
+// trailing spaces dropped. For a customer's name (payer false) it reports false
+// unless the name is longer than that; for a payer's name, unless the name may
+// have been cut there (it is that long, or one shorter for a cut before a space).
+func truncatedKey(name string, payer bool) (string, bool) {
+	u := strings.ToUpper(strings.TrimSpace(name))
+	if !payer {
+		if len(u) <= truncatedNameWidth {
+			return "", false
+		}
+
+		return strings.TrimRight(u[:truncatedNameWidth], " "), true
+	}
+
+	if len(u) < truncatedNameWidth-1 || len(u) > truncatedNameWidth {
+		return "", false
+	}
+
+	return u, true
+}
+
+// truncatedPayer returns the one customer whose name, cut to the width of an
+// ACH company name, is the payer's name, or -1.
+func (e *Engine) truncatedPayer(name string) int32 {
+	k, ok := truncatedKey(name, true)
+	if !ok {
+		return -1
+	}
+
+	e.ids = e.byTruncated.appendTo(e.ids[:0], k)
+	if ids := distinct(e.ids); len(ids) == 1 {
+		return ids[0]
+	}
+
+	return -1
 }
 
 // fullName is a name as written, for exact comparison: upper case, runs of other
