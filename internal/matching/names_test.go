@@ -101,3 +101,35 @@ func TestTruncatedACHName(t *testing.T) {
 		}
 	}
 }
+
+// TestAliasDoesNotOutvoteSharedName: "Moreau Metals" is the normalised name of
+// two customers and an alias of a third. The alias alone does not identify the
+// third: the payer referencing the first's invoice pays it (no payer
+// mismatch), and without a reference the third's amount is not applied.
+func TestAliasDoesNotOutvoteSharedName(t *testing.T) {
+	custs := []billing.Customer{
+		{ID: "M-1", Name: "Morvane Metals Corp."},
+		{ID: "M-2", Name: "The Morvane Metals Company"},
+		{ID: "M-3", Name: "Frontier Alloys LLP", Aliases: []string{"Morvane Metals"}},
+	}
+	mk := func(n, c string, open int64) billing.Invoice {
+		return billing.Invoice{Number: n, CustomerID: c, Currency: "USD", Total: open, Open: open}
+	}
+	invs := []billing.Invoice{mk("INV-6601", "M-1", 30598), mk("INV-6603", "M-3", 45000)}
+
+	p := pay("P-1", 20000)
+	p.PayerName = "Morvane Metals Corp."
+	p.Remittance = "INV-6601"
+	d := New(custs, invs, DefaultRules()).Match(p)
+	if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-6601" ||
+		d.PayerMatch == PayerByAlias {
+		t.Fatalf("payer %q applied %+v, exception %+v; want INV-6601", d.PayerMatch,
+			v2apps(d), d.Exception)
+	}
+
+	p = pay("P-2", 45000)
+	p.PayerName = "MORVANE METALS"
+	if d := New(custs, invs, DefaultRules()).Match(p); len(d.Applications) != 0 {
+		t.Fatalf("applied %+v; want held", v2apps(d))
+	}
+}

@@ -25,7 +25,9 @@ type payer struct {
 }
 
 // identify finds the payer: by bank account, then payer id, then exact
-// normalised name, then alias. A signal naming several customers is passed over.
+// normalised name or alias, then the name as written or cut to an ACH company
+// name's width, then a fuzzy name. A signal naming several customers is passed
+// over.
 func (e *Engine) identify(p *Payment) payer {
 	res := payer{cust: -1, fullName: -1}
 	try := func(idx *multiIndex[string], key, how string) bool {
@@ -62,9 +64,24 @@ func (e *Engine) identify(p *Payment) payer {
 		return res
 	}
 
+	// Names and aliases are one signal: an alias of one customer that is also
+	// another's name names both.
 	name := NormalizeName(p.PayerName)
-	if try(&e.byName, name, PayerByName) || try(&e.byAlias, name, PayerByAlias) {
-		return res
+	if name != "" {
+		ids := distinct(e.byName.appendTo(e.ids[:0], name))
+		named := len(ids)
+		ids = distinct(e.byAlias.appendTo(ids, name))
+		e.ids = ids
+		switch {
+		case len(ids) == 1 && named == 1:
+			res.cust, res.how = ids[0], PayerByName
+			return res
+		case len(ids) == 1:
+			res.cust, res.how = ids[0], PayerByAlias
+			return res
+		case len(ids) > 1 && res.several == nil:
+			res.several = append([]int32(nil), ids...)
+		}
 	}
 
 	// Several customers share the normalised name ("Lighthouse Solutions",
