@@ -6,13 +6,19 @@
 //
 // The engine works in three steps for each payment:
 //
-//  1. Identify the payer by bank account (IBAN or routing:account), then by payer
-//     id, then by exact normalised name or alias (see NormalizeName: case,
-//     punctuation and legal suffixes do not count), then by a fuzzy name: the
-//     token-sorted Jaro-Winkler similarity to one customer's name or alias is at
-//     least Rules.NameThreshold and no other customer comes within 0.02. Fuzzy
-//     candidates come from an index of name-word prefixes, never from a scan. An
-//     unknown payer is fine when references identify the invoices.
+//  1. Identify the payer by bank account (IBAN or routing:account; an account
+//     number given without its routing number names the one customer holding
+//     it), then by payer id, then by exact normalised name or alias, pooled (see
+//     NormalizeName: case, punctuation and legal suffixes do not count), then by
+//     a name cut to the 16 characters of an ACH company name that begins one
+//     customer's name. When a normalised name names several customers, the one
+//     whose name is written exactly like the payer's (legal suffix and all) is
+//     taken for payments without references, or whose references all name its
+//     invoices. Then by a fuzzy name: the token-sorted Jaro-Winkler similarity to
+//     one customer's name or alias is at least Rules.NameThreshold and no other
+//     customer comes within 0.02. Fuzzy candidates come from an index of
+//     name-word prefixes, never from a scan. An unknown payer is fine when
+//     references identify the invoices.
 //  2. Find the invoices the payment references: structured remittance lines
 //     first (camt RfrdDocInf/CdtrRefInf, X12 RMR and the like, as bankfile.Remit),
 //     then the remittance text, payment reference and end-to-end id (see
@@ -24,10 +30,11 @@
 //     "INV-101/102/103") stand for each number in them, at most 50. Numbers
 //     written across words ("INV 2024 0108") are joined. When nothing else names
 //     an invoice, a reference is corrected for typing and OCR slips (O/0, I/l/1,
-//     S/5, B/8, then one swap of neighbouring characters; leading zeros never
-//     count) and used only when the correction names exactly one invoice; two or
-//     more hold the payment as ambiguous. Explanations keep both the text as
-//     written and the invoice it was read as.
+//     S/5, B/8; leading zeros never count; when these name nothing, every swap
+//     of two neighbouring characters, each read the same way) and used only when
+//     the correction names exactly one invoice; two or more hold the payment as
+//     ambiguous. A valid RF reference naming no invoice is not read further.
+//     Explanations keep both the text as written and the invoice it was read as.
 //  3. Decide: build the candidate (an invoice or a set of invoices), score it
 //     from its features and apply it only when the score is at least
 //     Rules.MinConfidence and at least Rules.MinMargin above the runner-up;
@@ -87,6 +94,11 @@
 //     as WriteOffRounding (at most two minor units) or WriteOffBankFee. An
 //     overpayment within tolerance is not written off: it is held as an
 //     overpayment like any other.
+//   - Known bank fees (Rules.KnownFees; default 10.00 to 50.00 in steps of 5.00
+//     for USD, EUR and GBP): a payment short of its one exactly referenced
+//     invoice by one of them, from an identified payer that is the invoice's
+//     customer or a relative, closes the invoice, the fee written off as
+//     WriteOffBankFee (RuleReferenceBankFee).
 //   - Deduction (Rules.Deductions, Rules.DeductionBasisPoints, default 10 %):
 //     short beyond tolerance but within the bound, the payment is applied and a
 //     short_payment exception opened for the gap; when off, the payment is held.
