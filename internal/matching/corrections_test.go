@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -144,6 +145,30 @@ func TestSlashTaggedCode(t *testing.T) {
 		d := e.Match(p)
 		if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-021538" {
 			t.Errorf("%q: applied %+v; want INV-021538", text, v2apps(d))
+		}
+	}
+}
+
+// TestRangeBetweenTwoCodes: "INV-051167 TO INV-051169" stands for the three
+// invoices, the one between included.
+func TestRangeBetweenTwoCodes(t *testing.T) {
+	for _, text := range []string{"INV-051167 TO INV-051169", "INV-051167 - INV-051169"} {
+		custs := []billing.Customer{{ID: "H-1", Name: "Hartwell Haulage",
+			BankAccounts: []string{"081004339:45780510"}}}
+		mk := func(n string, o int64) billing.Invoice {
+			return billing.Invoice{Number: n, CustomerID: "H-1", Currency: "USD", Total: o, Open: o}
+		}
+		e := New(custs, []billing.Invoice{mk("INV-051167", 691614), mk("INV-051168", 784496),
+			mk("INV-051169", 593599), mk("INV-051170", 297000)}, DefaultRules())
+		p := pay("P-1", 691614+784496+593599)
+		p.PayerAccount = "081004339:45780510"
+		p.Remittance = text
+
+		d := e.Match(p)
+		want := []v2app{{"INV-051167", 691614, 0, 0}, {"INV-051168", 784496, 0, 0},
+			{"INV-051169", 593599, 0, 0}}
+		if got := v2apps(d); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: applied %+v; want %+v", text, got, want)
 		}
 	}
 }

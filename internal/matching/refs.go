@@ -322,6 +322,15 @@ func appendTokens(dst []token, text string, minDigits, firstGroup int) []token {
 				lastPrefix, ranging = "", false
 			}
 		case w.letters > 0:
+			// "INV-101 to INV-103": the numbers between two codes of one prefix.
+			if lastPrefix != "" && (ranging || rangeGap(gap)) {
+				p2, to, _, ok := codePrefix(w.raw)
+				if ok && strings.EqualFold(p2, lastPrefix) && to > lastN+1 {
+					dst, group = appendRange(dst, lastPrefix, lastN+1, to-1, lastWidth, group,
+						0, lastPrefix+strconv.Itoa(lastN)+" to "+w.raw)
+				}
+			}
+
 			n := len(dst)
 			dst = appendCode(dst, w, group)
 			group = dst[len(dst)-1].group + 1
