@@ -172,3 +172,24 @@ func TestRangeBetweenTwoCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeAfterKeywordNumber: "INV 51167 thru 51169" (keyword, number, range
+// word) stands for INV-051167 to INV-051169, from a payer nobody knows.
+func TestRangeAfterKeywordNumber(t *testing.T) {
+	custs := []billing.Customer{{ID: "H-1", Name: "Hartwell Haulage"}}
+	mk := func(n string, o int64) billing.Invoice {
+		return billing.Invoice{Number: n, CustomerID: "H-1", Currency: "USD", Total: o, Open: o}
+	}
+	e := New(custs, []billing.Invoice{mk("INV-051167", 691614), mk("INV-051168", 784496),
+		mk("INV-051169", 593599), mk("INV-051170", 297000)}, DefaultRules())
+	p := pay("P-1", 691614+784496+593599)
+	p.PayerName = "VANTAGE TOOLS"
+	p.Remittance = "INV 51167 thru 51169"
+
+	d := e.Match(p)
+	want := []v2app{{"INV-051167", 691614, 0, 0}, {"INV-051168", 784496, 0, 0},
+		{"INV-051169", 593599, 0, 0}}
+	if got := v2apps(d); !reflect.DeepEqual(got, want) {
+		t.Errorf("applied %+v; want %+v", got, want)
+	}
+}

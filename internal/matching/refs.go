@@ -374,6 +374,13 @@ func appendTokens(dst []token, text string, minDigits, firstGroup int) []token {
 				dst = append(dst, token{
 					norm: joined, raw: prev.raw + " " + w.raw, kind: tokenCode, group: group,
 				})
+
+				// "INV 50369 thru 50371": a range or list may follow, as after a code.
+				if invoiceKeywords[prev.upper] {
+					if p, _, _, ok := codePrefix(prev.raw + w.raw); ok {
+						lastPrefix, ranging = p, false
+					}
+				}
 			}
 
 			norm := NormalizeRef(w.raw)
