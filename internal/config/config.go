@@ -139,6 +139,44 @@ type Matching struct {
 	// MinMargin is how far (0..1) the best candidate must lead the runner-up to be applied
 	// automatically. Defaults to 0.15.
 	MinMargin float64 `yaml:"min_margin"`
+
+	// Partials applies a payment smaller than its invoice as a part payment and leaves the
+	// rest open; false holds it. Defaults to true.
+	Partials bool `yaml:"partials"`
+
+	// Deductions applies a short payment (beyond tolerance, within DeductionPercent) and
+	// opens a deduction exception for the gap; false holds it. Defaults to true.
+	Deductions bool `yaml:"deductions"`
+
+	// DeductionPercent bounds a deduction, in percent of the open amount. Defaults to 10.
+	DeductionPercent float64 `yaml:"deduction_percent"`
+
+	// NameThreshold is the least similarity (0..1) of a payer name to a customer's for
+	// fuzzy identification; 0 turns it off. Defaults to 0.92.
+	NameThreshold float64 `yaml:"name_threshold"`
+
+	// FuzzyReferences corrects typed or OCR'd references when that leads to exactly one
+	// invoice. Defaults to true.
+	FuzzyReferences bool `yaml:"fuzzy_references"`
+
+	// Tolerances are the fee and rounding tolerances written off, per currency: both the
+	// absolute amount (a decimal string) and the percent must hold. Defaults: 0.50 and
+	// 0.1 % for USD, EUR, GBP, CHF, CAD and AUD.
+	Tolerances map[string]Tolerance `yaml:"tolerances"`
+
+	// KnownFees are the bank fees (decimal strings per currency) a payer's bank commonly
+	// takes; one of them short of an exactly referenced invoice is written off as a bank
+	// fee. Defaults: 10.00 to 50.00 in steps of 5.00 for USD, EUR and GBP.
+	KnownFees map[string][]string `yaml:"known_fees"`
+}
+
+// Tolerance is a write-off tolerance of one currency.
+type Tolerance struct {
+	// Abs is the largest difference as a decimal string in the currency, e.g. "0.50".
+	Abs string `yaml:"abs"`
+
+	// Percent is the largest difference in percent of the amount, e.g. 0.1.
+	Percent float64 `yaml:"percent"`
 }
 
 // Ingest limits bank file intake.
@@ -167,8 +205,10 @@ func Default() Config {
 		},
 		Schedule: Schedule{CRMPull: "*/5 * * * *", ERPRefresh: "*/15 * * * *"},
 		Bus:      Bus{PollInterval: 250 * time.Millisecond, AckDeadline: 2 * time.Minute},
-		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15},
-		Ingest:   Ingest{MaxFileBytes: 256 << 20},
+		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15, Partials: true,
+			Deductions: true, DeductionPercent: 10, NameThreshold: 0.92, FuzzyReferences: true,
+			Tolerances: defaultTolerances(), KnownFees: defaultKnownFees()},
+		Ingest: Ingest{MaxFileBytes: 256 << 20},
 	}
 }
 
@@ -414,4 +454,27 @@ func (s Secret) Format(f fmt.State, verb rune) {
 	}
 
 	_, _ = io.WriteString(f, s.String())
+}
+
+func defaultTolerances() map[string]Tolerance {
+	out := map[string]Tolerance{}
+	for _, c := range []string{"AUD", "CAD", "CHF", "EUR", "GBP", "USD"} {
+		out[c] = Tolerance{Abs: "0.50", Percent: 0.1}
+	}
+
+	return out
+}
+
+func defaultKnownFees() map[string][]string {
+	var fees []string
+	for f := 10; f <= 50; f += 5 {
+		fees = append(fees, fmt.Sprintf("%d.00", f))
+	}
+
+	out := map[string][]string{}
+	for _, c := range []string{"EUR", "GBP", "USD"} {
+		out[c] = append([]string(nil), fees...)
+	}
+
+	return out
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -180,7 +181,45 @@ var fields = []field{
 			"automatically",
 	}, func(c *Config) string { return formatFloat(c.Matching.MinMargin) }),
 	fileOnly(Field{
+		Key: "matching.partials", Default: "true",
+		Doc: "apply a payment smaller than its invoice as a part payment (false: hold it)",
+	}, func(c *Config) string { return strconv.FormatBool(c.Matching.Partials) }),
+	fileOnly(Field{
+		Key: "matching.deductions", Default: "true",
+		Doc: "apply a short payment and open a deduction exception for the gap " +
+			"(false: hold it)",
+	}, func(c *Config) string { return strconv.FormatBool(c.Matching.Deductions) }),
+	fileOnly(Field{
+		Key: "matching.deduction_percent", Default: "10",
+		Doc: "largest deduction, in percent of the invoice's open amount",
+	}, func(c *Config) string { return formatFloat(c.Matching.DeductionPercent) }),
+	fileOnly(Field{
+		Key: "matching.name_threshold", Default: "0.92",
+		Doc: "least similarity (0..1) of a payer name to a customer's for fuzzy " +
+			"identification; 0 turns it off",
+	}, func(c *Config) string { return formatFloat(c.Matching.NameThreshold) }),
+	fileOnly(Field{
+		Key: "matching.fuzzy_references", Default: "true",
+		Doc: "correct typed or OCR'd references when that leads to exactly one invoice",
+	}, func(c *Config) string { return strconv.FormatBool(c.Matching.FuzzyReferences) }),
+	fileOnly(Field{
+		Key: "matching.tolerances", Default: defaultTolerancesYAML,
+		Doc: "fee and rounding tolerance written off, per currency: {abs: \"0.50\", " +
+			"percent: 0.1}; both must hold",
+	}, func(c *Config) string { return fmt.Sprint(c.Matching.Tolerances) }),
+	fileOnly(Field{
+		Key: "matching.known_fees", Default: defaultKnownFeesYAML,
+		Doc: "bank fees per currency written off when one is short of an exactly " +
+			"referenced invoice",
+	}, func(c *Config) string { return fmt.Sprint(c.Matching.KnownFees) }),
+	fileOnly(Field{
 		Key: "ingest.max_file_bytes", Default: "268435456",
 		Doc: "largest bank file accepted, in bytes (default 256 MiB)",
 	}, func(c *Config) string { return strconv.FormatInt(c.Ingest.MaxFileBytes, 10) }),
 }
+
+// The defaults of the map settings, as YAML.
+const (
+	defaultTolerancesYAML = `{AUD: {abs: "0.50", percent: 0.1}, CAD: {abs: "0.50", percent: 0.1}, CHF: {abs: "0.50", percent: 0.1}, EUR: {abs: "0.50", percent: 0.1}, GBP: {abs: "0.50", percent: 0.1}, USD: {abs: "0.50", percent: 0.1}}`
+	defaultKnownFeesYAML  = `{EUR: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"], GBP: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"], USD: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"]}`
+)

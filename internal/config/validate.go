@@ -67,6 +67,10 @@ func (c *Config) Validate() error {
 	check("matching.auto_apply_threshold",
 		unitInterval(c.Matching.AutoApplyThreshold, false))
 	check("matching.min_margin", unitInterval(c.Matching.MinMargin, true))
+	check("matching.name_threshold", unitInterval(c.Matching.NameThreshold, true))
+	check("matching.deduction_percent", percent(c.Matching.DeductionPercent))
+	check("matching.tolerances", tolerances(c.Matching.Tolerances))
+	check("matching.known_fees", knownFees(c.Matching.KnownFees))
 	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
 
 	if c.Database.URL == "" && c.Database.DataDir == "" {
@@ -218,6 +222,40 @@ func unitInterval(v float64, zeroOK bool) error {
 func positive(n int64) error {
 	if n <= 0 {
 		return fmt.Errorf("%d, want a positive number", n)
+	}
+
+	return nil
+}
+
+func percent(v float64) error {
+	if v < 0 || v > 100 || v != v {
+		return fmt.Errorf("%v, want a percent from 0 to 100", v)
+	}
+
+	return nil
+}
+
+func tolerances(ts map[string]Tolerance) error {
+	for cur, t := range ts {
+		if _, err := money.Parse(t.Abs, cur); err != nil {
+			return fmt.Errorf("%s: abs: %w", cur, err)
+		}
+
+		if err := percent(t.Percent); err != nil {
+			return fmt.Errorf("%s: percent: %w", cur, err)
+		}
+	}
+
+	return nil
+}
+
+func knownFees(fees map[string][]string) error {
+	for cur, fs := range fees {
+		for _, f := range fs {
+			if a, err := money.Parse(f, cur); err != nil || a.Minor <= 0 {
+				return fmt.Errorf("%s: %q is not a positive amount", cur, f)
+			}
+		}
 	}
 
 	return nil

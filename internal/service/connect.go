@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/o2c-dev/o2c/connectors/crm/hubspot"
 	"github.com/o2c-dev/o2c/connectors/erp/xero"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/config"
 	"github.com/o2c-dev/o2c/internal/matching"
+	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
@@ -123,11 +125,33 @@ func NewERP(cfg *config.Config, logger *slog.Logger) (pipelines.ERP, error) {
 	return XeroERP{Client: c}, nil
 }
 
-// Rules returns the matching rules with the configured thresholds.
+// Rules returns the matching rules as configured. The config was validated, so its
+// amounts parse; one that does not is left out.
 func Rules(cfg *config.Config) *matching.Rules {
+	m := cfg.Matching
 	r := matching.DefaultRules()
-	r.MinConfidence = cfg.Matching.AutoApplyThreshold
-	r.MinMargin = cfg.Matching.MinMargin
+
+	r.MinConfidence, r.MinMargin = m.AutoApplyThreshold, m.MinMargin
+	r.Partials, r.Deductions, r.FuzzyRefs = m.Partials, m.Deductions, m.FuzzyReferences
+	r.DeductionBasisPoints = int64(math.Round(m.DeductionPercent * 100))
+	r.NameThreshold = m.NameThreshold
+
+	r.Tolerances = map[string]matching.Tolerance{}
+	for cur, t := range m.Tolerances {
+		if a, err := money.Parse(t.Abs, cur); err == nil {
+			r.Tolerances[a.Currency] = matching.Tolerance{Abs: a.Minor,
+				BasisPoints: int64(math.Round(t.Percent * 100))}
+		}
+	}
+
+	r.KnownFees = map[string][]int64{}
+	for cur, fees := range m.KnownFees {
+		for _, f := range fees {
+			if a, err := money.Parse(f, cur); err == nil {
+				r.KnownFees[a.Currency] = append(r.KnownFees[a.Currency], a.Minor)
+			}
+		}
+	}
 
 	return &r
 }
