@@ -142,6 +142,7 @@ type reader struct {
 	stack    []*node        // scratch stack of open elements for tree
 	marks    []int          // scratch text marks for tree
 	slab     []node         // nodes to hand out, see newNode
+	arena    arena          // reused nodes for entries, see newNode
 	accounts map[string]bool
 	ccys     map[string]bool
 	checked  int // statements whose control totals were verified

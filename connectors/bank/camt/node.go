@@ -168,17 +168,60 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 }
 
 // newNode returns a node carved from a block of nodes, which saves an
-// allocation per element.
+// allocation per element. Inside an arena (see reuseNodes) the blocks are
+// reused, children lists included.
 func (r *reader) newNode(name string, attrs []xml.Attr, line int) *node {
-	if len(r.slab) == 0 {
-		r.slab = make([]node, 256)
+	var n *node
+	if r.arena.on {
+		n = r.arena.next()
+		n.text, n.kids = "", n.kids[:0]
+	} else {
+		if len(r.slab) == 0 {
+			r.slab = make([]node, 256)
+		}
+
+		n = &r.slab[0]
+		r.slab = r.slab[1:]
 	}
 
-	n := &r.slab[0]
-	r.slab = r.slab[1:]
 	n.name, n.ccy, n.line = name, ccyOf(attrs), line
 
 	return n
+}
+
+// arena hands out nodes from blocks that are reused once the tree built from
+// them is no longer referenced: an Ntry's tree lives only while it is read.
+type arena struct {
+	on     bool
+	blocks [][]node
+	block  int // current block
+	used   int // nodes used in the current block
+}
+
+func (a *arena) next() *node {
+	if a.used == len(a.blocks[a.block]) {
+		a.block, a.used = a.block+1, 0
+		if a.block == len(a.blocks) {
+			a.blocks = append(a.blocks, make([]node, 256))
+		}
+	}
+
+	a.used++
+
+	return &a.blocks[a.block][a.used-1]
+}
+
+// reuseNodes makes the trees built until the returned function is called come
+// from the arena; calling it releases them to be reused. The caller must keep
+// no node of those trees.
+func (r *reader) reuseNodes() func() {
+	if len(r.arena.blocks) == 0 {
+		r.arena.blocks = [][]node{make([]node, 256)}
+	}
+
+	r.arena.on, r.arena.block, r.arena.used = true, 0, 0
+
+	return func() { r.arena.on = false }
 }
 
 // token returns the next token from the scanner, or from encoding/xml

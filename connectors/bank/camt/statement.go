@@ -75,6 +75,11 @@ func (r *reader) statementChild(st *statement, t xml.StartElement, off int64) er
 		return r.dec.Skip()
 	}
 
+	if t.Name.Local == "Ntry" {
+		// An entry's nodes are read into transactions and dropped.
+		defer r.reuseNodes()()
+	}
+
 	n, err := r.tree(t, off)
 	if err != nil {
 		return err
