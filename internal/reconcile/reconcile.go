@@ -528,7 +528,8 @@ func (r *run) record(p matching.Payment, t *bankfile.Transaction, d matching.Dec
 	payment := money.FormatMinor(p.Amount.Minor, exp)
 	for _, a := range d.Applications {
 		err := r.out.apps.Write([]string{
-			p.ID, t.BankRef, date, p.PayerName, payment, cur, a.InvoiceNumber,
+			cell(p.ID), cell(t.BankRef), date, cell(p.PayerName), payment, cur,
+			cell(a.InvoiceNumber),
 			money.FormatMinor(a.Amount, exp), money.FormatMinor(a.Discount, exp),
 			money.FormatMinor(a.WriteOff, exp), a.Rule,
 			strconv.FormatFloat(a.Confidence, 'f', 3, 64),
@@ -545,8 +546,8 @@ func (r *run) record(p matching.Payment, t *bankfile.Transaction, d matching.Dec
 		}
 
 		err := r.out.excs.Write([]string{
-			p.ID, t.BankRef, date, p.PayerName, money.FormatMinor(x.Amount, exp), cur, x.Reason,
-			strings.Join(cands, ";"),
+			cell(p.ID), cell(t.BankRef), date, cell(p.PayerName), money.FormatMinor(x.Amount, exp),
+			cur, x.Reason, cell(strings.Join(cands, ";")),
 		})
 		if err != nil {
 			return fmt.Errorf("write exceptions: %w", err)
@@ -556,6 +557,27 @@ func (r *run) record(p matching.Payment, t *bankfile.Transaction, d matching.Dec
 	r.sum.addDecision(cur, d)
 
 	return nil
+}
+
+// cell makes a text value safe to open in a spreadsheet: one that would be read as
+// a formula (it starts with =, +, - or @ and is not a plain number, or with a tab
+// or carriage return) gets a leading apostrophe. Numbers and ordinary text pass
+// unchanged.
+func cell(s string) string {
+	if s == "" {
+		return s
+	}
+
+	switch s[0] {
+	case '\t', '\r':
+		return "'" + s
+	case '=', '+', '-', '@':
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "'" + s
+		}
+	}
+
+	return s
 }
 
 // outputs are the output files, written under temporary names and renamed into
