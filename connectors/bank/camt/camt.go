@@ -319,7 +319,7 @@ var messages = map[string]bankfile.Format{
 // envelope (Document, a business application header wrapper, ...) until it finds
 // a camt message element, and reads each message it finds.
 func (r *reader) walk() {
-	found := false
+	found, depth := false, 0
 
 	for {
 		off := r.dec.InputOffset()
@@ -340,9 +340,17 @@ func (r *reader) walk() {
 				r.fail(r.lines.at(off), "DOCTYPE", "", "entity declarations are not accepted")
 				return
 			}
+		case xml.EndElement:
+			depth--
 		case xml.StartElement:
 			format, ok := messages[t.Name.Local]
 			if !ok {
+				if depth++; depth > maxDepth {
+					r.fail(r.lines.at(off), t.Name.Local, "",
+						fmt.Sprintf("elements nested more than %d deep", maxDepth))
+					return
+				}
+
 				continue
 			}
 
@@ -382,6 +390,28 @@ func (r *reader) syntax(err error, off int64) {
 	r.fail(r.lines.at(off), "xml", "", err.Error())
 }
 
+// skip reads past the element just started, refusing nesting deeper than
+// maxDepth: the decoder keeps a record per open element, so depth is memory.
+func (r *reader) skip(name string) error {
+	for depth := 1; depth > 0; {
+		tok, err := r.dec.Token()
+		if err != nil {
+			return err
+		}
+
+		switch tok.(type) {
+		case xml.StartElement:
+			if depth++; depth > maxDepth {
+				return fmt.Errorf("%s: elements nested more than %d deep", name, maxDepth)
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+
+	return nil
+}
+
 // message reads the children of a message element: each Stmt, Rpt or Ntfctn is
 // a statement; the group header and anything else are skipped.
 func (r *reader) message() error {
@@ -403,7 +433,7 @@ func (r *reader) message() error {
 					return err
 				}
 			default:
-				if err := r.dec.Skip(); err != nil {
+				if err := r.skip(t.Name.Local); err != nil {
 					return err
 				}
 			}

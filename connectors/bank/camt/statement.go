@@ -72,7 +72,7 @@ func (r *reader) statementChild(st *statement, t xml.StartElement, off int64) er
 	switch t.Name.Local {
 	case "Id", "Acct", "Bal", "TxsSummry", "Ntry":
 	default:
-		return r.dec.Skip()
+		return r.skip(t.Name.Local)
 	}
 
 	if t.Name.Local == "Ntry" {
