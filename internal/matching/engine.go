@@ -40,8 +40,9 @@ type Engine struct {
 	byFuzzy    multiIndex[string]
 	fuzzyBuilt bool
 
-	names      []fuzzyName        // customer names and aliases for fuzzy lookup
-	namesByTri multiIndex[string] // first three letters of a name word → names
+	names      []fuzzyName         // customer names and aliases for fuzzy lookup
+	namesByTri multiIndex[string]  // first three letters of a name word → names
+	fuzzyCache map[string]fuzzyHit // fuzzyPayer's answers by payer name
 
 	byAmount     multiIndex[amountKey] // open amount → open invoices
 	byDiscounted multiIndex[amountKey] // open less terms discount → open invoices

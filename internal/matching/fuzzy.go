@@ -199,16 +199,49 @@ func sortedWords(s string) string {
 	return strings.Join(w, " ")
 }
 
+// fuzzyHit is a remembered answer of fuzzyPayer.
+type fuzzyHit struct {
+	cust int32
+	sim  float64
+}
+
 // fuzzyPayer returns the one customer whose name or alias is most similar to the
 // normalised payer name, when the similarity reaches Rules.NameThreshold and no
 // other customer comes within 0.02 of it; otherwise -1. Candidates come from the
 // name-word prefix index, the rarest prefix first, never from a scan of all
-// customers.
+// customers. The answer depends only on the names, which are fixed once the
+// engine is built, so it is remembered per name.
 func (e *Engine) fuzzyPayer(name string) (int32, float64) {
 	if e.rules.NameThreshold <= 0 || name == "" {
 		return -1, 0
 	}
 
+	if h, ok := e.fuzzyCache[name]; ok {
+		return h.cust, h.sim
+	}
+
+	c, sim := e.searchPayer(name)
+	if e.fuzzyCache == nil {
+		e.fuzzyCache = make(map[string]fuzzyHit)
+	}
+
+	if len(e.fuzzyCache) >= maxFuzzyCache {
+		clear(e.fuzzyCache)
+	}
+
+	e.fuzzyCache[strings.Clone(name)] = fuzzyHit{cust: c, sim: sim}
+
+	return c, sim
+}
+
+// maxFuzzyCache bounds the names fuzzyPayer remembers; the cache starts again
+// when it is full.
+const maxFuzzyCache = 1 << 18
+
+// searchPayer does the work of fuzzyPayer. A candidate whose similarity cannot
+// reach the threshold less the 0.02 margin, by the bound of jaroBound, is not
+// compared: it could neither be chosen nor come within 0.02 of a chosen one.
+func (e *Engine) searchPayer(name string) (int32, float64) {
 	var best []int32
 	for _, w := range strings.Fields(name) {
 		if len(w) < 3 {
@@ -223,10 +256,24 @@ func (e *Engine) fuzzyPayer(name string) (int32, float64) {
 		best = e.namesByTri.appendTo(best[:0], w[:3])
 	}
 
+	if len(best) == 0 {
+		return -1, 0
+	}
+
 	q := sortedWords(name)
+	var hist [256]int32
+	for i := 0; i < len(q); i++ {
+		hist[q[i]]++
+	}
+
+	floor := e.rules.NameThreshold - 0.03
 	bestCust, bestSim, second := int32(-1), 0.0, 0.0
 	for _, ni := range best {
 		fn := e.names[ni]
+		if jaroBound(&hist, q, fn.key) < floor {
+			continue
+		}
+
 		sim := jaroWinkler(q, fn.key)
 		switch {
 		case fn.cust == bestCust:
@@ -246,6 +293,37 @@ func (e *Engine) fuzzyPayer(name string) (int32, float64) {
 	return bestCust, bestSim
 }
 
+// jaroBound returns an upper bound of jaroWinkler(a, b), where hist counts the
+// bytes of a. The matching characters are at most the bytes the two strings
+// have in common, counted with their multiplicity; with every one of them
+// matched, in order, and a full four-byte prefix the similarity would be the
+// bound.
+func jaroBound(hist *[256]int32, a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 1
+	}
+
+	common := 0
+	var used [256]int32
+	for i := 0; i < lb; i++ {
+		c := b[i]
+		if used[c] < hist[c] {
+			used[c]++
+			common++
+		}
+	}
+
+	if common == 0 {
+		return 0
+	}
+
+	m := float64(common)
+	jaro := (m/float64(la) + m/float64(lb) + 1) / 3
+
+	return jaro + 0.4*(1-jaro)
+}
+
 // jaroWinkler returns the Jaro-Winkler similarity of two ASCII-ish strings, 0..1.
 func jaroWinkler(a, b string) float64 {
 	if a == b {
@@ -258,8 +336,14 @@ func jaroWinkler(a, b string) float64 {
 	}
 
 	window := max(max(la, lb)/2-1, 0)
-	ma := make([]bool, la)
-	mb := make([]bool, lb)
+	var bufA, bufB [64]bool
+	var ma, mb []bool
+	if la <= len(bufA) && lb <= len(bufB) {
+		ma, mb = bufA[:la], bufB[:lb]
+	} else {
+		ma, mb = make([]bool, la), make([]bool, lb)
+	}
+
 	matches := 0
 	for i := 0; i < la; i++ {
 		lo, hi := max(0, i-window), min(lb, i+window+1)
