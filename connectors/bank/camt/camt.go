@@ -88,9 +88,14 @@ func read(name string, data []byte, opts Options, fast bool) (*bankfile.File, er
 		fast := newReader(name, opts)
 		f := *r.file
 		fast.file = &f
+		fast.file.Transactions = make([]bankfile.Transaction, 0, txHint(text))
 		fast.lines = lines{buf: text, line: 1}
 		fast.dec = newScanner(text)
 		fast.walk()
+		if len(fast.file.Transactions) == 0 {
+			fast.file.Transactions = nil // as the slow path leaves it
+		}
+
 		if !fast.slow {
 			return fast.result()
 		}
@@ -106,6 +111,12 @@ func read(name string, data []byte, opts Options, fast bool) (*bankfile.File, er
 	r.walk()
 
 	return r.result()
+}
+
+// txHint guesses how many transactions text holds, one per entry or per
+// detail, so the file's list is allocated once rather than grown.
+func txHint(text []byte) int {
+	return max(bytes.Count(text, []byte("<Ntry>")), bytes.Count(text, []byte("<TxDtls>")))
 }
 
 func newReader(name string, opts Options) *reader {
@@ -144,6 +155,8 @@ type reader struct {
 	slab     []node         // nodes to hand out, see newNode
 	arena    arena          // reused nodes for entries, see newNode
 	accounts map[string]bool
+	exps     map[string]int         // decimals of the valid currencies seen
+	txs      []bankfile.Transaction // scratch transactions of one entry
 	ccys     map[string]bool
 	checked  int // statements whose control totals were verified
 	open     int // statements with entries whose totals could not be verified

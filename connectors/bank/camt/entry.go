@@ -176,7 +176,7 @@ func (r *reader) emit(st *statement, e *entryCtx, dets []detail) []int {
 	e.ntryRef = e.n.str("NtryRef")
 	e.key = entryKey(e)
 
-	var txs []bankfile.Transaction
+	txs := r.txs[:0]
 
 	switch problem := splitProblem(e, dets); {
 	case len(dets) == 0:
@@ -208,6 +208,9 @@ func (r *reader) emit(st *statement, e *entryCtx, dets []detail) []int {
 		idx = append(idx, len(r.file.Transactions))
 		r.file.Transactions = append(r.file.Transactions, txs[i])
 	}
+
+	clear(txs)
+	r.txs = txs[:0]
 
 	return idx
 }
@@ -585,7 +588,8 @@ func (r *reader) amount(a *node, line int, fallback, field string) (money.Amount
 		return money.Amount{}, false
 	}
 
-	if !money.ValidCurrency(ccy) {
+	exp, ok := r.exponent(ccy)
+	if !ok {
 		r.fail(a.line, field+"@Ccy", ccy, "unknown currency")
 		return money.Amount{}, false
 	}
@@ -595,16 +599,41 @@ func (r *reader) amount(a *node, line int, fallback, field string) (money.Amount
 		return money.Amount{}, false
 	}
 
-	amt, err := money.Parse(a.text, ccy)
+	minor, err := money.ParseMinor(a.text, exp)
 	if err != nil {
-		exp, _ := money.Exponent(ccy)
 		r.fail(a.line, field, a.text, fmt.Sprintf(
 			"not an exact %s amount with at most %d decimals", ccy, exp))
 
 		return money.Amount{}, false
 	}
 
-	return amt, true
+	return money.Amount{Minor: minor, Currency: ccy}, true
+}
+
+// exponent returns the decimals of a valid currency code (see
+// money.ValidCurrency), remembering the codes already looked up: the lookup
+// allocates, and a file uses one or two currencies for every amount.
+func (r *reader) exponent(ccy string) (int, bool) {
+	if exp, ok := r.exps[ccy]; ok {
+		return exp, true
+	}
+
+	if !money.ValidCurrency(ccy) {
+		return 0, false
+	}
+
+	exp, err := money.Exponent(ccy)
+	if err != nil {
+		return 0, false
+	}
+
+	if r.exps == nil {
+		r.exps = map[string]int{}
+	}
+
+	r.exps[ccy] = exp
+
+	return exp, true
 }
 
 // minor reads a currency-less amount (TxsSummry sums) with exp decimals.
