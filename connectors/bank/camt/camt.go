@@ -152,6 +152,8 @@ type reader struct {
 	text     []byte         // scratch buffer for element text
 	stack    []*node        // scratch stack of open elements for tree
 	marks    []int          // scratch text marks for tree
+	out      []byte         // scratch texts of a subtree, see tree
+	pend     []pendText     // scratch elements whose text is in out
 	slab     []node         // nodes to hand out, see newNode
 	arena    arena          // reused nodes for entries, see newNode
 	accounts map[string]bool

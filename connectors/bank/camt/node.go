@@ -126,6 +126,7 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 	stack := append(r.stack[:0], root)
 	marks := append(r.marks[:0], 0) // where each open element's text starts in buf
 	buf := r.text[:0]
+	out, pend := r.out[:0], r.pend[:0]
 	count := 1
 
 	for len(stack) > 0 {
@@ -153,7 +154,8 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 		case tokEnd:
 			top, mark := stack[len(stack)-1], marks[len(marks)-1]
 			if text := bytes.TrimSpace(buf[mark:]); len(text) > 0 {
-				top.text = string(text)
+				pend = append(pend, pendText{n: top, start: len(out), end: len(out) + len(text)})
+				out = append(out, text...)
 			}
 
 			buf = buf[:mark]
@@ -162,9 +164,23 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 		}
 	}
 
-	r.text, r.stack, r.marks = buf, stack, marks
+	// One string holds the texts of the whole subtree: a conversion per
+	// element would cost an allocation each.
+	all := string(out)
+	for _, p := range pend {
+		p.n.text = all[p.start:p.end]
+	}
+
+	clear(pend)
+	r.text, r.stack, r.marks, r.out, r.pend = buf, stack, marks, out, pend[:0]
 
 	return root, nil
+}
+
+// pendText is an element's text, at out[start:end] until the subtree is read.
+type pendText struct {
+	n          *node
+	start, end int
 }
 
 // newNode returns a node carved from a block of nodes, which saves an
