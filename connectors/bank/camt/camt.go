@@ -159,6 +159,7 @@ type reader struct {
 	accounts map[string]bool
 	exps     map[string]int         // decimals of the valid currencies seen
 	txs      []bankfile.Transaction // scratch transactions of one entry
+	dets     []detail               // scratch details of one entry
 	ccys     map[string]bool
 	checked  int // statements whose control totals were verified
 	open     int // statements with entries whose totals could not be verified

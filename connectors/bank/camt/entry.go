@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ func (r *reader) entry(st *statement, n *node) {
 	amt, ok := r.amount(n.child("Amt"), n.line, st.ccy, "Ntry/Amt")
 	if ok {
 		e.amt = amt
-		e.exp, _ = money.Exponent(amt.Currency)
+		e.exp, _ = r.exponent(amt.Currency)
 	}
 
 	switch n.str("CdtDbtInd") {
@@ -123,13 +124,25 @@ func (r *reader) booked(n *node) bool {
 }
 
 // details reads the TxDtls of every NtryDtls of the entry.
+// The list is the reader's scratch, valid until the next entry.
 func (r *reader) details(e *entryCtx, n *node) []detail {
-	var out []detail
+	out := r.dets[:0]
 
-	for _, nd := range n.all("NtryDtls") {
-		for _, d := range nd.all("TxDtls") {
-			out = append(out, r.detail(e, d))
+	for _, nd := range n.kids {
+		if nd.name != "NtryDtls" {
+			continue
 		}
+
+		for _, d := range nd.kids {
+			if d.name == "TxDtls" {
+				out = append(out, r.detail(e, d))
+			}
+		}
+	}
+
+	r.dets = out
+	if len(out) == 0 {
+		return nil
 	}
 
 	return out
@@ -257,11 +270,16 @@ func splitProblem(e *entryCtx, dets []detail) string {
 		}
 	}
 
-	booked := money.FormatMinor(e.amt.Minor, e.exp)
-
 	switch {
 	case len(dets) == 1 && missing == 1:
 		return ""
+	case others == 0 && missing == 0 && sum == e.amt.Minor:
+		return ""
+	}
+
+	booked := money.FormatMinor(e.amt.Minor, e.exp)
+
+	switch {
 	case others == len(dets) && money.ValidCurrency(other.Currency):
 		return fmt.Sprintf("batch details %s ≠ booked %s %s", other, booked, e.amt.Currency)
 	case others > 0:
@@ -546,13 +564,14 @@ func entryKey(e *entryCtx) string {
 // already used in this file gets an occurrence ordinal, so identical entries
 // both count and a re-sent file yields the same keys.
 func (r *reader) dedupe(st *statement, e *entryCtx, t bankfile.Transaction, i, ndets int) string {
-	key := "camt:" + st.account + ":" + e.key
-	if t.Problem == "" && ndets > 0 {
-		if t.EndToEndID != "" {
-			key += ":" + t.EndToEndID
-		} else {
-			key += fmt.Sprintf(":#%d", i+1)
-		}
+	var key string
+	switch {
+	case t.Problem != "" || ndets == 0:
+		key = "camt:" + st.account + ":" + e.key
+	case t.EndToEndID != "":
+		key = "camt:" + st.account + ":" + e.key + ":" + t.EndToEndID
+	default:
+		key = "camt:" + st.account + ":" + e.key + ":#" + strconv.Itoa(i+1)
 	}
 
 	r.keys[key]++

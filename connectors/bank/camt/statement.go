@@ -51,17 +51,18 @@ func (r *reader) statement(start xml.StartElement, off int64) error {
 	for {
 		off := r.dec.InputOffset()
 
-		tok, err := r.dec.Token()
+		t, err := r.token()
 		if err != nil {
 			return err
 		}
 
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch t.kind {
+		case tokEnd:
 			r.closeStatement(st)
 			return nil
-		case xml.StartElement:
-			if err := r.statementChild(st, t, off); err != nil {
+		case tokStart:
+			start := xml.StartElement{Name: xml.Name{Local: t.name}, Attr: t.attrs}
+			if err := r.statementChild(st, start, off); err != nil {
 				return err
 			}
 		}
