@@ -43,12 +43,18 @@ func plainXML(text []byte) bool {
 type scanner struct {
 	buf     []byte
 	pos     int
-	stack   [][]byte          // raw names of the open elements
+	stack   []open            // the open elements
 	names   map[string]string // interned names and attribute values
 	attrs   []xml.Attr
 	text    []byte
 	pending bool   // an empty element's end is due
 	endName string // its local name
+}
+
+// open is an element whose end tag is due: its raw and its local name.
+type open struct {
+	raw   []byte
+	local string
 }
 
 func newScanner(text []byte) *scanner {
@@ -302,7 +308,7 @@ func (s *scanner) startTag() (tok, error) {
 		switch s.buf[s.pos] {
 		case '>':
 			s.pos++
-			s.stack = append(s.stack, raw)
+			s.stack = append(s.stack, open{raw: raw, local: local})
 			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
 		case '/':
 			if s.pos+1 >= len(s.buf) || s.buf[s.pos+1] != '>' {
@@ -368,7 +374,7 @@ func (s *scanner) attr() error {
 func (s *scanner) endTag() (tok, error) {
 	s.pos += 2
 	raw, ok := s.name()
-	if !ok || len(s.stack) == 0 || !bytes.Equal(raw, s.stack[len(s.stack)-1]) {
+	if !ok || len(s.stack) == 0 || !bytes.Equal(raw, s.stack[len(s.stack)-1].raw) {
 		return tok{}, errSlowPath
 	}
 
@@ -378,8 +384,8 @@ func (s *scanner) endTag() (tok, error) {
 	}
 
 	s.pos++
+	local := s.stack[len(s.stack)-1].local
 	s.stack = s.stack[:len(s.stack)-1]
-	local, _ := s.local(raw)
 
 	return tok{kind: tokEnd, name: local}, nil
 }
