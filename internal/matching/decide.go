@@ -39,14 +39,16 @@ type line struct {
 // the invoices it is applied to go down by Amount + Discount + WriteOff, so a later
 // payment cannot take the same money again.
 func (e *Engine) Match(p Payment) Decision {
-	m := &match{p: &p, cur: p.Amount.Currency, amt: p.Amount.Minor}
+	e.pay = p
+	m := &e.m
+	*m = match{p: &e.pay, cur: p.Amount.Currency, amt: p.Amount.Minor}
 	m.d.PaymentID = p.ID
-	m.py = e.identify(&p)
+	m.py = e.identify(m.p)
 	if m.py.cust >= 0 {
 		m.d.CustomerID, m.d.PayerMatch = e.custs[m.py.cust].id, m.py.how
 	}
 
-	m.refs = e.resolve(&p, m.py)
+	m.refs = e.resolve(m.p, m.py, e.refBuf[:0])
 	if m.py.cust < 0 && m.py.fullName >= 0 {
 		e.tryFullName(m)
 	}
@@ -72,7 +74,11 @@ func (e *Engine) Match(p Payment) Decision {
 
 	e.finishTrace(m)
 
-	return m.d
+	d := m.d
+	e.refBuf = m.refs.list[:0]
+	*m, e.pay = match{}, Payment{}
+
+	return d
 }
 
 // tryFullName takes the customer whose name is written exactly as the payer's
@@ -84,7 +90,7 @@ func (e *Engine) tryFullName(m *match) {
 	py := m.py
 	py.cust, py.how, py.several = py.fullName, PayerByName, nil
 	if len(m.refs.list) > 0 || m.refs.ambiguous != nil {
-		r := e.resolve(m.p, py)
+		r := e.resolve(m.p, py, nil)
 		if r.ambiguous != nil || len(r.list) == 0 {
 			return
 		}

@@ -52,6 +52,12 @@ type Engine struct {
 
 	ids  []int32 // scratch for index lookups
 	toks []token // scratch for reference extraction
+
+	// m, pay and refBuf are the state of the payment Match is deciding, kept
+	// between calls so that their memory is reused.
+	m      match
+	pay    Payment
+	refBuf []ref
 }
 
 // anyCustomer stands for every customer in an amountKey.

@@ -273,9 +273,10 @@ type refs struct {
 }
 
 // resolve finds the invoices the payment references, structured lines first, then
-// the remittance text, payment reference and end-to-end id.
-func (e *Engine) resolve(p *Payment, py payer) refs {
-	r := refs{stated: len(p.Remits) > 0}
+// the remittance text, payment reference and end-to-end id. The list of
+// referenced invoices is appended to buf.
+func (e *Engine) resolve(p *Payment, py payer, buf []ref) refs {
+	r := refs{stated: len(p.Remits) > 0, list: buf}
 
 	for li, rm := range p.Remits {
 		r.stated = r.stated && rm.Paid > 0
