@@ -110,8 +110,12 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 		t.PaymentRef = ident
 	}
 
-	t.DedupeKey = "nacha:" + t.BankRef + ":" + strings.TrimSpace(b.effective) + ":" +
-		strconv.Itoa(e.code) + ":" + strconv.FormatInt(e.amount, 10)
+	k := append(p.key[:0], "nacha:"...)
+	k = append(append(k, t.BankRef...), ':')
+	k = append(append(k, strings.TrimSpace(b.effective)...), ':')
+	k = append(strconv.AppendInt(k, int64(e.code), 10), ':')
+	k = strconv.AppendInt(k, e.amount, 10)
+	t.DedupeKey, p.key = string(k), k
 
 	if strings.Trim(t.BankRef, "0 ") == "" {
 		// Without a trace number two different entries of the same date, code and

@@ -55,6 +55,7 @@ type parser struct {
 	warns  []bankfile.Problem
 	nbatch int
 	moov   moovCache
+	key    []byte // scratch for dedupe keys
 }
 
 func (p *parser) reject(line int, field, value, format string, args ...any) {
@@ -102,15 +103,19 @@ func (p *parser) structure(recs []record) {
 		last *entry
 	)
 
-	// One allocation for all entries: count them first.
-	n := 0
+	// One allocation for all entries and one for all addenda: count them first.
+	n, na := 0, 0
 	for i := range recs {
-		if recs[i].typ() == '6' {
+		switch recs[i].typ() {
+		case '6':
 			n++
+		case '7':
+			na++
 		}
 	}
 
 	slab := make([]entry, n)
+	adSlab, adUsed := make([]*record, na), 0
 
 	closeBatch := func(line int) {
 		if b != nil && b.control == nil {
@@ -187,7 +192,11 @@ func (p *parser) structure(recs []record) {
 					"addenda record without an entry detail record is ignored")
 				b.records++
 			default:
-				last.addenda = append(last.addenda, r)
+				// Only the last entry takes addenda slots, so its addenda are
+				// the slots just before adUsed.
+				adSlab[adUsed] = r
+				adUsed++
+				last.addenda = adSlab[adUsed-len(last.addenda)-1 : adUsed : adUsed]
 				b.records++
 			}
 		case '8':
