@@ -31,9 +31,28 @@ func plainXML(text []byte) bool {
 		}
 	}
 
-	return utf8.Valid(text) && !bytes.Contains(text, []byte("<!")) &&
-		!bytes.Contains(text, []byte("&#")) && !bytes.Contains(text, []byte("]]>")) &&
+	return utf8.Valid(text) && !hasPair(text, '<', '!') && !hasPair(text, '&', '#') &&
+		!bytes.Contains(text, []byte("]]>")) &&
 		!bytes.Contains(text, []byte("\uFFFE")) && !bytes.Contains(text, []byte("\uFFFF"))
+}
+
+// hasPair reports whether text holds a followed by b. It looks for b, which is
+// rare in bank files, where bytes.Contains would stop at every common a.
+func hasPair(text []byte, a, b byte) bool {
+	for i := 1; i < len(text); {
+		j := bytes.IndexByte(text[i:], b)
+		if j < 0 {
+			return false
+		}
+
+		if text[i+j-1] == a {
+			return true
+		}
+
+		i += j + 1
+	}
+
+	return false
 }
 
 // scanner tokenizes plain XML (see plainXML) to the same tokens as

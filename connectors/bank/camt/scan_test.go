@@ -128,3 +128,14 @@ func TestPlainXML(t *testing.T) {
 		t.Error("plain document not taken")
 	}
 }
+
+func TestHasPair(t *testing.T) {
+	for s, want := range map[string]bool{
+		"<!": true, "x<!y": true, "!<": false, "<x!": false, "!": false, "": false,
+		"a!b!<!": true, "<<>!!": false,
+	} {
+		if got := hasPair([]byte(s), '<', '!'); got != want {
+			t.Errorf("hasPair(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
