@@ -19,7 +19,9 @@ type match struct {
 	d    Decision
 	// chosen is the candidate applied and alts the others weighed, for the trace.
 	chosen *ScoredCandidate
-	alts   []ScoredCandidate
+	// chosenVal holds what chosen points to.
+	chosenVal ScoredCandidate
+	alts      []ScoredCandidate
 }
 
 // line is one planned application before the checks that may still hold it.
@@ -701,7 +703,8 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 		return
 	}
 
-	m.chosen, m.alts = &chosen, alts
+	m.chosenVal, m.alts = chosen, alts
+	m.chosen = &m.chosenVal
 	for i, l := range lines {
 		ii := l.ref.inv
 		e.setOpen(ii, e.invs[ii].Open-apps[i].Amount-apps[i].Discount-apps[i].WriteOff)
@@ -1007,7 +1010,8 @@ func (e *Engine) commitAmount(m *match, ln line, unknown string) {
 		return
 	}
 
-	m.chosen = &chosen
+	m.chosenVal = chosen
+	m.chosen = &m.chosenVal
 	e.setOpen(ln.ref.inv, inv.Open-app.Amount-app.Discount-app.WriteOff)
 	m.d.Applications = []Application{app}
 }

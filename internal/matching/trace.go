@@ -1,7 +1,6 @@
 package matching
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -127,6 +126,17 @@ func (e *Engine) finishTrace(m *match) {
 	t := &m.d.Trace
 	t.RulesVersion = RulesVersion
 	t.Chosen = -1
+	n := len(m.alts)
+	if m.chosen != nil {
+		n++
+	} else if x := m.d.Exception; x != nil {
+		n += len(x.Candidates)
+	}
+
+	if n > 0 && t.Candidates == nil {
+		t.Candidates = make([]ScoredCandidate, 0, n)
+	}
+
 	if m.chosen != nil {
 		t.Candidates = append(t.Candidates, *m.chosen)
 		t.Chosen = 0
@@ -196,18 +206,19 @@ func (e *Engine) sentence(m *match) string {
 		return ""
 	}
 
-	nums := make([]string, 0, len(d.Applications))
-	var disc, wo int64
-	for _, a := range d.Applications {
-		nums = append(nums, a.InvoiceNumber)
-		disc += a.Discount
-		wo += a.WriteOff
-	}
-
-	var why string
+	var nums, why string
 	if len(d.Applications) == 1 {
-		why = d.Applications[0].Explanation
+		nums, why = d.Applications[0].InvoiceNumber, d.Applications[0].Explanation
 	} else {
+		list := make([]string, 0, len(d.Applications))
+		var disc, wo int64
+		for _, a := range d.Applications {
+			list = append(list, a.InvoiceNumber)
+			disc += a.Discount
+			wo += a.WriteOff
+		}
+
+		nums = joinAnd(list)
 		why = "all referenced, amounts add up"
 		if m.chosen != nil && m.chosen.Features.Reference == "none" {
 			why = "no reference, the only set of the payer's open invoices adding up"
@@ -222,7 +233,7 @@ func (e *Engine) sentence(m *match) string {
 		}
 	}
 
-	s := fmt.Sprintf("applied to %s: %s", joinAnd(nums), why)
+	s := "applied to " + nums + ": " + why
 	if d.Exception != nil {
 		s += "; " + strings.TrimPrefix(d.Exception.Message, "held: ")
 	}
