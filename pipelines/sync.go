@@ -47,8 +47,16 @@ func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, 
 				return err
 			}
 
-			if isNew {
-				counts["customers_new"]++
+			if !isNew {
+				continue
+			}
+
+			counts["customers_new"]++
+
+			err = store.Audit(ctx, tx, "crm", "pull", "customer", c.ID, nil,
+				map[string]string{"name": c.Name})
+			if err != nil {
+				return err
 			}
 		}
 

@@ -237,6 +237,14 @@ func SyncERPListing(ctx context.Context, db DB, inv billing.Invoice,
 
 func syncERPInvoice(ctx context.Context, db DB, inv billing.Invoice,
 	listedAt *time.Time) (created bool, err error) {
+	var before *int64
+	if err := db.QueryRow(ctx, "SELECT open_minor FROM invoices WHERE number = $1",
+		inv.Number).Scan(&before); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("sync invoice %s: %w", inv.Number, err)
+	}
+
+	var after int64
+
 	err = db.QueryRow(ctx, `INSERT INTO invoices (number, erp_id, customer_id, customer_name,
 			currency, total_minor, open_minor, issue_date, due_date, discount_bp,
 			discount_days, po_number, status)
@@ -261,12 +269,25 @@ func syncERPInvoice(ctx context.Context, db DB, inv billing.Invoice,
 			status = CASE WHEN invoices.status IN ('requested', 'failed', 'open', 'paid')
 				THEN 'open' ELSE invoices.status END,
 			updated_at = now()
-		RETURNING (xmax = 0)`,
+		RETURNING (xmax = 0), open_minor`,
 		inv.Number, inv.ERPID, inv.CustomerID, inv.CustomerName, inv.Currency, inv.Total,
 		inv.Open, inv.IssueDate, inv.DueDate, inv.DiscountBasisPoints, inv.DiscountDays,
-		inv.PONumber, listedAt).Scan(&created)
+		inv.PONumber, listedAt).Scan(&created, &after)
 	if err != nil {
 		return false, fmt.Errorf("sync invoice %s: %w", inv.Number, err)
+	}
+
+	if before == nil || *before != after {
+		var was any
+		if before != nil {
+			was = map[string]int64{"open_minor": *before}
+		}
+
+		err := Audit(ctx, db, "erp", "sync", "invoice", inv.Number, was,
+			map[string]any{"open_minor": after, "erp_amount_due_minor": inv.Open})
+		if err != nil {
+			return false, err
+		}
 	}
 
 	_, err = db.Exec(ctx, `UPDATE invoices SET status = 'paid'
@@ -293,19 +314,44 @@ func DatabaseNow(ctx context.Context, db DB) (time.Time, error) {
 // unrecorded application on them. It returns how many it closed.
 func CloseInvoicesNotOpenInERP(ctx context.Context, db DB, openERPIDs []string,
 	before time.Time) (int64, error) {
-	tag, err := db.Exec(ctx, `UPDATE invoices SET open_minor = 0, status = 'paid',
+	rows, err := db.Query(ctx, `UPDATE invoices SET open_minor = 0, status = 'paid',
 			updated_at = now()
 		WHERE status = 'open' AND erp_id IS NOT NULL AND NOT (erp_id = ANY($1))
 			AND updated_at < $2
 			AND NOT EXISTS (SELECT 1 FROM applications a
 				WHERE a.invoice_number = invoices.number AND (a.erp_state = 'pending'
-					OR a.reversed_at IS NOT NULL AND a.erp_state = 'recorded'))`,
+					OR a.reversed_at IS NOT NULL AND a.erp_state = 'recorded'))
+		RETURNING number`,
 		openERPIDs, before)
 	if err != nil {
 		return 0, fmt.Errorf("close invoices settled in the erp: %w", err)
 	}
 
-	return tag.RowsAffected(), nil
+	var closed []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("close invoices settled in the erp: %w", err)
+		}
+
+		closed = append(closed, n)
+	}
+
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("close invoices settled in the erp: %w", err)
+	}
+
+	for _, n := range closed {
+		err := Audit(ctx, db, "erp", "settled", "invoice", n, map[string]string{"status": "open"},
+			map[string]any{"status": InvoicePaid, "open_minor": 0})
+		if err != nil {
+			return 0, err
+		}
+	}
+
+	return int64(len(closed)), nil
 }
 
 func dateOrNil(t time.Time) any {
