@@ -261,7 +261,7 @@ func (e *Engine) searchPayer(name string) (int32, float64) {
 	}
 
 	q := sortedWords(name)
-	var hist [256]int32
+	var hist, used [256]int32
 	for i := 0; i < len(q); i++ {
 		hist[q[i]]++
 	}
@@ -270,7 +270,7 @@ func (e *Engine) searchPayer(name string) (int32, float64) {
 	bestCust, bestSim, second := int32(-1), 0.0, 0.0
 	for _, ni := range best {
 		fn := e.names[ni]
-		if jaroBound(&hist, q, fn.key) < floor {
+		if jaroBound(&hist, &used, q, fn.key) < floor {
 			continue
 		}
 
@@ -297,21 +297,24 @@ func (e *Engine) searchPayer(name string) (int32, float64) {
 // bytes of a. The matching characters are at most the bytes the two strings
 // have in common, counted with their multiplicity; with every one of them
 // matched, in order, and a full four-byte prefix the similarity would be the
-// bound.
-func jaroBound(hist *[256]int32, a, b string) float64 {
+// bound. used is scratch, all zero on entry and on return.
+func jaroBound(hist, used *[256]int32, a, b string) float64 {
 	la, lb := len(a), len(b)
 	if la == 0 || lb == 0 {
 		return 1
 	}
 
 	common := 0
-	var used [256]int32
 	for i := 0; i < lb; i++ {
 		c := b[i]
 		if used[c] < hist[c] {
 			used[c]++
 			common++
 		}
+	}
+
+	for i := 0; i < lb; i++ {
+		used[b[i]] = 0
 	}
 
 	if common == 0 {

@@ -35,14 +35,18 @@ func TestJaroBoundIsUpperBound(t *testing.T) {
 	}
 
 	for _, p := range pairs {
-		var hist [256]int32
+		var hist, used [256]int32
 		for i := 0; i < len(p[0]); i++ {
 			hist[p[0][i]]++
 		}
 
-		sim, bound := jaroWinkler(p[0], p[1]), jaroBound(&hist, p[0], p[1])
+		sim, bound := jaroWinkler(p[0], p[1]), jaroBound(&hist, &used, p[0], p[1])
 		if bound+1e-12 < sim {
 			t.Fatalf("jaroBound(%q, %q) = %v below jaroWinkler %v", p[0], p[1], bound, sim)
+		}
+
+		if used != ([256]int32{}) {
+			t.Fatalf("jaroBound(%q, %q) left its scratch dirty", p[0], p[1])
 		}
 	}
 }
