@@ -162,47 +162,73 @@ var legalSuffixes = map[string]bool{
 // and "EXAMPLE CUSTOMER" both become "EXAMPLE CUSTOMER". A name made only of legal
 // forms keeps them.
 func NormalizeName(s string) string {
+	// The words are written separated by single spaces, and the result is a
+	// slice of that text: one allocation for a name of up to maxNameWords words.
 	var b strings.Builder
 
 	b.Grow(len(s))
+	space := func() {
+		if n := b.Len(); n > 0 && b.String()[n-1] != ' ' {
+			b.WriteByte(' ')
+		}
+	}
+
 	for _, r := range s {
 		r = foldRune(r)
 		switch {
 		case r == '\'' || r == '.' || r == '\u2019':
 			continue
 		case r == '&':
-			b.WriteString(" AND ")
+			space()
+			b.WriteString("AND ")
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToUpper(r))
 		default:
-			b.WriteByte(' ')
+			space()
 		}
 	}
 
-	words := strings.Fields(b.String())
-	if len(words) == 0 {
+	text := strings.TrimSuffix(b.String(), " ")
+	if text == "" {
 		return ""
 	}
 
+	var buf [maxNameWords][2]int
+	words := buf[:0]
+	for i := 0; i < len(text); {
+		j := strings.IndexByte(text[i:], ' ')
+		if j < 0 {
+			j = len(text) - i
+		}
+
+		words = append(words, [2]int{i, i + j})
+		i += j + 1
+	}
+
+	word := func(w [2]int) string { return text[w[0]:w[1]] }
 	all := words
-	if len(words) > 1 && words[0] == "THE" {
+	if len(words) > 1 && word(words[0]) == "THE" {
 		words = words[1:]
 	}
 
 	end := len(words)
-	for end > 0 && legalSuffixes[words[end-1]] {
+	for end > 0 && legalSuffixes[word(words[end-1])] {
 		end--
-		if end > 0 && end < len(words) && words[end-1] == "AND" {
+		if end > 0 && end < len(words) && word(words[end-1]) == "AND" {
 			end--
 		}
 	}
 
 	if end == 0 {
-		return strings.Join(all, " ")
+		return text[all[0][0]:all[len(all)-1][1]]
 	}
 
-	return strings.Join(words[:end], " ")
+	return text[words[0][0]:words[end-1][1]]
 }
+
+// maxNameWords is how many words NormalizeName splits a name into without an
+// allocation of its own.
+const maxNameWords = 16
 
 // foldRune maps common accented Latin letters to their base ASCII letter and
 // returns other runes unchanged.
