@@ -284,7 +284,7 @@ func (e *Engine) resolve(p *Payment, py payer, buf []ref) refs {
 
 		if !e.resolveRemit(py, &r, li, rm) {
 			if rm.Ref != "" {
-				r.unknown = append(r.unknown, rm.Ref)
+				r.addUnknown(rm.Ref)
 			}
 
 			r.unknownStated += rm.Paid
@@ -463,7 +463,12 @@ func (e *Engine) resolveText(p *Payment, py payer, r *refs, text, source string)
 
 		last := i+1 == len(e.toks) || e.toks[i+1].group != t.group
 		if last && source == srcRemittance && t.ifMiss == 0 && !t.ranged {
-			r.noteUnknown(e.toks, t.group)
+			first := i
+			for first > 0 && e.toks[first-1].group == t.group {
+				first--
+			}
+
+			r.noteUnknown(e.toks[first : i+1])
 		}
 	}
 
@@ -641,9 +646,7 @@ func (e *Engine) resolveRF(py payer, r *refs, text, source string) (bool, string
 				return true, rest
 			}
 
-			if !r.hasUnknown(raw) {
-				r.unknown = append(r.unknown, raw)
-			}
+			r.addUnknown(raw)
 
 			rest = rest[:at] + strings.Repeat(" ", stops[k]-at) + rest[stops[k]:]
 			idx = stops[k]
@@ -677,22 +680,29 @@ func indexFold(s, upper string) int {
 	return -1
 }
 
-// noteUnknown records the code of a group of tokens none of which named an
-// invoice. Only codes in the remittance text are worth reporting: payment
-// references and end-to-end ids are often the payer's own numbers, and joined
-// words or bare numbers are guesses.
-func (r *refs) noteUnknown(toks []token, group int) {
-	for _, t := range toks {
-		if t.group != group {
-			continue
-		}
-
-		if t.kind == tokenCode && hasLetterAndDigit(t.raw) && !strings.ContainsRune(t.raw, ' ') &&
-			!r.hasUnknown(t.raw) {
-			r.unknown = append(r.unknown, t.raw)
-		}
-
+// noteUnknown records the code of a group of tokens (group holds exactly the
+// group's tokens) none of which named an invoice. Only codes in the remittance
+// text are worth reporting: payment references and end-to-end ids are often the
+// payer's own numbers, and joined words or bare numbers are guesses.
+func (r *refs) noteUnknown(group []token) {
+	if len(group) == 0 {
 		return
+	}
+
+	t := group[0]
+	if t.kind == tokenCode && hasLetterAndDigit(t.raw) && !strings.ContainsRune(t.raw, ' ') {
+		r.addUnknown(t.raw)
+	}
+}
+
+// maxUnknown bounds the unknown codes a payment records: they only explain a
+// decision, and remittance naming thousands of them must not cost quadratic time.
+const maxUnknown = 64
+
+// addUnknown records raw as a code that names no invoice, once.
+func (r *refs) addUnknown(raw string) {
+	if len(r.unknown) < maxUnknown && !r.hasUnknown(raw) {
+		r.unknown = append(r.unknown, raw)
 	}
 }
 
