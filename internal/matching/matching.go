@@ -130,7 +130,7 @@ import (
 // RulesVersion names the behaviour of this engine. It changes whenever the same
 // inputs could give a different decision, so stored decisions can say which rules
 // made them.
-const RulesVersion = "v2"
+const RulesVersion = "v3"
 
 // Reasons a payment, or the rest of one, goes to the exception queue.
 const (

@@ -160,7 +160,7 @@ func TestNoiseKindsApplied(t *testing.T) {
 			}
 
 			tr := d.Trace
-			if tr.Chosen != 0 || len(tr.Candidates) == 0 || tr.RulesVersion != "v2" ||
+			if tr.Chosen != 0 || len(tr.Candidates) == 0 || tr.RulesVersion != RulesVersion ||
 				!strings.HasPrefix(tr.Sentence, "applied to ") {
 				t.Fatalf("trace = %+v", tr)
 			}
@@ -477,7 +477,7 @@ func TestTraceDeterministicAndJSON(t *testing.T) {
 		t.Fatalf("decisions differ:\n%s\n%s", a, b)
 	}
 
-	if !strings.Contains(string(a), `"rules_version":"v2"`) {
+	if !strings.Contains(string(a), `"rules_version":"`+RulesVersion+`"`) {
 		t.Errorf("trace JSON lacks rules_version: %s", a)
 	}
 }

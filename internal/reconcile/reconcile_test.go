@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/o2c-dev/o2c/connectors/erp/csvfile"
+	"github.com/o2c-dev/o2c/internal/matching"
 )
 
 const invoicesCSV = "invoice_number,customer_id,customer_name,currency,total,open_amount," +
@@ -207,7 +208,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	want := Summary{
-		RulesVersion: "v2", Customers: 2, Invoices: 5,
+		RulesVersion: matching.RulesVersion, Customers: 2, Invoices: 5,
 		Files:        FileCounts{Read: 1},
 		Transactions: TransactionCounts{Total: 6, Payments: 5, Charges: 1},
 		Payments:     PaymentCounts{Count: 5, Applied: 2, AppliedWithException: 1, Held: 2},
