@@ -5,8 +5,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/o2c-dev/o2c/internal/billing"
 )
 
 // match carries one payment through the decision.
@@ -172,7 +170,7 @@ func (e *Engine) holdAmbiguousRef(m *match) {
 	nums := make([]string, 0, len(m.refs.ambiguous))
 	cands := make([]Candidate, 0, len(m.refs.ambiguous))
 	for _, ii := range m.refs.ambiguous {
-		inv := e.invs[ii].Invoice
+		inv := e.invs[ii]
 		nums = append(nums, inv.Number)
 		cands = append(cands, e.candidate(ii, strengthStructPO, "reference "+m.refs.ambiguousRaw+
 			" names it; open "+e.format(inv.Open, inv.Currency)))
@@ -189,7 +187,7 @@ func (e *Engine) holdAmbiguousRef(m *match) {
 // matchByReference decides a payment whose references name known invoices.
 func (e *Engine) matchByReference(m *match) {
 	for _, r := range m.refs.list {
-		inv := e.invs[r.inv].Invoice
+		inv := e.invs[r.inv]
 		if inv.Currency != m.cur {
 			msg := fmt.Sprintf("held: %s is in %s, payment is in %s",
 				inv.Number, inv.Currency, m.cur)
@@ -240,7 +238,7 @@ func (e *Engine) holdAlreadyPaid(m *match, paid []ref) {
 
 // singleReference applies a payment to its one open referenced invoice.
 func (e *Engine) singleReference(m *match, r ref, paid []ref) {
-	inv := e.invs[r.inv].Invoice
+	inv := e.invs[r.inv]
 	openS := e.format(inv.Open, inv.Currency)
 	amtS := e.format(m.amt, m.cur)
 	ln := line{ref: r}
@@ -357,7 +355,7 @@ func writeOffReason(gap int64) string {
 
 // unearned says why a discount taken outside its window stays open: "unearned
 // discount 23.80 taken on INV-8802 (paid 7 days late)".
-func (e *Engine) unearned(inv billing.Invoice, gap int64, p *Payment) string {
+func (e *Engine) unearned(inv invoice, gap int64, p *Payment) string {
 	end := e.discountDeadline(inv)
 	if end.IsZero() || p.ValueDate.IsZero() {
 		return fmt.Sprintf("%s deducted as discount on %s but %s", e.format(gap, inv.Currency),
@@ -371,7 +369,7 @@ func (e *Engine) unearned(inv billing.Invoice, gap int64, p *Payment) string {
 }
 
 // discountRefusal says why an invoice's discount cannot be granted to payment p.
-func (e *Engine) discountRefusal(inv billing.Invoice, p *Payment) string {
+func (e *Engine) discountRefusal(inv invoice, p *Payment) string {
 	end := e.discountDeadline(inv)
 	switch {
 	case end.IsZero():
@@ -391,7 +389,7 @@ func (e *Engine) multiReference(m *match, open, paid []ref) {
 	discs := make([]int64, len(open))
 	nums := make([]string, 0, len(open))
 	for i, r := range open {
-		inv := e.invs[r.inv].Invoice
+		inv := e.invs[r.inv]
 		sumOpen += inv.Open
 		nums = append(nums, inv.Number)
 		if d := termsDiscount(inv); d > 0 && e.discountOpen(inv, m.p.ValueDate) {
@@ -420,7 +418,7 @@ func (e *Engine) multiReference(m *match, open, paid []ref) {
 	total := e.format(m.amt, m.cur)
 	lines := make([]line, 0, len(open))
 	for i, r := range open {
-		inv := e.invs[r.inv].Invoice
+		inv := e.invs[r.inv]
 		ln := line{ref: r, apply: inv.Open, rule: RuleReferenceMulti, closes: true}
 		ln.why = fmt.Sprintf("one of %d referenced invoices adding up to %s", len(open), total)
 		if withDisc && discs[i] > 0 {
@@ -468,7 +466,7 @@ func (e *Engine) byStatedAmounts(m *match) {
 		shortWhy       []string
 	)
 	for _, r := range stated {
-		inv := e.invs[r.inv].Invoice
+		inv := e.invs[r.inv]
 		if inv.Open == 0 {
 			rest += r.paid
 			paidNums = append(paidNums, inv.Number)
@@ -554,7 +552,7 @@ func (e *Engine) expandMultiLines(m *match) bool {
 // statedLine plans one stated remittance line: the cash it states, capped at the
 // open amount, and the discount it claims when the terms allow it. It returns the
 // line, the claimed discount refused (which stays open) and why.
-func (e *Engine) statedLine(m *match, r ref, inv billing.Invoice) (line, int64, string) {
+func (e *Engine) statedLine(m *match, r ref, inv invoice) (line, int64, string) {
 	ln := line{ref: r, apply: min(r.paid, inv.Open)}
 	room := inv.Open - ln.apply
 	paidS := e.format(r.paid, m.cur)
@@ -610,7 +608,7 @@ func (e *Engine) statedLine(m *match, r ref, inv billing.Invoice) (line, int64, 
 // claimAllowed reports whether a discount the payer claimed on inv is allowed:
 // the terms give one, the window is open at the value date and the claim is not
 // more than the terms give, give or take the tolerance.
-func (e *Engine) claimAllowed(inv billing.Invoice, claimed int64, p *Payment) (bool, string) {
+func (e *Engine) claimAllowed(inv invoice, claimed int64, p *Payment) (bool, string) {
 	terms := termsDiscount(inv)
 	if terms == 0 || !e.discountOpen(inv, p.ValueDate) {
 		return false, e.discountRefusal(inv, p)
@@ -662,7 +660,7 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 	lowest, lowestAt := 2.0, -1
 	cross := false
 	for i, l := range lines {
-		inv := e.invs[l.ref.inv].Invoice
+		inv := e.invs[l.ref.inv]
 		conf, payerWhy, other := e.payerEvidence(m, l.ref)
 		cross = cross || other
 		conf = round3(l.ref.strength - l.penalty - conf)
@@ -937,7 +935,7 @@ func (e *Engine) amountMatch(m *match, ids []int32, tier int, unknown string) {
 	}
 
 	ii := ids[0]
-	inv := e.invs[ii].Invoice
+	inv := e.invs[ii]
 	ln := line{
 		ref:   ref{inv: ii, strength: amountStrength(m.py.how), line: -1},
 		apply: m.amt, rule: RuleAmountUnique, closes: true,
@@ -981,7 +979,7 @@ func amountStrength(how string) float64 {
 
 // commitAmount applies an amount-only line; its explanation has no reference part.
 func (e *Engine) commitAmount(m *match, ln line, unknown string) {
-	inv := e.invs[ln.ref.inv].Invoice
+	inv := e.invs[ln.ref.inv]
 	conf := round3(ln.ref.strength - ln.penalty)
 	app := Application{
 		InvoiceNumber:  inv.Number,
@@ -1024,7 +1022,7 @@ func (e *Engine) discountedMatches(m *match, cur uint16) []int32 {
 	for a := m.amt - tol; a <= m.amt+tol; a++ {
 		e.ids = e.byDiscounted.appendTo(e.ids[:0], amountKey{cust: m.py.cust, cur: cur, amount: a})
 		for _, ii := range e.ids {
-			inv := e.invs[ii].Invoice
+			inv := e.invs[ii]
 			gap := inv.Open - m.amt
 			if gap > 0 && e.discountOpen(inv, m.p.ValueDate) &&
 				abs(gap-termsDiscount(inv)) <= tol && !containsID(out, ii) {
@@ -1062,8 +1060,8 @@ func (e *Engine) solveAmount(m *match, unknown string) bool {
 		}
 
 		it := SolveItem{ID: ii, Amount: inv.Open}
-		if d := termsDiscount(inv.Invoice); d > 0 && d < inv.Open &&
-			e.discountOpen(inv.Invoice, m.p.ValueDate) {
+		if d := termsDiscount(*inv); d > 0 && d < inv.Open &&
+			e.discountOpen(*inv, m.p.ValueDate) {
 			it.Discount = d
 		}
 
@@ -1097,7 +1095,7 @@ func (e *Engine) solveAmount(m *match, unknown string) bool {
 		if ln.disc > 0 {
 			ln.penalty = penaltyDiscount
 			ln.why += fmt.Sprintf(" after discount %s allowed until %s",
-				e.format(ln.disc, m.cur), e.discountDeadline(inv.Invoice).Format(dateLayout))
+				e.format(ln.disc, m.cur), e.discountDeadline(*inv).Format(dateLayout))
 		}
 
 		lines = append(lines, ln)

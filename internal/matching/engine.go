@@ -48,6 +48,7 @@ type Engine struct {
 	byDiscounted multiIndex[amountKey] // open less terms discount → open invoices
 
 	currencies map[string]uint16
+	curCodes   []string // currency codes by currencies id - 1
 	exps       map[string]int
 
 	ids  []int32 // scratch for index lookups
@@ -69,10 +70,21 @@ type amountKey struct {
 	amount int64
 }
 
+// invoice holds what matching uses of a billing.Invoice, so that the engine does
+// not keep the rest of a million invoices (and the CSV rows their strings are
+// cut from) alive while it matches.
 type invoice struct {
-	billing.Invoice
-	cust int32
-	cur  uint16
+	Number    string // a copy of its own, not a slice of a larger string
+	Currency  string // shared by every invoice in the currency
+	Total     int64
+	Open      int64
+	IssueDate time.Time
+	DueDate   time.Time
+	// DiscountBasisPoints and DiscountDays are the invoice's early-payment terms.
+	DiscountBasisPoints int32
+	DiscountDays        int32
+	cust                int32
+	cur                 uint16
 }
 
 type customer struct {
@@ -85,7 +97,8 @@ type customer struct {
 // New builds an engine over customers and invoices. Invoices with Open == 0 are
 // known but paid: a reference to one is held with ReasonAlreadyPaid. Invoices of a
 // customer id missing from customers get a customer of their own named after
-// Invoice.CustomerName. The engine keeps its own copy of the invoices.
+// Invoice.CustomerName. The engine keeps its own copy of the fields of the
+// invoices that matching uses.
 func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) *Engine {
 	e := &Engine{
 		rules:        rules.withFallbacks(),
@@ -202,7 +215,19 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 	}
 
 	ii := int32(len(e.invs))
-	e.invs = append(e.invs, invoice{Invoice: src, cust: ci, cur: e.currencyID(src.Currency)})
+	cur := e.currencyID(src.Currency)
+	e.invs = append(e.invs, invoice{
+		Number:              strings.Clone(src.Number),
+		Currency:            e.curCodes[cur-1],
+		Total:               src.Total,
+		Open:                src.Open,
+		IssueDate:           src.IssueDate,
+		DueDate:             src.DueDate,
+		DiscountBasisPoints: int32(src.DiscountBasisPoints),
+		DiscountDays:        int32(src.DiscountDays),
+		cust:                ci,
+		cur:                 cur,
+	})
 	e.custInv[ci] = append(e.custInv[ci], ii)
 
 	norm := NormalizeRef(src.Number)
@@ -229,8 +254,10 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 func (e *Engine) currencyID(code string) uint16 {
 	id, ok := e.currencies[code]
 	if !ok {
+		code = strings.Clone(code)
 		id = uint16(len(e.currencies) + 1)
 		e.currencies[code] = id
+		e.curCodes = append(e.curCodes, code)
 	}
 
 	return id
@@ -241,7 +268,7 @@ func (e *Engine) indexOpen(ii int32) {
 	inv := &e.invs[ii]
 	e.byAmount.add(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open}, ii)
 	e.byAmount.add(amountKey{cust: anyCustomer, cur: inv.cur, amount: inv.Open}, ii)
-	if d := termsDiscount(inv.Invoice); d > 0 {
+	if d := termsDiscount(*inv); d > 0 {
 		e.byDiscounted.add(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open - d}, ii)
 	}
 }
@@ -250,7 +277,7 @@ func (e *Engine) unindexOpen(ii int32) {
 	inv := &e.invs[ii]
 	e.byAmount.remove(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open}, ii)
 	e.byAmount.remove(amountKey{cust: anyCustomer, cur: inv.cur, amount: inv.Open}, ii)
-	if d := termsDiscount(inv.Invoice); d > 0 {
+	if d := termsDiscount(*inv); d > 0 {
 		e.byDiscounted.remove(amountKey{cust: inv.cust, cur: inv.cur, amount: inv.Open - d}, ii)
 	}
 }
@@ -268,12 +295,26 @@ func (e *Engine) setOpen(ii int32, open int64) {
 }
 
 // Invoice returns the invoice with exactly this number and its current open
-// amount, after the applications made so far.
+// amount, after the applications made so far. Of the invoice as given to New it
+// carries the number, customer id, currency, total, dates and discount terms;
+// the other fields are empty.
 func (e *Engine) Invoice(number string) (billing.Invoice, bool) {
 	e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(number))
 	for _, ii := range e.ids {
 		if e.invs[ii].Number == number {
-			return e.invs[ii].Invoice, true
+			inv := &e.invs[ii]
+
+			return billing.Invoice{
+				Number:              inv.Number,
+				CustomerID:          e.custs[inv.cust].id,
+				Currency:            inv.Currency,
+				Total:               inv.Total,
+				Open:                inv.Open,
+				IssueDate:           inv.IssueDate,
+				DueDate:             inv.DueDate,
+				DiscountBasisPoints: int(inv.DiscountBasisPoints),
+				DiscountDays:        int(inv.DiscountDays),
+			}, true
 		}
 	}
 
@@ -287,7 +328,7 @@ func (e *Engine) Rules() Rules {
 
 // termsDiscount is the early-payment discount the invoice's terms give on its open
 // amount, rounded half up to a minor unit, whatever the date.
-func termsDiscount(inv billing.Invoice) int64 {
+func termsDiscount(inv invoice) int64 {
 	bp := int64(inv.DiscountBasisPoints)
 	if bp <= 0 || inv.Open <= 0 {
 		return 0
@@ -298,16 +339,16 @@ func termsDiscount(inv billing.Invoice) int64 {
 
 // discountDeadline is the last value date at which the invoice's discount may be
 // taken, or the zero time when it has none.
-func (e *Engine) discountDeadline(inv billing.Invoice) time.Time {
+func (e *Engine) discountDeadline(inv invoice) time.Time {
 	if inv.DiscountBasisPoints <= 0 || inv.IssueDate.IsZero() {
 		return time.Time{}
 	}
 
-	return inv.IssueDate.AddDate(0, 0, inv.DiscountDays+e.rules.DiscountGraceDays)
+	return inv.IssueDate.AddDate(0, 0, int(inv.DiscountDays)+e.rules.DiscountGraceDays)
 }
 
 // discountOpen reports whether the invoice's discount window is open at date.
-func (e *Engine) discountOpen(inv billing.Invoice, date time.Time) bool {
+func (e *Engine) discountOpen(inv invoice, date time.Time) bool {
 	end := e.discountDeadline(inv)
 
 	return !end.IsZero() && !date.IsZero() && !date.After(end)

@@ -801,7 +801,7 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 // ii: it is the identified payer's, or its open amount (less an allowed discount)
 // equals the payment.
 func (e *Engine) corroborated(p *Payment, py payer, ii int32) bool {
-	inv := e.invs[ii].Invoice
+	inv := e.invs[ii]
 	if py.cust >= 0 && e.related(py.cust, e.invs[ii].cust) {
 		return true
 	}
