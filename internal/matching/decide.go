@@ -72,7 +72,9 @@ func (e *Engine) Match(p Payment) Decision {
 		e.matchByAmount(m)
 	}
 
-	e.finishTrace(m)
+	if !e.noTrace {
+		e.finishTrace(m)
+	}
 
 	d := m.d
 	e.refBuf = m.refs.list[:0]

@@ -151,9 +151,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	defer out.discard()
 
+	engine := matching.New(customers, invoices, opts.Rules)
+	// The outputs hold no traces: skip building them.
+	engine.SetTrace(false)
 	r := &run{
 		opts:   opts,
-		engine: matching.New(customers, invoices, opts.Rules),
+		engine: engine,
 		out:    out,
 		sum:    newSummary(len(customers), len(invoices)),
 		keys:   make(map[string]struct{}),
