@@ -1,7 +1,6 @@
 package nacha_test
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
 
@@ -15,17 +14,7 @@ import (
 func benchFile(b *testing.B) []byte {
 	b.Helper()
 
-	fh := ach.NewFileHeader()
-	fh.ImmediateDestination = "231380104"
-	fh.ImmediateOrigin = "121042882"
-	fh.FileCreationDate = "260301"
-	fh.FileCreationTime = "0915"
-	fh.FileIDModifier = "A"
-	fh.ImmediateDestinationName = "RIVERSIDE NATIONAL"
-	fh.ImmediateOriginName = "HARBOR STATE BANK"
-
-	file := ach.NewFile()
-	file.SetHeader(fh)
+	var batches []ach.Batcher
 
 	for bn := 0; bn < 10; bn++ {
 		bh := ach.NewBatchHeader()
@@ -63,23 +52,10 @@ func benchFile(b *testing.B) []byte {
 			batch.AddEntry(ed)
 		}
 
-		if err := batch.Create(); err != nil {
-			b.Fatal(err)
-		}
-
-		file.AddBatch(batch)
+		batches = append(batches, batch)
 	}
 
-	if err := file.Create(); err != nil {
-		b.Fatal(err)
-	}
-
-	var buf bytes.Buffer
-	if err := ach.NewWriter(&buf).Write(file); err != nil {
-		b.Fatal(err)
-	}
-
-	return buf.Bytes()
+	return writeMoov(b, moovHeader("260301", "0915", "A"), batches...)
 }
 
 func BenchmarkReadNACHA(b *testing.B) {

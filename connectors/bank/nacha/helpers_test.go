@@ -152,14 +152,7 @@ type entrySpec struct {
 func moovFile(t testing.TB, sec, company, companyID, effective string, entries []entrySpec) []byte {
 	t.Helper()
 
-	fh := ach.NewFileHeader()
-	fh.ImmediateDestination = "231380104"
-	fh.ImmediateOrigin = "121042882"
-	fh.FileCreationDate = "260301"
-	fh.FileCreationTime = "0915"
-	fh.FileIDModifier = "A"
-	fh.ImmediateDestinationName = "RIVERSIDE NATIONAL"
-	fh.ImmediateOriginName = "HARBOR STATE BANK"
+	fh := moovHeader("260301", "0915", "A")
 
 	bh := ach.NewBatchHeader()
 	bh.ServiceClassCode = ach.MixedDebitsAndCredits
@@ -195,21 +188,46 @@ func moovFile(t testing.TB, sec, company, companyID, effective string, entries [
 		batch.AddEntry(ed)
 	}
 
-	if err := batch.Create(); err != nil {
-		t.Fatal(err)
-	}
+	return writeMoov(t, fh, batch)
+}
+
+// moovHeader is the file header of the files tests build with moov-io/ach.
+func moovHeader(created, at, modifier string) ach.FileHeader {
+	fh := ach.NewFileHeader()
+	fh.ImmediateDestination = "231380104"
+	fh.ImmediateOrigin = "121042882"
+	fh.FileCreationDate = created
+	fh.FileCreationTime = at
+	fh.FileIDModifier = modifier
+	fh.ImmediateDestinationName = "RIVERSIDE NATIONAL"
+	fh.ImmediateOriginName = "HARBOR STATE BANK"
+
+	return fh
+}
+
+// writeMoov completes the batches and writes them as one file with moov-io/ach,
+// so control totals and hashes come from an implementation other than the reader's.
+func writeMoov(tb testing.TB, fh ach.FileHeader, batches ...ach.Batcher) []byte {
+	tb.Helper()
 
 	file := ach.NewFile()
 	file.SetHeader(fh)
-	file.AddBatch(batch)
+
+	for _, b := range batches {
+		if err := b.Create(); err != nil {
+			tb.Fatal(err)
+		}
+
+		file.AddBatch(b)
+	}
 
 	if err := file.Create(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 
 	var buf bytes.Buffer
 	if err := ach.NewWriter(&buf).Write(file); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 
 	return buf.Bytes()

@@ -1,7 +1,6 @@
 package nacha_test
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -15,14 +14,7 @@ import (
 func returnFile(t *testing.T) []byte {
 	t.Helper()
 
-	fh := ach.NewFileHeader()
-	fh.ImmediateDestination = "231380104"
-	fh.ImmediateOrigin = "121042882"
-	fh.FileCreationDate = "260310"
-	fh.FileCreationTime = "0600"
-	fh.FileIDModifier = "B"
-	fh.ImmediateDestinationName = "RIVERSIDE NATIONAL"
-	fh.ImmediateOriginName = "HARBOR STATE BANK"
+	fh := moovHeader("260310", "0600", "B")
 
 	bh := ach.NewBatchHeader()
 	bh.ServiceClassCode = ach.MixedDebitsAndCredits
@@ -67,24 +59,7 @@ func returnFile(t *testing.T) []byte {
 		batch.AddEntry(ed)
 	}
 
-	if err := batch.Create(); err != nil {
-		t.Fatal(err)
-	}
-
-	file := ach.NewFile()
-	file.SetHeader(fh)
-	file.AddBatch(batch)
-
-	if err := file.Create(); err != nil {
-		t.Fatal(err)
-	}
-
-	var buf bytes.Buffer
-	if err := ach.NewWriter(&buf).Write(file); err != nil {
-		t.Fatal(err)
-	}
-
-	return buf.Bytes()
+	return writeMoov(t, fh, batch)
 }
 
 func TestReturnEntries(t *testing.T) {
