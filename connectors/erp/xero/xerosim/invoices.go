@@ -104,38 +104,19 @@ func (s *Sim) createInvoices(method string, q url.Values, body []byte, now time.
 
 	partial := strings.EqualFold(q.Get("summarizeErrors"), "false")
 
-	built := make([]*invoice, len(elems))
-	errs := make([][]string, len(elems))
-	failed := false
 	batchNumbers := map[string]bool{}
 
-	for i, el := range elems {
-		built[i], errs[i] = s.buildInvoice(method, el, unitDP, batchNumbers)
-		if len(errs[i]) > 0 {
-			failed = true
-		}
-	}
-
-	if failed && !partial {
-		var out []any
-		for i, el := range elems {
-			if len(errs[i]) > 0 {
-				out = append(out, echoInvoice(el, errs[i]))
-			}
-		}
-
+	out, failed := createBatch(elems, partial,
+		func(el inInvoice) (*invoice, []string) {
+			return s.buildInvoice(method, el, unitDP, batchNumbers)
+		},
+		echoInvoice,
+		func(inv *invoice) any {
+			s.commitInvoice(inv, now)
+			return s.invoiceJSON(inv, true)
+		})
+	if failed {
 		return validationFailed(out)
-	}
-
-	out := make([]any, 0, len(elems))
-	for i, el := range elems {
-		if len(errs[i]) > 0 {
-			out = append(out, echoInvoice(el, errs[i]))
-			continue
-		}
-
-		s.commitInvoice(built[i], now)
-		out = append(out, s.invoiceJSON(built[i], true))
 	}
 
 	return s.ok("Invoices", out, nil)

@@ -49,37 +49,15 @@ func (s *Sim) createPayments(q url.Values, body []byte, now time.Time) reply {
 	// due tracks what each invoice would still owe after the earlier
 	// elements of this batch.
 	due := map[*invoice]int64{}
-	built := make([]*payment, len(elems))
-	errs := make([][]string, len(elems))
-	failed := false
-
-	for i, el := range elems {
-		built[i], errs[i] = s.buildPayment(el, due)
-		if len(errs[i]) > 0 {
-			failed = true
-		}
-	}
-
-	if failed && !partial {
-		var out []any
-		for i, el := range elems {
-			if len(errs[i]) > 0 {
-				out = append(out, echoPayment(el, errs[i]))
-			}
-		}
-
+	out, failed := createBatch(elems, partial,
+		func(el inPayment) (*payment, []string) { return s.buildPayment(el, due) },
+		echoPayment,
+		func(p *payment) any {
+			s.commitPayment(p, now)
+			return paymentJSON(p)
+		})
+	if failed {
 		return validationFailed(out)
-	}
-
-	out := make([]any, 0, len(elems))
-	for i, el := range elems {
-		if len(errs[i]) > 0 {
-			out = append(out, echoPayment(el, errs[i]))
-			continue
-		}
-
-		s.commitPayment(built[i], now)
-		out = append(out, paymentJSON(built[i]))
 	}
 
 	return s.ok("Payments", out, nil)
@@ -303,4 +281,46 @@ func echoPayment(el inPayment, msgs []string) map[string]any {
 	raw["ValidationErrors"] = validationMsgs(msgs)
 
 	return raw
+}
+
+// createBatch applies Xero's batch rules to a PUT or POST of several elements:
+// every element is validated first; without summarizeErrors=false (partial) one
+// invalid element fails the whole batch and nothing is created; with it, the
+// valid ones are created and the invalid ones are echoed with their errors. It
+// returns the response elements and whether the batch failed as a whole.
+func createBatch[In any, T any](elems []In, partial bool, build func(In) (T, []string),
+	echo func(In, []string) map[string]any, commit func(T) any) ([]any, bool) {
+	built := make([]T, len(elems))
+	errs := make([][]string, len(elems))
+	failed := false
+
+	for i, el := range elems {
+		built[i], errs[i] = build(el)
+		if len(errs[i]) > 0 {
+			failed = true
+		}
+	}
+
+	if failed && !partial {
+		var out []any
+		for i, el := range elems {
+			if len(errs[i]) > 0 {
+				out = append(out, echo(el, errs[i]))
+			}
+		}
+
+		return out, true
+	}
+
+	out := make([]any, 0, len(elems))
+	for i, el := range elems {
+		if len(errs[i]) > 0 {
+			out = append(out, echo(el, errs[i]))
+			continue
+		}
+
+		out = append(out, commit(built[i]))
+	}
+
+	return out, false
 }
