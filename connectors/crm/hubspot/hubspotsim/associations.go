@@ -164,10 +164,7 @@ func (s *Sim) handleAssocBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if len(req.Inputs) > batchLimit {
-		s.writeError(w, http.StatusBadRequest, "VALIDATION_ERROR",
-			fmt.Sprintf("Batch input must contain at most %d items.", batchLimit))
-
+	if !s.batchSizeOK(w, len(req.Inputs)) {
 		return
 	}
 

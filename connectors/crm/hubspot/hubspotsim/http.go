@@ -342,10 +342,7 @@ func (s *Sim) handleBatchRead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if len(req.Inputs) > batchLimit {
-		s.writeError(w, http.StatusBadRequest, "VALIDATION_ERROR",
-			fmt.Sprintf("Batch input must contain at most %d items.", batchLimit))
-
+	if !s.batchSizeOK(w, len(req.Inputs)) {
 		return
 	}
 
@@ -417,4 +414,17 @@ func (s *Sim) handlePipelines(w http.ResponseWriter, _ *http.Request) {
 	}
 
 	s.writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}
+
+// batchSizeOK answers 400 as HubSpot does when a batch request holds more than
+// batchLimit inputs, and reports whether the request may go on.
+func (s *Sim) batchSizeOK(w http.ResponseWriter, n int) bool {
+	if n <= batchLimit {
+		return true
+	}
+
+	s.writeError(w, http.StatusBadRequest, "VALIDATION_ERROR",
+		fmt.Sprintf("Batch input must contain at most %d items.", batchLimit))
+
+	return false
 }
