@@ -28,22 +28,8 @@ func startLibrary(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("start postgres: %w", ErrRootNeedsSystemPostgres)
 	}
 
-	run, err := newRunner(cfg.Logger)
+	s, err := launch(ctx, cfg, (*Server).startLibrary)
 	if err != nil {
-		return nil, err
-	}
-
-	s := &Server{cfg: cfg, paths: newPaths(cfg.DataDir), run: run}
-
-	if err := s.prepare(); err != nil {
-		s.release()
-
-		return nil, err
-	}
-
-	if err := s.startLibrary(ctx); err != nil {
-		s.release()
-
 		return nil, err
 	}
 

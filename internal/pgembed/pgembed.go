@@ -239,6 +239,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 // startInstalled runs the installed binaries in cfg.BinDir with our own initdb/pg_ctl calls.
 func startInstalled(ctx context.Context, cfg Config) (*Server, error) {
+	s, err := launch(ctx, cfg, (*Server).startInstalled)
+	if err != nil {
+		return nil, err
+	}
+
+	cfg.Logger.Info("pgembed: started PostgreSQL",
+		slog.String("data_dir", s.paths.data), slog.Int("port", s.port),
+		slog.String("bin_dir", cfg.BinDir), slog.String("os_user", s.run.name))
+
+	return s, nil
+}
+
+// launch prepares the files beside the data directory, takes the lock and starts
+// the server with start, releasing everything again when that fails.
+func launch(ctx context.Context, cfg Config,
+	start func(*Server, context.Context) error) (*Server, error) {
 	run, err := newRunner(cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -252,15 +268,11 @@ func startInstalled(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	if err := s.startInstalled(ctx); err != nil {
+	if err := start(s, ctx); err != nil {
 		s.release()
 
 		return nil, err
 	}
-
-	cfg.Logger.Info("pgembed: started PostgreSQL",
-		slog.String("data_dir", s.paths.data), slog.Int("port", s.port),
-		slog.String("bin_dir", cfg.BinDir), slog.String("os_user", run.name))
 
 	return s, nil
 }
