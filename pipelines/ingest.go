@@ -132,11 +132,6 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 	}
 
 	parsed, readErr := h.cfg.ReadBankFile(name, raw)
-	if readErr == nil {
-		if probs := parsed.TextProblems(); len(probs) > 0 {
-			readErr = &bankfile.Error{File: name, Format: parsed.Format, Problems: probs}
-		}
-	}
 
 	id := strconv.FormatInt(m.FileID, 10)
 

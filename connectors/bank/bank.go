@@ -132,6 +132,12 @@ func finish(name string, format bankfile.Format, file *bankfile.File, err error)
 		file.Format = format
 	}
 
+	// Text no store or export can hold (NUL bytes, invalid UTF-8) rejects the
+	// file here, for every reader and every consumer alike.
+	if probs := file.TextProblems(); len(probs) > 0 {
+		return nil, &bankfile.Error{File: name, Format: file.Format, Problems: probs}
+	}
+
 	return file, nil
 }
 
