@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -185,7 +183,7 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 
 		return Publish(ctx, tx, TopicPaymentsIngested, PaymentsIngested{FileID: m.FileID})
 	})
-	if isDataError(err) {
+	if store.IsDataError(err) {
 		// The database refused a value the reader let through: retrying cannot
 		// help, so the file is rejected with the reason instead of looping.
 		problems := []bankfile.Problem{{File: name, Message: err.Error()}}
@@ -237,11 +235,4 @@ func WaitFiles(ctx context.Context, pool *pgxpool.Pool, ids []int64,
 		case <-time.After(poll):
 		}
 	}
-}
-
-// isDataError reports whether err is PostgreSQL refusing a value (SQLSTATE class
-// 22, data exception), which no retry can fix.
-func isDataError(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }

@@ -160,3 +160,10 @@ var ErrNotFound = errors.New("not found")
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, pool, fn)
 }
+
+// IsDataError reports whether PostgreSQL refused a value (SQLSTATE class 22,
+// data exception): bad input that no retry can fix.
+func IsDataError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
+}

@@ -17,7 +17,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/exceptions"
@@ -120,7 +119,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, "invalid", err)
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", err)
-	case isDataError(err):
+	case store.IsDataError(err):
 		writeError(w, http.StatusBadRequest, "invalid", errors.New("a value is not valid text"))
 	default:
 		s.cfg.Logger.ErrorContext(r.Context(), "Request failed", "path", r.URL.Path,
@@ -411,13 +410,6 @@ func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
 
 		s.fail(w, r, err)
 	}
-}
-
-// isDataError reports whether PostgreSQL refused a value (SQLSTATE class 22): bad
-// input, not a server failure.
-func isDataError(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 func (s *Server) listBankFiles(w http.ResponseWriter, r *http.Request) {
