@@ -220,6 +220,13 @@ var fields = []field{
 
 // The defaults of the map settings, as YAML.
 const (
-	defaultTolerancesYAML = `{AUD: {abs: "0.50", percent: 0.1}, CAD: {abs: "0.50", percent: 0.1}, CHF: {abs: "0.50", percent: 0.1}, EUR: {abs: "0.50", percent: 0.1}, GBP: {abs: "0.50", percent: 0.1}, USD: {abs: "0.50", percent: 0.1}}`
-	defaultKnownFeesYAML  = `{EUR: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"], GBP: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"], USD: ["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"]}`
+	defaultTolerancesYAML = "{" +
+		`AUD: {abs: "0.50", percent: 0.1}, ` +
+		`CAD: {abs: "0.50", percent: 0.1}, ` +
+		`CHF: {abs: "0.50", percent: 0.1}, ` +
+		`EUR: {abs: "0.50", percent: 0.1}, ` +
+		`GBP: {abs: "0.50", percent: 0.1}, ` +
+		`USD: {abs: "0.50", percent: 0.1}` + "}"
+	defaultKnownFeesYAML = "{EUR: " + feesYAML + ", GBP: " + feesYAML + ", USD: " + feesYAML + "}"
+	feesYAML             = `["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"]`
 )
