@@ -49,6 +49,7 @@ func TestServeKilledDuringIngestEndsLikeUninterruptedRun(t *testing.T) {
 
 	poolA, urlA := freshDB(t, w, invs)
 	poolB, urlB := freshDB(t, w, invs)
+	widenKillWindows(t, poolB)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -203,6 +204,28 @@ func freshDB(t *testing.T, w *world.World, invs []billing.Invoice) (*pgxpool.Poo
 	return pool, url
 }
 
+// widenKillWindows makes every statement that stores payments or applications
+// in the crash database pause inside its transaction, after the rows took their
+// ids. On a fast machine a file is otherwise read and matched between two polls
+// of the test, and no kill lands inside a transaction.
+func widenKillWindows(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+
+	_, err := pool.Exec(context.Background(), `
+		CREATE FUNCTION crash_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			PERFORM pg_sleep(0.4);
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER crash_test_pause AFTER INSERT ON payments
+			FOR EACH STATEMENT EXECUTE FUNCTION crash_test_pause();
+		CREATE TRIGGER crash_test_pause AFTER INSERT ON applications
+			FOR EACH STATEMENT EXECUTE FUNCTION crash_test_pause();`)
+	if err != nil {
+		t.Fatalf("add the pause triggers: %v", err)
+	}
+}
+
 // childEnv is the environment of o2c processes: the test's own, without any
 // O2C_ setting that could point them elsewhere, an HTTP address on a free
 // loopback port and no scheduled jobs.
@@ -302,6 +325,17 @@ func (s *server) kill() {
 // stop asks the process to shut down as an operator would and waits for it.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
+
+	// A SIGTERM that lands before o2c has installed its handler kills it the
+	// default way, so wait until it says it is serving.
+	ready := time.Now().Add(45 * time.Second)
+	for !strings.Contains(s.out.String(), "o2c serving") {
+		if s.exited() || time.Now().After(ready) {
+			t.Fatalf("o2c serve never came up: %v\n%s", s.err, s.out)
+		}
+
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("signal o2c serve: %v\n%s", err, s.out)
