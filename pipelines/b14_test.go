@@ -28,7 +28,7 @@ func startBus(t *testing.T) *pgxpool.Pool {
 	pool := pgtest.DB(t)
 
 	stop, err := service.RunRouter(context.Background(), pipelines.Config{Pool: pool,
-		ReadBankFile: bank.Read, PollInterval: 20 * time.Millisecond, Logger: quiet})
+		ReadBankFile: bank.Scan, PollInterval: 20 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

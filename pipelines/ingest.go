@@ -1,9 +1,11 @@
 package pipelines
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -48,10 +50,18 @@ func (s Submission) Message() string {
 // queued nowhere.
 func Submit(ctx context.Context, pool *pgxpool.Pool, name string, raw []byte,
 	uploader string) (Submission, error) {
+	return SubmitFrom(ctx, pool, name, bytes.NewReader(raw), 0, uploader)
+}
+
+// SubmitFrom is Submit for a file read from r, which is stored as it is read and
+// never held whole in memory. A file of more than maxBytes (when not 0) is
+// refused with store.ErrFileTooLarge and nothing is stored.
+func SubmitFrom(ctx context.Context, pool *pgxpool.Pool, name string, r io.Reader,
+	maxBytes int64, uploader string) (Submission, error) {
 	var s Submission
 
 	err := store.InTx(ctx, pool, func(tx pgx.Tx) error {
-		f, dup, err := store.InsertBankFile(ctx, tx, name, raw, uploader)
+		f, dup, err := store.ReceiveBankFile(ctx, tx, name, r, maxBytes, uploader)
 		if err != nil {
 			return err
 		}
@@ -124,85 +134,115 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 		return nil
 	}
 
-	name, raw, err := store.BankFileRaw(ctx, h.cfg.Pool, m.FileID)
-	if err != nil {
-		return err
-	}
-
-	parsed, readErr := h.cfg.ReadBankFile(name, raw)
-
 	id := strconv.FormatInt(m.FileID, 10)
 
-	if readErr != nil {
-		var ferr *bankfile.Error
+	var (
+		parsed        *bankfile.File
+		name          string
+		read, readErr error
+		n, inserted   int
+		dups          int
+	)
 
-		format := string(bankfile.FormatUnknown)
-		problems := []bankfile.Problem{{File: name, Message: readErr.Error()}}
-		if errors.As(readErr, &ferr) {
-			format, problems = string(ferr.Format), ferr.Problems
+	// The file is read and its payments stored in one transaction, a chunk at a
+	// time: a file rejected at its end (a control total) leaves nothing behind.
+	err = store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+		var r io.Reader
+
+		n, inserted, dups = 0, 0, 0
+
+		name, r, read = store.OpenBankFile(ctx, tx, m.FileID)
+		if read != nil {
+			return read
 		}
 
-		h.cfg.Logger.WarnContext(ctx, "Bank file rejected", "file_id", m.FileID,
-			"problems", len(problems))
+		chunk := make([]bankfile.Transaction, 0, ingestChunk)
+		flush := func() error {
+			k, d, err := store.InsertPayments(ctx, tx, m.FileID, f.SHA256, chunk)
+			inserted, dups, chunk = inserted+k, dups+d, chunk[:0]
 
-		return store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
-			err := store.RejectBankFile(ctx, tx, m.FileID, format, readErr.Error(), problems)
-			if err != nil {
-				return err
+			return err
+		}
+
+		parsed, n, readErr = h.cfg.ReadBankFile(name, r, func(t bankfile.Transaction) error {
+			if chunk = append(chunk, t); len(chunk) == ingestChunk {
+				return flush()
 			}
 
-			return store.Audit(ctx, tx, "o2c", "reject", "bank_file", id,
-				map[string]string{"status": f.Status},
-				map[string]any{"status": store.FileRejected, "problems": len(problems)})
+			return nil
 		})
-	}
+		if readErr != nil {
+			return readErr
+		}
 
-	var inserted, dups int
-
-	err = store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
-		var err error
-
-		inserted, dups, err = store.InsertPayments(ctx, tx, m.FileID, f.SHA256,
-			parsed.Transactions)
-		if err != nil {
+		if err := flush(); err != nil {
 			return err
 		}
 
-		err = store.MarkBankFileIngested(ctx, tx, m.FileID, parsed, inserted, dups)
-		if err != nil {
+		if err := store.MarkBankFileIngested(ctx, tx, m.FileID, parsed, n, inserted,
+			dups); err != nil {
 			return err
 		}
 
-		err = store.Audit(ctx, tx, "o2c", "ingest", "bank_file", id,
+		err := store.Audit(ctx, tx, "o2c", "ingest", "bank_file", id,
 			map[string]string{"status": f.Status},
 			map[string]any{"status": store.FileIngested, "format": parsed.Format,
-				"transactions": len(parsed.Transactions), "new": inserted, "duplicates": dups})
+				"transactions": n, "new": inserted, "duplicates": dups})
 		if err != nil {
 			return err
 		}
 
 		return Publish(ctx, tx, TopicPaymentsIngested, PaymentsIngested{FileID: m.FileID})
 	})
-	if store.IsDataError(err) {
+
+	var ferr *bankfile.Error
+
+	switch {
+	case readErr != nil && errors.As(readErr, &ferr):
+		return h.rejectFile(ctx, m.FileID, f.Status, string(ferr.Format), readErr,
+			ferr.Problems)
+	case err != nil && store.IsDataError(err):
 		// The database refused a value the reader let through: retrying cannot
 		// help, so the file is rejected with the reason instead of looping.
-		problems := []bankfile.Problem{{File: name, Message: err.Error()}}
+		format := string(bankfile.FormatUnknown)
+		if parsed != nil {
+			format = string(parsed.Format)
+		}
 
-		return store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
-			return store.RejectBankFile(ctx, tx, m.FileID, string(parsed.Format), err.Error(),
-				problems)
-		})
-	}
-
-	if err != nil {
+		return h.rejectFile(ctx, m.FileID, f.Status, format, err,
+			[]bankfile.Problem{{File: name, Message: err.Error()}})
+	case err != nil:
 		return fmt.Errorf("ingest bank file %d: %w", m.FileID, err)
 	}
 
 	h.cfg.Logger.InfoContext(ctx, "Bank file ingested", "file_id", m.FileID,
-		"format", string(parsed.Format), "transactions", len(parsed.Transactions),
-		"new", inserted, "duplicates", dups)
+		"format", string(parsed.Format), "transactions", n, "new", inserted,
+		"duplicates", dups)
 
 	return nil
+}
+
+// ingestChunk is how many transactions are stored at a time while a file is read.
+const ingestChunk = 5000
+
+// rejectFile records a file as rejected with its problems.
+func (h *handlers) rejectFile(ctx context.Context, fileID int64, status, format string,
+	reason error, problems []bankfile.Problem) error {
+	h.cfg.Logger.WarnContext(ctx, "Bank file rejected", "file_id", fileID,
+		"problems", len(problems))
+
+	id := strconv.FormatInt(fileID, 10)
+
+	return store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+		err := store.RejectBankFile(ctx, tx, fileID, format, reason.Error(), problems)
+		if err != nil {
+			return err
+		}
+
+		return store.Audit(ctx, tx, "o2c", "reject", "bank_file", id,
+			map[string]string{"status": status},
+			map[string]any{"status": store.FileRejected, "problems": len(problems)})
+	})
 }
 
 // WaitFiles waits until every file in ids is matched or rejected, polling the

@@ -98,7 +98,7 @@ func setup(t *testing.T, faults []xerosim.Fault) *bundle {
 	b.erp = service.XeroERP{Client: x}
 
 	stop, err := service.RunRouter(context.Background(), pipelines.Config{Pool: b.pool,
-		ERP: b.erp, ReadBankFile: bank.Read, PollInterval: 20 * time.Millisecond,
+		ERP: b.erp, ReadBankFile: bank.Scan, PollInterval: 20 * time.Millisecond,
 		Logger: quiet})
 	if err != nil {
 		t.Fatal(err)

@@ -81,7 +81,7 @@ func startLedger(t *testing.T, currency string, customers map[string]string,
 	}
 
 	stop, err := service.RunRouter(ctx, pipelines.Config{Pool: l.pool, ERP: erp,
-		ReadBankFile: bank.Read, PollInterval: 20 * time.Millisecond, Logger: quiet})
+		ReadBankFile: bank.Scan, PollInterval: 20 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -17,9 +18,12 @@ import (
 	"github.com/o2c-dev/o2c/internal/matching"
 )
 
-// BankReader reads a bank file's bytes; it returns a *bankfile.Error when the file
-// must be rejected.
-type BankReader func(name string, data []byte) (*bankfile.File, error)
+// BankReader reads a bank file from r and hands each transaction to emit as it
+// goes. It returns the file without its transactions and how many it emitted, or
+// a *bankfile.Error when the file must be rejected; an error of emit is returned
+// as is. bank.Scan is one.
+type BankReader func(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, int, error)
 
 // Config wires the bus to its dependencies.
 type Config struct {

@@ -45,14 +45,13 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 
 	var ids []int64
 	for _, p := range paths {
-		raw, err := readLimited(p, e.cfg.Ingest.MaxFileBytes)
-		if err != nil {
+		s, err := submitPath(ctx, svc, p, e.cfg.Ingest.MaxFileBytes, *user)
+		if errors.As(err, new(notStored)) {
 			fmt.Fprintf(e.out, "%s: not stored: %v\n", p, err)
 			failed++
 			continue
 		}
 
-		s, err := pipelines.Submit(ctx, svc.Pool, filepath.Base(p), raw, *user)
 		if err != nil {
 			return err
 		}
@@ -152,15 +151,30 @@ func printFile(ctx context.Context, e *env, svc *service.Service, f store.BankFi
 	return nil
 }
 
-func readLimited(path string, limit int64) ([]byte, error) {
-	st, err := os.Stat(path)
+// notStored is a file refused before anything of it was stored.
+type notStored struct{ err error }
+
+func (e notStored) Error() string { return e.err.Error() }
+func (e notStored) Unwrap() error { return e.err }
+
+// submitPath stores the file at path, read as a stream, and queues it.
+func submitPath(ctx context.Context, svc *service.Service, path string, limit int64,
+	user string) (pipelines.Submission, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return pipelines.Submission{}, notStored{err}
+	}
+	defer f.Close()
+
+	if st, err := f.Stat(); err == nil && limit > 0 && st.Size() > limit {
+		return pipelines.Submission{}, notStored{fmt.Errorf(
+			"file is %d bytes, over the %d-byte limit", st.Size(), limit)}
 	}
 
-	if limit > 0 && st.Size() > limit {
-		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit", st.Size(), limit)
+	s, err := pipelines.SubmitFrom(ctx, svc.Pool, filepath.Base(path), f, limit, user)
+	if errors.Is(err, store.ErrFileTooLarge) {
+		return s, notStored{err}
 	}
 
-	return os.ReadFile(path)
+	return s, err
 }

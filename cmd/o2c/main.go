@@ -158,4 +158,4 @@ func (e *env) open(ctx context.Context) (*service.Service, error) {
 }
 
 // readBankFile is the bank-file reader every command uses.
-var readBankFile = bank.Read
+var readBankFile = bank.Scan

@@ -227,26 +227,36 @@ func (f *File) Credits() (count int, total int64) {
 func (f *File) TextProblems() []Problem {
 	var out []Problem
 
-	for _, t := range f.Transactions {
-		for _, fv := range [...]struct{ field, value string }{
-			{"account", t.Account}, {"bank_ref", t.BankRef}, {"end_to_end_id", t.EndToEndID},
-			{"payment_ref", t.PaymentRef}, {"payer_name", t.PayerName},
-			{"payer_account", t.PayerAccount}, {"payer_id", t.PayerID},
-			{"remittance", t.Remittance}, {"return_code", t.ReturnCode},
-			{"original_ref", t.OriginalRef}, {"dedupe_key", t.DedupeKey},
-		} {
-			if badText(fv.value) {
-				out = append(out, Problem{File: f.Name, Line: t.Line, Field: fv.field,
-					Value:   strings.ToValidUTF8(strings.ReplaceAll(fv.value, "\x00", `\0`), "?"),
-					Message: "contains a NUL byte or invalid UTF-8"})
-			}
-		}
+	for i := range f.Transactions {
+		out = append(out, f.Transactions[i].TextProblems(f.Name)...)
+	}
 
-		for _, r := range t.Remits {
-			if badText(r.Ref) || badText(r.RefType) {
-				out = append(out, Problem{File: f.Name, Line: t.Line, Field: "remittance reference",
-					Message: "contains a NUL byte or invalid UTF-8"})
-			}
+	return out
+}
+
+// TextProblems lists the text fields of t that no store or export can hold as
+// text (NUL bytes, invalid UTF-8), as problems of the file named file.
+func (t *Transaction) TextProblems(file string) []Problem {
+	var out []Problem
+
+	for _, fv := range [...]struct{ field, value string }{
+		{"account", t.Account}, {"bank_ref", t.BankRef}, {"end_to_end_id", t.EndToEndID},
+		{"payment_ref", t.PaymentRef}, {"payer_name", t.PayerName},
+		{"payer_account", t.PayerAccount}, {"payer_id", t.PayerID},
+		{"remittance", t.Remittance}, {"return_code", t.ReturnCode},
+		{"original_ref", t.OriginalRef}, {"dedupe_key", t.DedupeKey},
+	} {
+		if badText(fv.value) {
+			out = append(out, Problem{File: file, Line: t.Line, Field: fv.field,
+				Value:   strings.ToValidUTF8(strings.ReplaceAll(fv.value, "\x00", `\0`), "?"),
+				Message: "contains a NUL byte or invalid UTF-8"})
+		}
+	}
+
+	for _, r := range t.Remits {
+		if badText(r.Ref) || badText(r.RefType) {
+			out = append(out, Problem{File: file, Line: t.Line, Field: "remittance reference",
+				Message: "contains a NUL byte or invalid UTF-8"})
 		}
 	}
 

@@ -40,7 +40,7 @@ func TestDemoRunsEndToEndWithLostResponsesAndRealSamples(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(os.Stderr,
 			&slog.HandlerOptions{Level: slog.LevelWarn})),
 		Pool:         pool,
-		ReadBankFile: bank.Read, Seed: 3, WorkDir: t.TempDir(),
+		ReadBankFile: bank.Scan, Seed: 3, WorkDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,21 +51,52 @@ func Hash(raw []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// chunkSize is the size of the pieces a bank file's bytes are stored in.
+const chunkSize = 1 << 20
+
+// ErrFileTooLarge reports a bank file over the size limit it was received with.
+var ErrFileTooLarge = errors.New("bank file too large")
+
 // InsertBankFile stores a received file's raw bytes. When the same bytes were
 // stored before, nothing is inserted and the earlier file is returned with
 // duplicate true.
 func InsertBankFile(ctx context.Context, db DB, name string, raw []byte,
 	uploader string) (f BankFile, duplicate bool, err error) {
-	sum := Hash(raw)
+	return ReceiveBankFile(ctx, db, name, bytes.NewReader(raw), 0, uploader)
+}
 
+// ReceiveBankFile stores the bytes read from r as a received file, in chunks, so
+// the file is never whole in memory. A file of more than maxBytes (when not 0)
+// fails with ErrFileTooLarge. When the same bytes were stored before, what was
+// written is deleted again and the earlier file is returned with duplicate true.
+// db should be a transaction: a failure leaves a partly written file otherwise.
+func ReceiveBankFile(ctx context.Context, db DB, name string, r io.Reader, maxBytes int64,
+	uploader string) (f BankFile, duplicate bool, err error) {
 	var id int64
 
-	err = db.QueryRow(ctx, `INSERT INTO bank_files (name, sha256, size_bytes, raw, uploaded_by)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
-		name, sum, len(raw), raw, uploader).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = db.QueryRow(ctx, "SELECT id FROM bank_files WHERE sha256 = $1", sum).Scan(&id)
+	err = db.QueryRow(ctx, `INSERT INTO bank_files (name, sha256, size_bytes, uploaded_by)
+		VALUES ($1, 'receiving:' || gen_random_uuid(), 0, $2) RETURNING id`,
+		name, uploader).Scan(&id)
+	if err != nil {
+		return f, false, fmt.Errorf("store bank file %s: %w", name, err)
+	}
+
+	sum, size, err := writeChunks(ctx, db, id, r, maxBytes)
+	if err != nil {
+		return f, false, fmt.Errorf("store bank file %s: %w", name, err)
+	}
+
+	var earlier int64
+
+	err = db.QueryRow(ctx, "SELECT id FROM bank_files WHERE sha256 = $1", sum).Scan(&earlier)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		_, err = db.Exec(ctx, "UPDATE bank_files SET sha256 = $2, size_bytes = $3 WHERE id = $1",
+			id, sum, size)
+	case err == nil:
 		duplicate = true
+		_, err = db.Exec(ctx, "DELETE FROM bank_files WHERE id = $1", id)
+		id = earlier
 	}
 
 	if err != nil {
@@ -73,6 +106,46 @@ func InsertBankFile(ctx context.Context, db DB, name string, raw []byte,
 	f, err = GetBankFile(ctx, db, id)
 
 	return f, duplicate, err
+}
+
+// writeChunks stores what r holds as the chunks of file id and returns its
+// SHA-256 and size.
+func writeChunks(ctx context.Context, db DB, id int64, r io.Reader, maxBytes int64) (
+	string, int64, error) {
+	h := sha256.New()
+	buf := make([]byte, chunkSize)
+
+	var size int64
+
+	for n := 0; ; n++ {
+		k, err := io.ReadFull(r, buf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return "", 0, fmt.Errorf("read: %w", err)
+		}
+
+		size += int64(k)
+		if maxBytes > 0 && size > maxBytes {
+			return "", 0, fmt.Errorf("%w: more than %d bytes", ErrFileTooLarge, maxBytes)
+		}
+
+		h.Write(buf[:k])
+
+		_, dbErr := db.Exec(ctx, "INSERT INTO bank_file_chunks (file_id, n, data) VALUES ($1, $2, $3)",
+			id, n, buf[:k])
+		if dbErr != nil {
+			return "", 0, dbErr
+		}
+
+		if err != nil { // io.ErrUnexpectedEOF: that was the last, short chunk
+			break
+		}
+	}
+
+	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
 const bankFileColumns = `id, name, sha256, size_bytes, format, encoding, status, error,
@@ -140,10 +213,27 @@ func BankFiles(ctx context.Context, db DB, limit int) ([]BankFile, error) {
 
 // BankFileRaw returns a stored file's name and raw bytes.
 func BankFileRaw(ctx context.Context, db DB, id int64) (string, []byte, error) {
+	name, r, err := OpenBankFile(ctx, db, id)
+	if err != nil {
+		return "", nil, err
+	}
+
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return "", nil, err
+	}
+
+	return name, raw, nil
+}
+
+// OpenBankFile returns a stored file's name and a reader of its raw bytes that
+// fetches them a chunk at a time. The reader uses db until it is read to its end.
+func OpenBankFile(ctx context.Context, db DB, id int64) (string, io.Reader, error) {
 	var name string
 	var raw []byte
 
-	err := db.QueryRow(ctx, "SELECT name, raw FROM bank_files WHERE id = $1", id).Scan(&name, &raw)
+	err := db.QueryRow(ctx, "SELECT name, raw FROM bank_files WHERE id = $1", id).
+		Scan(&name, &raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil, fmt.Errorf("bank file %d: %w", id, ErrNotFound)
 	}
@@ -152,7 +242,47 @@ func BankFileRaw(ctx context.Context, db DB, id int64) (string, []byte, error) {
 		return "", nil, fmt.Errorf("read bank file %d: %w", id, err)
 	}
 
-	return name, raw, nil
+	if raw != nil {
+		return name, bytes.NewReader(raw), nil
+	}
+
+	return name, &chunkReader{ctx: ctx, db: db, id: id}, nil
+}
+
+// chunkReader reads a file's chunks in order, one query each.
+type chunkReader struct {
+	ctx  context.Context
+	db   DB
+	id   int64
+	next int
+	buf  []byte
+	done bool
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.buf) == 0 {
+		if c.done {
+			return 0, io.EOF
+		}
+
+		err := c.db.QueryRow(c.ctx, `SELECT data FROM bank_file_chunks
+			WHERE file_id = $1 AND n = $2`, c.id, c.next).Scan(&c.buf)
+		if errors.Is(err, pgx.ErrNoRows) {
+			c.done = true
+			continue
+		}
+
+		if err != nil {
+			return 0, fmt.Errorf("read chunk %d of bank file %d: %w", c.next, c.id, err)
+		}
+
+		c.next++
+	}
+
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+
+	return n, nil
 }
 
 // RejectBankFile marks a file rejected with its reason and every problem found.
@@ -176,9 +306,10 @@ func RejectBankFile(ctx context.Context, db DB, id int64, format string, reason 
 	return nil
 }
 
-// MarkBankFileIngested records what reading a file found.
+// MarkBankFileIngested records what reading a file found: f without its
+// transactions, and how many transactions it held.
 func MarkBankFileIngested(ctx context.Context, db DB, id int64, f *bankfile.File,
-	inserted, duplicates int) error {
+	transactions, inserted, duplicates int) error {
 	warnings := f.Warnings
 	if warnings == nil {
 		warnings = []bankfile.Problem{}
@@ -193,7 +324,7 @@ func MarkBankFileIngested(ctx context.Context, db DB, id int64, f *bankfile.File
 			warnings = $4, controls = $5, transactions = $6, payments_new = $7, duplicates = $8,
 			error = '', problems = '[]'
 		WHERE id = $1`, id, string(f.Format), f.Encoding, w, string(f.Controls),
-		len(f.Transactions), inserted, duplicates)
+		transactions, inserted, duplicates)
 	if err != nil {
 		return fmt.Errorf("mark bank file %d ingested: %w", id, err)
 	}

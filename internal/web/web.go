@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -311,16 +312,15 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 
-		raw, err := io.ReadAll(body)
-		if err != nil {
+		// The file is stored as it arrives, never whole in memory.
+		br := bufio.NewReader(body)
+		if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+			return errEmptyUpload
+		} else if err != nil {
 			return err
 		}
 
-		if len(raw) == 0 {
-			return errEmptyUpload
-		}
-
-		sub, err := pipelines.Submit(r.Context(), s.cfg.Pool, name, raw, actor(r))
+		sub, err := pipelines.SubmitFrom(r.Context(), s.cfg.Pool, name, br, 0, actor(r))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,97 @@
+package bank_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/internal/bankfile"
+)
+
+// Scan hands over, in order, exactly the transactions Read returns, for every
+// sample file, and rejects what Read rejects.
+func TestScanEmitsWhatReadReturns(t *testing.T) {
+	t.Parallel()
+
+	dir := samplesDir(t)
+
+	paths, err := filepath.Glob(filepath.Join(dir, "*", "*"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no samples in %s: %v", dir, err)
+	}
+
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		name := filepath.Base(p)
+		want, wantErr := bank.Read(name, data)
+
+		var got []bankfile.Transaction
+		f, n, err := bank.Scan(name, bytes.NewReader(data), func(t bankfile.Transaction) error {
+			got = append(got, t)
+			return nil
+		})
+
+		if (err == nil) != (wantErr == nil) {
+			t.Errorf("%s: Scan error %v, Read error %v", name, err, wantErr)
+			continue
+		}
+
+		if err != nil {
+			continue
+		}
+
+		if n != len(want.Transactions) || len(got) != n ||
+			(n > 0 && !reflect.DeepEqual(got, want.Transactions)) {
+			t.Errorf("%s: Scan emitted %d transactions (said %d), Read returned %d", name,
+				len(got), n, len(want.Transactions))
+		}
+
+		if f.Transactions != nil || f.Format != want.Format || f.Controls != want.Controls {
+			t.Errorf("%s: Scan file %s/%s with %d transactions, Read %s/%s", name, f.Format,
+				f.Controls, len(f.Transactions), want.Format, want.Controls)
+		}
+	}
+}
+
+// An error of emit stops the reading and comes back as it was.
+func TestScanReturnsEmitErrorUntouched(t *testing.T) {
+	t.Parallel()
+
+	stop := errors.New("store full")
+
+	data, err := os.ReadFile(filepath.Join(samplesDir(t), "nacha",
+		"ppd-credits-multi-batch-usbank-example.ach"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	calls := 0
+	_, _, err = bank.Scan("x.ach", bytes.NewReader(data), func(bankfile.Transaction) error {
+		calls++
+		return stop
+	})
+
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("err = %v after %d calls, want the emit error after 1", err, calls)
+	}
+}
+
+func TestScanRejectsEmptyFile(t *testing.T) {
+	t.Parallel()
+
+	_, _, err := bank.Scan("empty.csv", bytes.NewReader([]byte("\ufeff \r\n")),
+		func(bankfile.Transaction) error { return nil })
+
+	var be *bankfile.Error
+	if !errors.As(err, &be) || be.Problems[0].Message != "empty file" {
+		t.Fatalf("err = %v, want an empty-file rejection", err)
+	}
+}
