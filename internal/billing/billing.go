@@ -55,6 +55,12 @@ type Deal struct {
 	Stage        string       // pipeline stage id as the CRM reports it
 	LastModified time.Time    // CRM's last-modified timestamp, for the sync cursor
 	LineItems    []LineItem   // products sold
+	// CompanyParentID is the CRM id of the parent company of CompanyID, if the CRM
+	// records one: a parent often pays for its subsidiaries.
+	CompanyParentID string
+	// PONumber is the customer's purchase-order number recorded on the deal, if any;
+	// payers often quote it instead of the invoice number.
+	PONumber string
 }
 
 // LineItem is one product line of a deal or invoice.

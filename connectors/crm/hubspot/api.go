@@ -13,8 +13,17 @@ import (
 // associations.
 const batchSize = 100
 
-// Association type ids HubSpot defines; 5 marks a deal's primary company.
-const assocDealToPrimaryCompany = 5
+// Association type ids HubSpot defines (category HUBSPOT_DEFINED). 5 marks a deal's
+// primary company. For the company hierarchy, HubSpot's developer changelog of
+// 2018-09-11 ("Parent <-> Child Associations via API") gives 13 as "parent company to
+// child company" and 14 as "child company to parent company": read from a company, an
+// association of type 14 points to its parent (the type HubSpot labels "Parent
+// Company"), one of type 13 to a child. The client relies on the type id only; labels
+// are display text.
+const (
+	assocDealToPrimaryCompany = 5
+	assocChildToParent        = 14
+)
 
 type filter struct {
 	PropertyName string   `json:"propertyName"`
@@ -59,7 +68,7 @@ func (c *Client) searchDeals(ctx context.Context, filters []filter, sortBy strin
 	req := searchRequest{
 		FilterGroups: []filterGroup{{Filters: filters}},
 		Sorts:        []sortRule{{PropertyName: sortBy, Direction: "ASCENDING"}},
-		Properties:   dealProperties,
+		Properties:   c.dealProperties(),
 		Limit:        c.cfg.PageSize,
 	}
 
@@ -177,10 +186,16 @@ func (f *flexID) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// target is one associated record.
+// target is one associated record with the HUBSPOT_DEFINED association type ids that
+// link to it.
 type target struct {
-	ID      string
-	Primary bool
+	ID    string
+	Types []int
+}
+
+// is reports whether the association has the HubSpot-defined type typeID.
+func (t target) is(typeID int) bool {
+	return slices.Contains(t.Types, typeID)
 }
 
 type assocInput struct {
@@ -210,15 +225,16 @@ type assocResponse struct {
 }
 
 // associations reads, with the v4 batch endpoint, the records of type toType associated
-// with each deal, following each deal's association paging. Deals without any are absent.
-func (c *Client) associations(ctx context.Context, toType string, dealIDs []string) (
+// with each record of type fromType in ids, at most batchSize inputs a request,
+// following each record's association paging. Records without any are absent.
+func (c *Client) associations(ctx context.Context, fromType, toType string, ids []string) (
 	map[string][]target, error) {
-	op := "read deal associations to " + toType
-	path := "/crm/v4/associations/deals/" + toType + "/batch/read"
+	op := "read " + fromType + " associations to " + toType
+	path := "/crm/v4/associations/" + fromType + "/" + toType + "/batch/read"
 	out := map[string][]target{}
 
-	queue := make([]assocInput, len(dealIDs))
-	for i, id := range dealIDs {
+	queue := make([]assocInput, len(ids))
+	for i, id := range ids {
 		queue[i] = assocInput{ID: id}
 	}
 
@@ -241,8 +257,8 @@ func (c *Client) associations(ctx context.Context, toType string, dealIDs []stri
 			for _, to := range res.To {
 				t := target{ID: string(to.ToObjectID)}
 				for _, at := range to.AssociationTypes {
-					if at.Category == "HUBSPOT_DEFINED" && at.TypeID == assocDealToPrimaryCompany {
-						t.Primary = true
+					if at.Category == "HUBSPOT_DEFINED" {
+						t.Types = append(t.Types, at.TypeID)
 					}
 				}
 
@@ -251,8 +267,8 @@ func (c *Client) associations(ctx context.Context, toType string, dealIDs []stri
 
 			if res.Paging != nil && res.Paging.Next != nil && res.Paging.Next.After != "" {
 				if len(res.To) == 0 {
-					return nil, fmt.Errorf("%s: empty page with a next page for deal %s", op,
-						from)
+					return nil, fmt.Errorf("%s: empty page with a next page for %s %s", op,
+						fromType, from)
 				}
 
 				queue = append(queue, assocInput{ID: from, After: res.Paging.Next.After})

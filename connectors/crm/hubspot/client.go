@@ -1,5 +1,8 @@
 // Package hubspot pulls closed-won deals, their line items and their companies from
-// HubSpot's CRM API (v3 objects and search, v4 associations) for invoicing.
+// HubSpot's CRM API (v3 objects and search, v4 associations) for invoicing, with what
+// helps identify who pays: each deal company's parent company (the v4 company-to-company
+// association of type 14, "child company to parent company") and the customer's
+// purchase-order number from a configurable deal property.
 //
 // PullWonDeals is incremental: it returns the deals modified since an opaque cursor and a
 // new cursor for the next call. The cursor makes the sync exact under HubSpot's search
@@ -72,6 +75,12 @@ type Config struct {
 	// PageSize is the number of deals per search request, at most 200. Defaults to 100.
 	PageSize int
 
+	// PONumberProperty is the internal name of the deal property holding the customer's
+	// purchase-order number, read into billing.Deal.PONumber. HubSpot has no standard
+	// one, so it is a custom deal property; a deal where it is empty, or an account
+	// without it, gives an empty PONumber. Defaults to "po_number".
+	PONumberProperty string
+
 	// RetryAfterMax is the longest Retry-After the client waits out; a longer one fails
 	// the call with ErrRateLimited. Defaults to 60 s.
 	RetryAfterMax time.Duration
@@ -84,6 +93,32 @@ type Config struct {
 	// own stage ids (often numeric), so list the won stage of every pipeline that should be
 	// invoiced. Defaults to ["closedwon"], the won stage of the default pipeline.
 	WonStages []string
+}
+
+// DefaultPONumberProperty is the deal property Config.PONumberProperty defaults to.
+const DefaultPONumberProperty = "po_number"
+
+// ValidPropertyName reports whether name can be the internal name of a HubSpot property
+// for this client: ASCII letters, digits and underscores, starting with a letter, at
+// most 100 characters.
+func ValidPropertyName(name string) bool {
+	if name == "" || len(name) > 100 {
+		return false
+	}
+
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		letter := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
+
+		switch {
+		case letter:
+		case i > 0 && (ch >= '0' && ch <= '9' || ch == '_'):
+		default:
+			return false
+		}
+	}
+
+	return true
 }
 
 // Errors the client returns; test with errors.Is.
@@ -217,6 +252,10 @@ func withDefaults(cfg Config) Config {
 		cfg.PageSize = 100
 	}
 
+	if cfg.PONumberProperty == "" {
+		cfg.PONumberProperty = DefaultPONumberProperty
+	}
+
 	if cfg.RetryAfterMax == 0 {
 		cfg.RetryAfterMax = time.Minute
 	}
@@ -242,6 +281,9 @@ func validate(cfg Config) error {
 			cfg.BackoffBase, cfg.BackoffMax)
 	case cfg.RetryAfterMax < 0:
 		return fmt.Errorf("field RetryAfterMax must not be negative, got %s", cfg.RetryAfterMax)
+	case !ValidPropertyName(cfg.PONumberProperty):
+		return fmt.Errorf("field PONumberProperty %q is not a property name: letters, digits "+
+			"and underscores, starting with a letter", cfg.PONumberProperty)
 	case !money.ValidCurrency(cfg.DefaultCurrency):
 		return fmt.Errorf("field DefaultCurrency must be an ISO 4217 code, got %q",
 			cfg.DefaultCurrency)

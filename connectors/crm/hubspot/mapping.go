@@ -24,8 +24,12 @@ var (
 
 // company is a company as the client keeps it.
 type company struct {
-	id   string
-	name string
+	id     string
+	name   string
+	parent string // parent company's id, when it was looked up and is readable
+	// hierarchyRead tells that the company's parent was looked up in this pull. A
+	// company read only as another one's parent has not had its own parent looked up.
+	hierarchyRead bool
 }
 
 // relations holds the records a page of deals refers to.
@@ -36,8 +40,9 @@ type relations struct {
 	company   map[string]company  // company id → company, shared across the pull
 }
 
-// related reads the line items and companies of the deals in hits, in batches. Companies
-// already in cache are not read again; new ones are added to it.
+// related reads the line items and companies of the deals in hits, in batches, and the
+// parent company of each deal's company. Companies already in cache are not read again;
+// new ones are added to it.
 func (c *Client) related(ctx context.Context, hits []hit, cache map[string]company) (
 	relations, error) {
 	ids := make([]string, len(hits))
@@ -48,11 +53,11 @@ func (c *Client) related(ctx context.Context, hits []hit, cache map[string]compa
 	rel := relations{company: cache}
 
 	var err error
-	if rel.lineItems, err = c.associations(ctx, "line_items", ids); err != nil {
+	if rel.lineItems, err = c.associations(ctx, "deals", "line_items", ids); err != nil {
 		return relations{}, err
 	}
 
-	if rel.companies, err = c.associations(ctx, "companies", ids); err != nil {
+	if rel.companies, err = c.associations(ctx, "deals", "companies", ids); err != nil {
 		return relations{}, err
 	}
 
@@ -63,17 +68,99 @@ func (c *Client) related(ctx context.Context, hits []hit, cache map[string]compa
 	}
 
 	need := targetIDs(rel.companies, func(id string) bool { _, ok := cache[id]; return !ok })
-
-	objs, err := c.batchRead(ctx, "companies", need, companyProperties)
-	if err != nil {
+	if err := c.readCompanies(ctx, need, cache); err != nil {
 		return relations{}, err
+	}
+
+	var chosen []string
+	for _, id := range ids {
+		t, err := primaryTarget(rel.companies[id])
+		if co, ok := cache[t.ID]; err == nil && ok && !co.hierarchyRead &&
+			!slices.Contains(chosen, t.ID) {
+			chosen = append(chosen, t.ID)
+		}
+	}
+
+	if err := c.readParents(ctx, chosen, cache); err != nil {
+		return relations{}, err
+	}
+
+	return rel, nil
+}
+
+// readCompanies reads the companies ids into cache. Ids HubSpot does not find are left
+// out.
+func (c *Client) readCompanies(ctx context.Context, ids []string,
+	cache map[string]company) error {
+	objs, err := c.batchRead(ctx, "companies", ids, companyProperties)
+	if err != nil {
+		return err
 	}
 
 	for id, o := range objs {
 		cache[id] = company{id: id, name: prop(o.Properties, "name")}
 	}
 
-	return rel, nil
+	return nil
+}
+
+// readParents looks up the parent company of each company in ids (all in cache) with the
+// v4 company-to-company associations, and reads the parents not yet in cache. A company
+// whose parent cannot be read, or that shows more than one parent (HubSpot allows one),
+// is left without a parent: the parent only widens whom a payment may come from, so
+// none is safer than a guess.
+func (c *Client) readParents(ctx context.Context, ids []string, cache map[string]company) error {
+	if len(ids) == 0 {
+		return nil
+	}
+
+	links, err := c.associations(ctx, "companies", "companies", ids)
+	if err != nil {
+		return err
+	}
+
+	parents := map[string]string{}
+	for _, id := range ids {
+		var found []string
+		for _, t := range links[id] {
+			if t.is(assocChildToParent) && t.ID != id && !slices.Contains(found, t.ID) {
+				found = append(found, t.ID)
+			}
+		}
+
+		if len(found) == 1 {
+			parents[id] = found[0]
+		}
+	}
+
+	var need []string
+	for _, p := range parents {
+		if _, ok := cache[p]; !ok && !slices.Contains(need, p) {
+			need = append(need, p)
+		}
+	}
+
+	slices.SortFunc(need, compareIDs)
+
+	if err := c.readCompanies(ctx, need, cache); err != nil {
+		return err
+	}
+
+	for _, id := range ids {
+		co := cache[id]
+		co.hierarchyRead = true
+		co.parent = ""
+
+		if p, ok := parents[id]; ok {
+			if _, known := cache[p]; known {
+				co.parent = p
+			}
+		}
+
+		cache[id] = co
+	}
+
+	return nil
 }
 
 // targetIDs lists the distinct target ids that keep accepts (all when keep is nil).
@@ -142,7 +229,8 @@ func (c *Client) mapDeal(h hit, rel relations) (billing.Deal, []error) {
 		bad("", "companies", err)
 	}
 
-	deal.CompanyID, deal.CompanyName = co.id, co.name
+	deal.CompanyID, deal.CompanyName, deal.CompanyParentID = co.id, co.name, co.parent
+	deal.PONumber = strings.TrimSpace(prop(h.props, c.cfg.PONumberProperty))
 
 	for _, t := range sortedItems(rel.lineItems[h.id], rel.items) {
 		o, ok := rel.items[t.ID]
@@ -164,24 +252,33 @@ func (c *Client) mapDeal(h hit, rel relations) (billing.Deal, []error) {
 
 // pickCompany returns the deal's primary company, or its only company.
 func pickCompany(targets []target, known map[string]company) (company, error) {
-	if len(targets) == 0 {
-		return company{}, fmt.Errorf("no associated company: %w", ErrMissing)
+	t, err := primaryTarget(targets)
+	if err != nil {
+		return company{}, err
 	}
 
-	i := slices.IndexFunc(targets, func(t target) bool { return t.Primary })
-	if i < 0 && len(targets) > 1 {
-		return company{}, fmt.Errorf("%d associated companies and none is primary",
-			len(targets))
-	}
-
-	id := targets[max(i, 0)].ID
-
-	co, ok := known[id]
+	co, ok := known[t.ID]
 	if !ok {
-		return company{}, fmt.Errorf("associated company %s not found", id)
+		return company{}, fmt.Errorf("associated company %s not found", t.ID)
 	}
 
 	return co, nil
+}
+
+// primaryTarget returns the association to the deal's primary company, or to its only
+// company.
+func primaryTarget(targets []target) (target, error) {
+	if len(targets) == 0 {
+		return target{}, fmt.Errorf("no associated company: %w", ErrMissing)
+	}
+
+	i := slices.IndexFunc(targets, func(t target) bool { return t.is(assocDealToPrimaryCompany) })
+	if i < 0 && len(targets) > 1 {
+		return target{}, fmt.Errorf("%d associated companies and none is primary",
+			len(targets))
+	}
+
+	return targets[max(i, 0)], nil
 }
 
 // sortedItems orders a deal's line items by their position on the quote, then by id.

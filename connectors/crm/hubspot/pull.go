@@ -25,15 +25,19 @@ type Pull struct {
 	// modified, so key whatever is done with it by CRMID.
 	Deals []billing.Deal
 
-	// Customers are the companies of Deals, each once, ordered by id. Only ID and Name
-	// are filled.
+	// Customers are the companies of Deals and their parent companies, each once,
+	// ordered by id. ID, Name and ParentID are filled; ParentID is empty for a parent
+	// company whose own parent was not looked up, so an empty ParentID does not mean
+	// that a stored parent was removed.
 	Customers []billing.Customer
 
 	// Problems are the won deals that could not be mapped, one *DealError per bad value,
 	// such as an amount that is not a decimal. Those deals are left out of Deals and the
 	// cursor moves past them: fixing a property in HubSpot bumps hs_lastmodifieddate, so
 	// the fixed deal is pulled again. Fixing only an association (adding the company)
-	// may not bump it; edit any property of the deal to have it pulled.
+	// may not bump it; edit any property of the deal to have it pulled. The same holds
+	// for a company's parent: it is read with each pulled deal, so a parent set later
+	// arrives with the company's next pulled deal.
 	Problems []error
 }
 
@@ -63,10 +67,16 @@ func (e *DealError) Unwrap() error {
 	return e.Err
 }
 
-// dealProperties are the deal properties the client reads.
+// dealProperties are the deal properties the client reads, besides the configured
+// purchase-order property.
 var dealProperties = []string{
 	"dealname", "amount", "closedate", "dealstage", "pipeline", "hs_lastmodifieddate",
 	"deal_currency_code", "hs_object_id",
+}
+
+// dealProperties returns every deal property the client asks HubSpot for.
+func (c *Client) dealProperties() []string {
+	return append(slices.Clip(dealProperties), c.cfg.PONumberProperty)
 }
 
 // PullWonDeals returns the closed-won deals (dealstage in Config.WonStages) modified since
@@ -256,7 +266,18 @@ func (r *pullRun) result() Pull {
 
 	customers := map[string]billing.Customer{}
 	for _, d := range out.Deals {
-		customers[d.CompanyID] = billing.Customer{ID: d.CompanyID, Name: d.CompanyName}
+		if p, ok := r.companies[d.CompanyParentID]; ok && d.CompanyParentID != "" {
+			if _, dup := customers[p.id]; !dup {
+				customers[p.id] = billing.Customer{ID: p.id, Name: p.name, ParentID: p.parent}
+			}
+		}
+	}
+
+	// A deal's own company wins over the same company met as a parent: its parent was
+	// looked up for sure.
+	for _, d := range out.Deals {
+		customers[d.CompanyID] = billing.Customer{ID: d.CompanyID, Name: d.CompanyName,
+			ParentID: d.CompanyParentID}
 	}
 
 	for _, id := range slices.SortedFunc(maps.Keys(customers), compareIDs) {

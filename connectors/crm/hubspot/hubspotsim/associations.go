@@ -7,6 +7,14 @@ import (
 	"strconv"
 )
 
+// typeLabels are the labels HubSpot shows on its labelled association types; the label
+// names the role of the record the association points to.
+var typeLabels = map[int]string{
+	assocDealToCompanyPrimary: "Primary",
+	assocChildToParent:        "Parent Company",
+	assocParentToChild:        "Child Company",
+}
+
 type assocType struct {
 	Category string  `json:"category"`
 	TypeID   int     `json:"typeId"`
@@ -62,8 +70,7 @@ func (s *Sim) assocPageLocked(o *object, toType string, after, limit int) ([]ass
 
 		for _, id := range e.types {
 			at := assocType{Category: "HUBSPOT_DEFINED", TypeID: id}
-			if id == assocDealToCompanyPrimary {
-				label := "Primary"
+			if label, ok := typeLabels[id]; ok {
 				at.Label = &label
 			}
 

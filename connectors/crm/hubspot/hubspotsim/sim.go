@@ -1,13 +1,14 @@
 // Package hubspotsim is an in-process stand-in for the slice of HubSpot's CRM API that o2c
-// uses: deal search, batch reads of deals, line items and companies, v4 associations and the
-// deal pipelines. It reproduces the documented behaviour that matters to a sync client:
-// bearer-token checks, string-typed properties, the search page and 10,000-result limits,
-// search results that lag behind writes, and 429 responses with HubSpot's rate-limit body.
+// uses: deal search, batch reads of deals, line items and companies, v4 associations (deal
+// to company and line item, and the parent/child company pair) and the deal pipelines. It
+// reproduces the documented behaviour that matters to a sync client: bearer-token checks,
+// string-typed properties, the search page and 10,000-result limits, search results that
+// lag behind writes, and 429 responses with HubSpot's rate-limit body.
 //
-// Tests and the o2c demo seed it through Go methods (AddCompany, AddDeal, UpdateDeal, Seed)
-// and talk to it over real HTTP, either through Start (127.0.0.1 only) or by mounting
-// Handler in an httptest server. Ids are consecutive numbers, so a seeded world is the
-// same on every run. All methods are safe for concurrent use.
+// Tests and the o2c demo seed it through Go methods (AddCompany, SetParentCompany, AddDeal,
+// UpdateDeal, Seed) and talk to it over real HTTP, either through Start (127.0.0.1 only)
+// or by mounting Handler in an httptest server. Ids are consecutive numbers, so a seeded
+// world is the same on every run. All methods are safe for concurrent use.
 package hubspotsim
 
 import (

@@ -1,9 +1,11 @@
 package hubspotsim
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,13 @@ const (
 	assocDealToLineItem       = 19
 	assocLineItemToDeal       = 20
 	assocCompanyToDeal        = 342
+
+	// HubSpot's changelog of 2018-09-11 gives the company hierarchy types: 13 is
+	// "parent company to child company", 14 is "child company to parent company". Read
+	// from a child, the edge to its parent carries 14; read from a parent, each edge to a
+	// child carries 13.
+	assocParentToChild = 13
+	assocChildToParent = 14
 )
 
 // isoMillis is how HubSpot writes date-time properties: UTC with milliseconds.
@@ -30,8 +39,9 @@ const isoMillis = "2006-01-02T15:04:05.000Z"
 
 // Company is a company record to seed.
 type Company struct {
-	Domain string // domain property, optional
-	Name   string // name property
+	Domain   string // domain property, optional
+	Name     string // name property
+	ParentID string // id of an existing company that is this one's parent, optional
 }
 
 // LineItem is a line item to seed with its deal. Values are decimal strings, as HubSpot
@@ -56,7 +66,10 @@ type Deal struct {
 	Name            string     // dealname
 	OtherCompanyIDs []string   // further associated companies, not primary
 	Pipeline        string     // pipeline id; defaults to "default"
-	Stage           string     // dealstage id; defaults to the pipeline's first stage
+	// Properties are further properties by internal name, such as a custom
+	// purchase-order number property. Empty values stay null.
+	Properties map[string]string
+	Stage      string // dealstage id; defaults to the pipeline's first stage
 }
 
 // object is one CRM record. props holds the current values (a missing key is null);
@@ -90,16 +103,98 @@ type edge struct {
 	types []int
 }
 
-// AddCompany stores a company and returns its id.
+// AddCompany stores a company and returns its id. A ParentID makes the company a child
+// of that company, as SetParentCompany does. It panics when ParentID is unknown, which
+// is a mistake in the caller's seeding.
 func (s *Sim) AddCompany(c Company) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+
+	if _, ok := s.objects[typeCompanies][c.ParentID]; c.ParentID != "" && !ok {
+		panic(fmt.Sprintf("hubspotsim: unknown parent company %q", c.ParentID))
+	}
 
 	props := map[string]string{}
 	setProp(props, "name", c.Name)
 	setProp(props, "domain", c.Domain)
 
-	return s.createLocked(typeCompanies, props).id
+	o := s.createLocked(typeCompanies, props)
+	if c.ParentID != "" {
+		s.setParentLocked(o, s.objects[typeCompanies][c.ParentID])
+	}
+
+	return o.id
+}
+
+// ErrHierarchy reports a parent company HubSpot would refuse: the company itself or one
+// of its descendants.
+var ErrHierarchy = errors.New("parent company would make a cycle")
+
+// SetParentCompany makes parentID the parent company of childID, replacing any parent
+// it had, as setting the "Parent Company" association in HubSpot does. The two
+// companies get the association pair 14 (child to parent) and 13 (parent to child),
+// and the child's read-only hs_parent_company_id property follows. An empty parentID
+// removes the parent. Like any association change, it does not touch the
+// hs_lastmodifieddate of the child's deals.
+func (s *Sim) SetParentCompany(childID, parentID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	child, ok := s.objects[typeCompanies][childID]
+	if !ok {
+		return fmt.Errorf("set parent of company %s: %w", childID, ErrNotFound)
+	}
+
+	if parentID == "" {
+		s.setParentLocked(child, nil)
+		return nil
+	}
+
+	parent, ok := s.objects[typeCompanies][parentID]
+	if !ok {
+		return fmt.Errorf("set parent of company %s: company %s: %w", childID, parentID,
+			ErrNotFound)
+	}
+
+	for up := parent; up != nil; up = s.parentLocked(up) {
+		if up == child {
+			return fmt.Errorf("set parent of company %s to %s: %w", childID, parentID,
+				ErrHierarchy)
+		}
+	}
+
+	s.setParentLocked(child, parent)
+
+	return nil
+}
+
+// parentLocked returns the company's parent, or nil.
+func (s *Sim) parentLocked(o *object) *object {
+	for _, e := range o.assoc[typeCompanies] {
+		if slices.Contains(e.types, assocChildToParent) {
+			return s.objects[typeCompanies][e.toID]
+		}
+	}
+
+	return nil
+}
+
+// setParentLocked drops the child's link to its current parent and links it to parent,
+// when not nil. A company has at most one parent in HubSpot.
+func (s *Sim) setParentLocked(child, parent *object) {
+	if old := s.parentLocked(child); old != nil {
+		unlink(child, old)
+	}
+
+	delete(child.props, "hs_parent_company_id")
+
+	if parent != nil {
+		link(child, parent, []int{assocChildToParent}, []int{assocParentToChild})
+		child.props["hs_parent_company_id"] = parent.id
+	}
+
+	s.touchLocked(child)
+	s.reindexLocked(child)
 }
 
 // AddDeal stores a deal with its line items and company associations and returns the deal
@@ -141,6 +236,10 @@ func (s *Sim) AddDeal(d Deal) string {
 
 	if !d.CloseDate.IsZero() {
 		setProp(props, "closedate", d.CloseDate.UTC().Format(isoMillis))
+	}
+
+	for k, v := range d.Properties {
+		setProp(props, k, v)
 	}
 
 	deal := s.createLocked(typeDeals, props)
@@ -268,6 +367,12 @@ func (o *object) searchViewLocked(now time.Time) *version {
 func link(from, to *object, fromTypes, toTypes []int) {
 	from.assoc[to.typ] = append(from.assoc[to.typ], edge{toID: to.id, types: fromTypes})
 	to.assoc[from.typ] = append(to.assoc[from.typ], edge{toID: from.id, types: toTypes})
+}
+
+// unlink removes every association between a and b, both ways.
+func unlink(a, b *object) {
+	a.assoc[b.typ] = slices.DeleteFunc(a.assoc[b.typ], func(e edge) bool { return e.toID == b.id })
+	b.assoc[a.typ] = slices.DeleteFunc(b.assoc[a.typ], func(e edge) bool { return e.toID == a.id })
 }
 
 func setProp(props map[string]string, name, value string) {
