@@ -40,7 +40,7 @@ func ExampleClient() {
 	id, err := client.CreateInvoice(ctx, billing.Invoice{
 		Number: "INV-0042", CustomerID: "cust-7", CustomerName: "Northwind Ltd",
 		Currency: "EUR", Total: 150050, IssueDate: day, DueDate: day.AddDate(0, 0, 30),
-		DealID: "deal-18450021",
+		DealID: "deal-18450021", PONumber: "4500012345",
 	}, []billing.LineItem{
 		{Name: "Consulting day", Quantity: "2", UnitPrice: 75025, Amount: 150050},
 	})
@@ -62,10 +62,10 @@ func ExampleClient() {
 	}
 
 	for _, inv := range open {
-		fmt.Println(inv.Number, inv.CustomerID, inv.OpenAmount(), "of",
+		fmt.Println(inv.Number, inv.CustomerID, "PO", inv.PONumber, inv.OpenAmount(), "of",
 			money.New(inv.Total, inv.Currency))
 	}
 
 	// Output:
-	// INV-0042 cust-7 500.50 EUR of 1500.50 EUR
+	// INV-0042 cust-7 PO 4500012345 500.50 EUR of 1500.50 EUR
 }

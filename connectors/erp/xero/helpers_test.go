@@ -116,6 +116,7 @@ func invoice(number string, total int64) (billing.Invoice, []billing.LineItem) {
 		IssueDate:    time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
 		DueDate:      time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
 		DealID:       "deal-" + number,
+		PONumber:     "PO-" + number,
 	}
 	lines := []billing.LineItem{{
 		Name: "Consulting", Quantity: "1", UnitPrice: total, Amount: total,

@@ -20,10 +20,12 @@ const maxKey = 128
 // CreateInvoice creates inv in Xero as an AUTHORISED sales invoice (ACCREC)
 // under inv.Number and returns Xero's InvoiceID.
 //
-// The invoice carries Reference = inv.DealID, a contact found or created by
-// name with ContactNumber = inv.CustomerID, LineAmountTypes NoTax (so Xero's
-// total is exactly the sum of the lines) and one line per item, each booked to
-// Config.SalesAccountCode. With no lines, one line of inv.Total is sent. Lines
+// The invoice carries Reference = inv.PONumber, empty when it has none: Xero
+// prints an ACCREC invoice's Reference for the customer, the usual place for
+// their purchase-order number, and OpenInvoices reads it back. It also carries
+// a contact found or created by name with ContactNumber = inv.CustomerID,
+// LineAmountTypes NoTax (so Xero's total is exactly the sum of the lines) and
+// one line per item, each booked to Config.SalesAccountCode. With no lines, one line of inv.Total is sent. Lines
 // that do not add up to inv.Total, or whose amount is not quantity × unit price
 // less a discount, are refused with a *ValidationError before anything is sent.
 //
@@ -53,7 +55,7 @@ func (c *Client) CreateInvoice(
 	xi := xInvoice{
 		Type:          "ACCREC",
 		InvoiceNumber: inv.Number,
-		Reference:     inv.DealID,
+		Reference:     strings.TrimSpace(inv.PONumber),
 		Contact: &xContact{
 			ContactNumber: inv.CustomerID,
 			Name:          inv.CustomerName,

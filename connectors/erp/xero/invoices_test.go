@@ -42,7 +42,7 @@ func TestCreateInvoice(t *testing.T) {
 			t.Errorf("total %d due %d %s, want 745.41 USD", got.Total, got.AmountDue, got.Currency)
 		}
 
-		if got.Reference != "deal-INV-1001" || got.ContactNumber != "cust-INV-1001" ||
+		if got.Reference != "PO-INV-1001" || got.ContactNumber != "cust-INV-1001" ||
 			got.ContactName != "Customer INV-1001" {
 			t.Errorf("reference/contact = %q %q %q", got.Reference, got.ContactNumber,
 				got.ContactName)
@@ -343,7 +343,8 @@ func TestOpenInvoices(t *testing.T) {
 			}
 
 			if inv.Currency != "USD" || inv.CustomerID != "cust-"+inv.Number ||
-				inv.CustomerName != "Customer "+inv.Number || inv.DealID != "deal-"+inv.Number {
+				inv.CustomerName != "Customer "+inv.Number || inv.PONumber != "PO-"+inv.Number ||
+				inv.DealID != "" {
 				t.Errorf("%s: mapping %+v", inv.Number, inv)
 			}
 

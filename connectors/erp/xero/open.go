@@ -20,7 +20,8 @@ const pageSize = 100
 const maxWalks = 3
 
 // OpenInvoices returns every AUTHORISED sales invoice, that is every invoice
-// with money still owed, with Open set from Xero's AmountDue.
+// with money still owed, with Open set from Xero's AmountDue and PONumber from
+// its Reference.
 //
 // It pages through GET /Invoices 100 at a time, ordered by invoice number. If
 // Xero reports a different item count part-way (an invoice was paid or raised
@@ -109,7 +110,9 @@ func (c *Client) walkOpen(ctx context.Context, last bool) ([]billing.Invoice, bo
 }
 
 // toInvoice maps a Xero invoice to o2c's. The customer id is the contact's
-// ContactNumber (o2c's own id, set on create) or else Xero's ContactID.
+// ContactNumber (o2c's own id, set on create) or else Xero's ContactID. The
+// Reference is the customer's purchase-order number, as CreateInvoice sends it
+// and as people typing invoices in Xero use it.
 func toInvoice(xi xInvoice) (billing.Invoice, error) {
 	currency := strings.ToUpper(xi.CurrencyCode)
 
@@ -147,7 +150,7 @@ func toInvoice(xi xInvoice) (billing.Invoice, error) {
 		Open:      due,
 		IssueDate: issued,
 		DueDate:   dueDate,
-		DealID:    xi.Reference,
+		PONumber:  strings.TrimSpace(xi.Reference),
 	}
 
 	if xi.Contact != nil {
