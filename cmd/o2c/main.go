@@ -27,6 +27,9 @@ Commands:
   serve                     run the API, the pipelines and the scheduler
   demo [--serve] [PATH...]  run the main job against local HubSpot and Xero simulators
   ingest FILE|DIR...        store bank files, read and match them, print the outcome
+  inspect [--json] FILE|DIR...
+                            read bank files without storing them: format, encoding,
+                            totals, control checks, errors; exit 1 if any is rejected
   reconcile --invoices F --customers F --out DIR BANKFILE...
                             offline: match bank files to invoices from CSV, no database
   bench [--seed N] [--customers N] [--deals N] [--out DIR] [--json]
@@ -106,6 +109,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		"serve":      cmdServe,
 		"demo":       cmdDemo,
 		"ingest":     cmdIngest,
+		"inspect":    cmdInspect,
 		"reconcile":  cmdReconcile,
 		"bench":      cmdBench,
 		"sync":       cmdSync,

@@ -188,6 +188,9 @@ type Error struct {
 	File     string
 	Format   Format
 	Problems []Problem
+	// Controls is ControlsMismatch when a control total of the file did not
+	// reconcile; empty when the reader did not get that far or does not say.
+	Controls Controls
 }
 
 // Error joins the first problems into one line; Problems has them all.
