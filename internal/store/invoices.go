@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,7 +31,10 @@ type InvoiceRow struct {
 }
 
 // UpsertDeal stores a won deal pulled from the CRM. It reports whether the deal was
-// new; a known deal has its fields refreshed.
+// new; a known deal has its fields refreshed. A PO number that reaches a known deal
+// also fills in the PO number of the deal's invoice when that has none (a PO is often
+// typed into the CRM after the deal was won); an invoice's PO number is never
+// overwritten.
 func UpsertDeal(ctx context.Context, db DB, d billing.Deal) (bool, error) {
 	lines, err := json.Marshal(d.LineItems)
 	if err != nil {
@@ -39,25 +43,37 @@ func UpsertDeal(ctx context.Context, db DB, d billing.Deal) (bool, error) {
 
 	var inserted bool
 
+	po := strings.TrimSpace(d.PONumber)
+
 	err = db.QueryRow(ctx, `INSERT INTO deals (crm_id, name, company_id, amount_minor,
-			currency, stage, close_date, last_modified, line_items)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			currency, stage, close_date, last_modified, line_items, po_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (crm_id) DO UPDATE SET name = EXCLUDED.name,
 			amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
 			stage = EXCLUDED.stage, close_date = EXCLUDED.close_date,
-			last_modified = EXCLUDED.last_modified, line_items = EXCLUDED.line_items
+			last_modified = EXCLUDED.last_modified, line_items = EXCLUDED.line_items,
+			po_number = EXCLUDED.po_number
 		RETURNING (xmax = 0)`,
 		d.CRMID, d.Name, d.CompanyID, d.Amount.Minor, d.Amount.Currency, d.Stage,
-		dateOrNil(d.CloseDate), d.LastModified, lines).Scan(&inserted)
+		dateOrNil(d.CloseDate), d.LastModified, lines, po).Scan(&inserted)
 	if err != nil {
 		return false, fmt.Errorf("upsert deal %s: %w", d.CRMID, err)
+	}
+
+	if !inserted && po != "" {
+		_, err := db.Exec(ctx, `UPDATE invoices SET po_number = $2, updated_at = now()
+			WHERE deal_id = $1 AND po_number = ''`, d.CRMID, po)
+		if err != nil {
+			return false, fmt.Errorf("set po number of deal %s invoice: %w", d.CRMID, err)
+		}
 	}
 
 	return inserted, nil
 }
 
 // CreateInvoiceForDeal raises o2c's invoice for a won deal: it takes the next
-// invoice number, copies the deal's amount and lines, and sets payment terms from
+// invoice number, copies the deal's amount, lines and PO number, and sets payment
+// terms from
 // terms (due days). A deal that already has an invoice gets no second one: the
 // existing number is returned with created false.
 func CreateInvoiceForDeal(ctx context.Context, db DB, dealID string, issue time.Time,
@@ -72,10 +88,10 @@ func CreateInvoiceForDeal(ctx context.Context, db DB, dealID string, issue time.
 	}
 
 	err = db.QueryRow(ctx, `INSERT INTO invoices (number, deal_id, customer_id, customer_name,
-			currency, total_minor, open_minor, issue_date, due_date, line_items)
+			currency, total_minor, open_minor, issue_date, due_date, line_items, po_number)
 		SELECT 'INV-' || lpad(nextval('invoice_number_seq')::text, 6, '0'), d.crm_id,
 			d.company_id, c.name, d.currency, d.amount_minor, d.amount_minor,
-			$2::date, $2::date + $3::int, d.line_items
+			$2::date, $2::date + $3::int, d.line_items, d.po_number
 		FROM deals d JOIN customers c ON c.id = d.company_id
 		WHERE d.crm_id = $1
 		ON CONFLICT (deal_id) DO NOTHING
@@ -225,7 +241,9 @@ func SyncERPInvoice(ctx context.Context, db DB, inv billing.Invoice) (bool, erro
 }
 
 // SyncERPListing brings an invoice read from the ERP into o2c. A new one is
-// inserted; a known one gets its ERP id and its open amount set to the ERP's
+// inserted; a known one takes the ERP's PO number when the ERP shows one (unless it
+// is the invoice's deal id, which older pushes sent in the same field), and gets its
+// ERP id and its open amount set to the ERP's
 // amount due less what o2c applied that the listing, taken at listedAt (database
 // clock), could not show yet: cash applications still to be recorded or recorded
 // since, and reversed ones the ERP still counts. Discounts and write-offs are
@@ -251,6 +269,9 @@ func syncERPInvoice(ctx context.Context, db DB, inv billing.Invoice,
 		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7::bigint, $8, $9, $10, $11, $12,
 			CASE WHEN $7::bigint = 0 THEN 'paid' ELSE 'open' END)
 		ON CONFLICT (number) DO UPDATE SET erp_id = EXCLUDED.erp_id,
+			po_number = CASE WHEN EXCLUDED.po_number = ''
+					OR EXCLUDED.po_number = invoices.deal_id
+				THEN invoices.po_number ELSE EXCLUDED.po_number END,
 			open_minor = LEAST(invoices.total_minor, GREATEST(0, EXCLUDED.open_minor - COALESCE((
 				SELECT sum(CASE
 					-- the ERP is told only of cash: discounts and write-offs stay o2c's
