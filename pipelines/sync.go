@@ -21,8 +21,9 @@ type CRM interface {
 // crmCursor names the stored cursor of the CRM pull.
 const crmCursor = "crm.won_deals"
 
-// SyncCRM pulls won deals from the CRM and stores them with their companies and
-// the new cursor in one transaction, announcing the new deals in the same
+// SyncCRM pulls won deals from the CRM and stores them with their companies (and
+// the companies' parents, which the matching engine accepts as payers of their
+// subsidiaries' invoices) and the new cursor in one transaction, announcing the new deals in the same
 // transaction. A crash before the commit leaves the cursor where it was, so the
 // next run pulls the same deals again and finds them known.
 func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, error) {
@@ -53,8 +54,12 @@ func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, 
 
 			counts["customers_new"]++
 
-			err = store.Audit(ctx, tx, "crm", "pull", "customer", c.ID, nil,
-				map[string]string{"name": c.Name})
+			after := map[string]string{"name": c.Name}
+			if c.ParentID != "" {
+				after["parent_id"] = c.ParentID
+			}
+
+			err = store.Audit(ctx, tx, "crm", "pull", "customer", c.ID, nil, after)
 			if err != nil {
 				return err
 			}
@@ -76,7 +81,7 @@ func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, 
 
 			err = store.Audit(ctx, tx, "crm", "pull", "deal", d.CRMID, nil,
 				map[string]any{"amount_minor": d.Amount.Minor, "currency": d.Amount.Currency,
-					"company_id": d.CompanyID})
+					"company_id": d.CompanyID, "po_number": d.PONumber})
 			if err != nil {
 				return err
 			}

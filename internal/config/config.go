@@ -82,6 +82,10 @@ type HubSpot struct {
 
 	// Currency is the ISO 4217 code used for deals that carry none. Defaults to "USD".
 	Currency string `yaml:"currency"`
+
+	// POProperty is the internal name of the custom deal property holding the customer's
+	// purchase-order number. Defaults to "po_number".
+	POProperty string `yaml:"po_property"`
 }
 
 // Xero configures the ERP connector (OAuth 2.0 client credentials).
@@ -193,9 +197,10 @@ func Default() Config {
 		HTTP: HTTP{Addr: "127.0.0.1:8080"},
 		Log:  Log{Level: "info", Format: "text"},
 		HubSpot: HubSpot{
-			BaseURL:   "https://api.hubapi.com",
-			WonStages: []string{"closedwon"},
-			Currency:  "USD",
+			BaseURL:    "https://api.hubapi.com",
+			WonStages:  []string{"closedwon"},
+			Currency:   "USD",
+			POProperty: "po_number",
 		},
 		Xero: Xero{
 			BaseURL:          "https://api.xero.com/api.xro/2.0",

@@ -282,6 +282,8 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"hubspot.won_stages", func(c *Config) { c.HubSpot.WonStages = []string{" "} }},
 		{"hubspot.currency", func(c *Config) { c.HubSpot.Currency = "usd" }},
 		{"hubspot.currency", func(c *Config) { c.HubSpot.Currency = "XYZ" }},
+		{"hubspot.po_property", func(c *Config) { c.HubSpot.POProperty = "" }},
+		{"hubspot.po_property", func(c *Config) { c.HubSpot.POProperty = "po number" }},
 		{"xero.base_url", func(c *Config) { c.Xero.BaseURL = "ftp://api.xero.com" }},
 		{"xero.token_url", func(c *Config) { c.Xero.TokenURL = "" }},
 		{"xero.client_secret", func(c *Config) { c.Xero.ClientID = "id" }},

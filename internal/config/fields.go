@@ -123,6 +123,10 @@ var fields = []field{
 		Key: "hubspot.currency", Default: "USD",
 		Doc: "ISO 4217 currency of deals that carry none",
 	}, func(c *Config) string { return c.HubSpot.Currency }),
+	fileOnly(Field{
+		Key: "hubspot.po_property", Default: "po_number",
+		Doc: "internal name of the custom deal property holding the customer's PO number",
+	}, func(c *Config) string { return c.HubSpot.POProperty }),
 	envText(Field{
 		Key: "xero.base_url", Env: "O2C_XERO_BASE_URL",
 		Default: "https://api.xero.com/api.xro/2.0",

@@ -52,6 +52,7 @@ func (c *Config) Validate() error {
 	check("hubspot.base_url", checkHTTPURL(c.HubSpot.BaseURL))
 	check("hubspot.won_stages", checkStages(c.HubSpot.WonStages))
 	check("hubspot.currency", checkCurrency(c.HubSpot.Currency))
+	check("hubspot.po_property", checkPropertyName(c.HubSpot.POProperty))
 	check("xero.base_url", checkHTTPURL(c.Xero.BaseURL))
 	check("xero.token_url", checkHTTPURL(c.Xero.TokenURL))
 	check("xero.client_secret", requiredWith(c.Xero.ClientSecret != "", c.Xero.ClientID != "",
@@ -152,6 +153,24 @@ func checkStages(stages []string) error {
 		if strings.TrimSpace(s) == "" {
 			return fmt.Errorf("stage %d is empty", i+1)
 		}
+	}
+
+	return nil
+}
+
+// checkPropertyName accepts a HubSpot property's internal name: ASCII letters, digits
+// and underscores, starting with a letter, at most 100 characters.
+func checkPropertyName(name string) error {
+	bad := name == "" || len(name) > 100
+	for i := 0; i < len(name) && !bad; i++ {
+		ch := name[i]
+		letter := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
+		bad = !letter && (i == 0 || !(ch >= '0' && ch <= '9' || ch == '_'))
+	}
+
+	if bad {
+		return fmt.Errorf("%q is not a property name: letters, digits and underscores, "+
+			"starting with a letter", name)
 	}
 
 	return nil

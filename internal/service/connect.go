@@ -89,11 +89,12 @@ func NewCRM(cfg *config.Config, logger *slog.Logger) (pipelines.CRM, error) {
 	}
 
 	c, err := hubspot.New(hubspot.Config{
-		BaseURL:         cfg.HubSpot.BaseURL,
-		Token:           cfg.HubSpot.Token.Value(),
-		WonStages:       cfg.HubSpot.WonStages,
-		DefaultCurrency: cfg.HubSpot.Currency,
-		Logger:          logger,
+		BaseURL:          cfg.HubSpot.BaseURL,
+		Token:            cfg.HubSpot.Token.Value(),
+		WonStages:        cfg.HubSpot.WonStages,
+		DefaultCurrency:  cfg.HubSpot.Currency,
+		PONumberProperty: cfg.HubSpot.POProperty,
+		Logger:           logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("configure hubspot: %w", err)
