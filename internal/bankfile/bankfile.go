@@ -135,6 +135,13 @@ type Transaction struct {
 	// Stable key: the same transaction re-sent gets the same key.
 	DedupeKey string `json:"dedupe_key"`
 
+	// EntryKey names the bank's booking this transaction belongs to, the same in
+	// every file that reports the booking, at any granularity: a camt.053 batch
+	// entry and the camt.054 details of that batch share it. Money already
+	// stored under an EntryKey from another file is not counted again. Empty
+	// when the format gives no bank reference for the booking.
+	EntryKey string `json:"entry_key,omitempty"`
+
 	// Set when the transaction is read but must not be auto-applied.
 	Problem string `json:"problem,omitempty"`
 }
@@ -248,6 +255,7 @@ func (t *Transaction) TextProblems(file string) []Problem {
 		{"payer_account", t.PayerAccount}, {"payer_id", t.PayerID},
 		{"remittance", t.Remittance}, {"return_code", t.ReturnCode},
 		{"original_ref", t.OriginalRef}, {"dedupe_key", t.DedupeKey},
+		{"entry_key", t.EntryKey},
 	} {
 		if badText(fv.value) {
 			out = append(out, Problem{File: file, Line: t.Line, Field: fv.field,

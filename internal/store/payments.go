@@ -67,7 +67,7 @@ func insertPayments(ctx context.Context, db DB, fileID int64, sha string,
 	amount := make([]int64, n)
 	booking, value := make([]pgtype.Date, n), make([]pgtype.Date, n)
 
-	var text [17][]string
+	var text [18][]string
 	for i := range text {
 		text[i] = make([]string, n)
 	}
@@ -100,7 +100,7 @@ func insertPayments(ctx context.Context, db DB, fileID int64, sha string,
 		for j, v := range []string{t.Account, string(t.Direction), string(t.Kind),
 			t.Amount.Currency, t.BankRef, t.EndToEndID, t.PaymentRef, t.PayerName,
 			t.PayerAccount, t.PayerID, t.Remittance, string(r), t.ReturnCode, t.OriginalRef,
-			t.Problem, key, status} {
+			t.Problem, key, status, t.EntryKey} {
 			text[j][i] = v
 		}
 	}
@@ -108,21 +108,25 @@ func insertPayments(ctx context.Context, db DB, fileID int64, sha string,
 	tag, err := db.Exec(ctx, `INSERT INTO payments (file_id, seq, line, amount_minor,
 			booking_date, value_date, account, direction, kind, currency, bank_ref,
 			end_to_end_id, payment_ref, payer_name, payer_account, payer_id, remittance, remits,
-			return_code, original_ref, problem, dedupe_key, status, unapplied_minor)
+			return_code, original_ref, problem, dedupe_key, status, unapplied_minor, entry_key)
 		SELECT $1, seq, line, amount, booking, value, account, direction, kind, currency,
 			bank_ref, e2e, pref, pname, pacct, pid, rmt, remits::jsonb, rc, oref, problem, k, st,
-			amount
+			amount, NULLIF(ek, '')
 		FROM unnest($2::int[], $3::int[], $4::bigint[], $5::date[], $6::date[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
 			$14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-			$20::text[], $21::text[], $22::text[], $23::text[])
+			$20::text[], $21::text[], $22::text[], $23::text[], $24::text[])
 			AS t(seq, line, amount, booking, value, account, direction, kind, currency,
-				bank_ref, e2e, pref, pname, pacct, pid, rmt, remits, rc, oref, problem, k, st)
+				bank_ref, e2e, pref, pname, pacct, pid, rmt, remits, rc, oref, problem, k, st, ek)
+		-- The same booking reported by another file at another granularity (a
+		-- batch entry, then the batch's details) is money already counted.
+		WHERE ek = '' OR NOT EXISTS (SELECT 1 FROM payments p
+			WHERE p.entry_key = t.ek AND p.file_id <> $1)
 		ORDER BY seq
 		ON CONFLICT (dedupe_key) DO NOTHING`,
 		fileID, seq, line, amount, booking, value, text[0], text[1], text[2], text[3], text[4],
 		text[5], text[6], text[7], text[8], text[9], text[10], text[11], text[12], text[13],
-		text[14], text[15], text[16])
+		text[14], text[15], text[16], text[17])
 	if err != nil {
 		return 0, fmt.Errorf("store payments of file %d: %w", fileID, err)
 	}

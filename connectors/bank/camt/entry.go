@@ -218,6 +218,9 @@ func (r *reader) emit(st *statement, e *entryCtx, dets []detail) []int {
 	for i := range txs {
 		txs[i].Seq = len(r.file.Transactions) + 1
 		txs[i].DedupeKey = r.dedupe(st, e, txs[i], i, len(dets))
+		if e.ref != "" || e.ntryRef != "" {
+			txs[i].EntryKey = "camt:" + st.account + ":" + e.key
+		}
 		idx = append(idx, len(r.file.Transactions))
 		r.file.Transactions = append(r.file.Transactions, txs[i])
 	}
