@@ -157,6 +157,9 @@ type File struct {
 	Transactions []Transaction
 	Controls     Controls
 	Warnings     []Problem
+	// Balances the file states for its accounts (opening and closing ledger,
+	// available balances, summary totals), in file order; nil when it states none.
+	Balances []Balance
 }
 
 // Problem is one thing wrong in a file, located as precisely as the format allows.
