@@ -23,9 +23,9 @@ const crmCursor = "crm.won_deals"
 
 // SyncCRM pulls won deals from the CRM and stores them with their companies (and
 // the companies' parents, which the matching engine accepts as payers of their
-// subsidiaries' invoices) and the new cursor in one transaction, announcing the new deals in the same
-// transaction. A crash before the commit leaves the cursor where it was, so the
-// next run pulls the same deals again and finds them known.
+// subsidiaries' invoices) and the new cursor in one transaction, announcing the new
+// deals in the same transaction. A crash before the commit leaves the cursor where it
+// was, so the next run pulls the same deals again and finds them known.
 func SyncCRM(ctx context.Context, pool *pgxpool.Pool, crm CRM) (map[string]int, error) {
 	cursor, err := store.Cursor(ctx, pool, crmCursor)
 	if err != nil {
