@@ -60,7 +60,12 @@ type Migration struct {
 
 // Migrations returns the embedded migrations in version order.
 func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
+	return migrationsIn(migrations)
+}
+
+// migrationsIn lists the migrations in fsys's "migrations" folder.
+func migrationsIn(fsys fs.FS) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
@@ -77,7 +82,7 @@ func Migrations() ([]Migration, error) {
 			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
 		}
 
-		body, err := fs.ReadFile(migrations, "migrations/"+e.Name())
+		body, err := fs.ReadFile(fsys, "migrations/"+e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
 		}
@@ -86,6 +91,14 @@ func Migrations() ([]Migration, error) {
 	}
 
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+
+	// Two files with one version would see one of them skipped forever.
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s share version %d", out[i-1].Name,
+				out[i].Name, out[i].Version)
+		}
+	}
 
 	return out, nil
 }
