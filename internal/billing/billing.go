@@ -17,6 +17,20 @@ type Customer struct {
 	BankAccounts []string // IBANs or "routing:account" strings the customer pays from
 	Aliases      []string // other names the customer's bank may show
 	ParentID     string   // parent company's customer id, if any
+	// RefFormats are the ways of writing invoice numbers ops approved for the
+	// customer from its resolved payments. Matching reads a reference in one of
+	// them, from a payer identified as this customer, as the customer's own
+	// invoice of that number, and never as another customer's.
+	RefFormats []RefFormat
+}
+
+// RefFormat is a reference format approved for a customer.
+type RefFormat struct {
+	// Format is "digits" (the invoice number's digits alone) or "prefix:" and
+	// letters (the digits behind another prefix, "prefix:IN" for IN123).
+	Format     string
+	ApprovedBy string    // who approved it
+	ApprovedAt time.Time // when
 }
 
 // Invoice is a sales invoice as the ERP holds it. Open is what is still owed.

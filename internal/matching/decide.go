@@ -670,6 +670,11 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 			lowest, lowestAt = conf, i
 		}
 
+		rule := l.rule
+		if l.ref.learned != nil {
+			rule = l.ref.learned.rule
+		}
+
 		apps = append(apps, Application{
 			InvoiceNumber:  inv.Number,
 			CustomerID:     e.custs[e.invs[l.ref.inv].cust].id,
@@ -677,10 +682,14 @@ func (e *Engine) commit(m *match, lines []line, rest int64, restReason, restMsg 
 			Discount:       l.disc,
 			WriteOff:       l.wo,
 			WriteOffReason: l.woWhy,
-			Rule:           l.rule,
+			Rule:           rule,
 			Confidence:     conf,
 			Explanation:    refPhrase(inv.Number, l.ref) + "; " + l.why + "; " + payerWhy,
 		})
+	}
+
+	if e.holdWeakRef(m, lines, apps, rest, short) {
+		return
 	}
 
 	if cross && !e.crossAllowed(lines, rest, short) {
@@ -760,6 +769,99 @@ func (e *Engine) payerEvidenceBase(m *match, r ref) (float64, string, bool) {
 	}
 }
 
+// holdWeakRef holds a payment one of whose lines rests on a reference too weak
+// for its payer, and reports whether it did: the payer is not identified as the
+// invoice's customer (nor a parent, child or sibling of it) and the reference is
+// short (needOwner), or digits only and the payment does not close the invoices
+// exactly (needExact). See "Reference strength" in the package documentation.
+// An unidentified payer is held as ReasonUnknownPayer and no longer taken from
+// the reference; another customer as ReasonPayerMismatch.
+func (e *Engine) holdWeakRef(m *match, lines []line, apps []Application, rest,
+	short int64) bool {
+	for _, l := range lines {
+		r := l.ref
+		ic := e.invs[r.inv].cust
+		if r.need == needNothing || e.payerMayOwn(m, ic) {
+			continue
+		}
+
+		exact := l.closes && l.disc == 0 && l.wo == 0 && rest == 0 && short == 0
+		if r.need == needExact && exact {
+			continue
+		}
+
+		inv := &e.invs[r.inv]
+		sig, letters := refDigits(r.raw)
+		shape := fmt.Sprintf("%d significant digits, not written as issued", sig)
+		if !letters {
+			shape = fmt.Sprintf("digits only, %d significant digits", sig)
+		}
+
+		weak := fmt.Sprintf("reference %s in %s (%s) is too short to name %s without its "+
+			"customer as payer", r.raw, r.source, shape, inv.Number)
+		if r.need == needExact {
+			weak = fmt.Sprintf("reference %s in %s (%s) names %s only when the payment closes "+
+				"it exactly; paid %s, open %s", r.raw, r.source, shape, inv.Number,
+				e.format(m.amt, m.cur), e.format(inv.Open, inv.Currency))
+		}
+
+		reason, who := ReasonUnknownPayer, "payer not identified"
+		switch {
+		case m.py.cust >= 0:
+			reason = ReasonPayerMismatch
+			who = fmt.Sprintf("payer %s is not customer %s of %s", e.custs[m.py.cust].id,
+				e.custs[ic].id, inv.Number)
+		case m.p.PayerName != "":
+			who = fmt.Sprintf("payer %q not identified", m.p.PayerName)
+		}
+
+		if m.py.cust < 0 {
+			m.d.CustomerID, m.d.PayerMatch = "", ""
+		}
+
+		e.hold(m, reason, "held: "+who+", and "+weak, m.amt, e.candidatesFromApps(apps, m))
+
+		return true
+	}
+
+	return false
+}
+
+// payerMayOwn reports whether the payer is customer c, or a parent, child or
+// sibling of it, or may be c by its name: not identified, or identified by name
+// alone, the payer was narrowed down to a few customers among whom is c, by its
+// account or id (payer.several) or by its name, as an alias too or cut to the
+// width of an ACH company name. A reference that needs its customer as payer may
+// then be applied (see holdWeakRef): it picks one of the payer's possible selves.
+func (e *Engine) payerMayOwn(m *match, c int32) bool {
+	switch {
+	case m.py.cust >= 0 && e.related(m.py.cust, c):
+		return true
+	case m.py.how == PayerByAccount || m.py.how == PayerByID:
+		return false
+	}
+
+	if containsID(m.py.several, c) {
+		return true
+	}
+
+	if name := NormalizeName(m.p.PayerName); name != "" {
+		e.ids = e.byAlias.appendTo(e.byName.appendTo(e.ids[:0], name), name)
+		if containsID(e.ids, c) {
+			return true
+		}
+	}
+
+	if k, ok := truncatedKey(m.p.PayerName, true); ok {
+		e.ids = e.byTruncated.appendTo(e.ids[:0], k)
+		if containsID(e.ids, c) {
+			return true
+		}
+	}
+
+	return false
+}
+
 // crossAllowed reports whether lines for another customer than the payer may be
 // applied: the rule allows it, every reference is exact and every invoice closes
 // with nothing left over.
@@ -809,6 +911,9 @@ func refPhrase(number string, r ref) string {
 		return fmt.Sprintf("%s referenced in %s as part of %s", number, r.source, r.raw)
 	case viaJoined:
 		return fmt.Sprintf("%s referenced in %s as %s", number, r.source, r.raw)
+	case viaLearned:
+		return fmt.Sprintf("%s referenced as %s in %s, a format approved for %s on %s", number,
+			r.raw, r.source, r.learned.customer, r.learned.approved.Format(dateLayout))
 	case viaAmount:
 		return number + " has no reference"
 	case viaDigits:

@@ -43,6 +43,8 @@ type Engine struct {
 	byFuzzy    multiIndex[string]
 	fuzzyBuilt bool
 
+	formats map[int32][]learnedFormat // approved reference formats by customer
+
 	names      []fuzzyName         // customer names and aliases for fuzzy lookup
 	namesByTri multiIndex[string]  // first three letters of a name word → names
 	fuzzyCache map[string]fuzzyHit // fuzzyPayer's answers by payer name
@@ -152,6 +154,8 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		for _, a := range c.Aliases {
 			e.addAlias(ci, a)
 		}
+
+		e.addFormats(ci, c)
 	}
 
 	for i, p := range parents {

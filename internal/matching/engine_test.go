@@ -398,9 +398,9 @@ func TestMatchNeverApplies(t *testing.T) {
 			cands:  []string{"INV-10017"},
 		},
 		{
-			name:   "keyword number, part payment, payer unknown, below confidence",
+			name:   "keyword number, part payment, payer unknown, reference too short",
 			p:      Payment{Amount: usd(1000), Remittance: "invoice 000123 part"},
-			reason: ReasonLowConfidence,
+			reason: ReasonUnknownPayer,
 			cands:  []string{"INV-000123"},
 		},
 	}

@@ -35,6 +35,8 @@
 //     the correction names exactly one invoice; two or more hold the payment as
 //     ambiguous. A valid RF reference naming no invoice is not read further.
 //     Explanations keep both the text as written and the invoice it was read as.
+//     A payer identified as a customer may also write the number in a format
+//     ops approved for that customer (see "Learned reference formats").
 //  3. Decide: build the candidate (an invoice or a set of invoices), score it
 //     from its features and apply it only when the score is at least
 //     Rules.MinConfidence and at least Rules.MinMargin above the runner-up;
@@ -45,7 +47,7 @@
 // their features and scores, the one chosen, the runner-up, the margin and a
 // plain sentence.
 //
-// # Scores (RulesVersion v2)
+// # Scores (RulesVersion v2 and later)
 //
 // A candidate's score is the strength of its reference less penalties for the
 // payer and the amount fit; every application of a payment must reach
@@ -78,6 +80,53 @@
 //
 // So a corrected reference applies only when the payer is the invoice's own
 // customer; with an unknown payer it is held and listed as the suggestion.
+//
+// # Reference strength (RulesVersion v4)
+//
+// A reference is worth what it says on its own, by its shape as written, and by
+// who pays. Many payers write "invoice 31" meaning their own numbering, so a
+// short number from a payer who is not the invoice's customer names nothing.
+// Significant digits are the digits after each run's leading zeros ("000031"
+// has two); SpecificDigits is 5.
+//
+//	shape as written                  payer is the invoice's    payer unknown or another
+//	                                  customer (or relative)    customer
+//	the number as issued: letters     applies (scores above)    applies (scores above)
+//	and digits, leading zeros too
+//	("INV-000031", "inv 000031"),
+//	or letters and >= 5 significant
+//	digits ("INV 48213"); RF
+//	digits only, >= 5 significant     applies                   applies only when the
+//	("48213", "invoice 048213",                                 payment closes the
+//	a structured line "48213")                                  invoices exactly: no
+//	                                                            part, over, discount
+//	                                                            or write-off
+//	short: < 5 significant digits,    applies                   held, the invoice
+//	not as issued ("31", "invoice                               listed as candidate
+//	31", "INV 31" for INV-000031)
+//
+// PO and SO numbers count by their significant digits; corrected references
+// keep their own penalty. A payer not identified, or identified by its name
+// alone, counts as the invoice's customer here when its account, id or name
+// (as an alias too, or cut to the width of an ACH company name) points to that
+// customer among others: the reference then picks one of the payer's possible
+// selves. A payment held for a weak reference is ReasonUnknownPayer when the
+// payer is not identified (and Decision.CustomerID stays empty), else
+// ReasonPayerMismatch.
+//
+// # Learned reference formats
+//
+// Ops approve reference formats per customer from resolved exceptions
+// (billing.Customer.RefFormats): RefFormatDigits, the digits alone, or
+// RefFormatPrefix and letters, the digits behind another prefix ("IN123" for
+// INV-000123). For a payer identified as that customer, a reference in one of
+// its formats that names exactly one of the customer's own invoices by its
+// digits is a full reference to it (strength 0.97, 0.99 in a structured line),
+// tried before the other readings. Other customers' invoices are never read
+// so. The application's Rule is LearnedFormatRule of the customer and format
+// (so backtests report it per learned rule) and its explanation names it:
+// "INV-000123 referenced as IN123 in remittance, a format approved for ACME on
+// 2026-12-04".
 //
 // # Amount policies
 //
@@ -130,11 +179,13 @@ import (
 // RulesVersion names the behaviour of this engine. It changes whenever the same
 // inputs could give a different decision, so stored decisions can say which rules
 // made them.
-const RulesVersion = "v3"
+const RulesVersion = "v4"
 
 // Reasons a payment, or the rest of one, goes to the exception queue.
 const (
-	// ReasonUnknownPayer: the payer was not identified and no reference was found.
+	// ReasonUnknownPayer: the payer was not identified and no reference was found,
+	// or only one too weak to name an invoice on its own (see "Reference
+	// strength").
 	ReasonUnknownPayer = "unknown_payer"
 	// ReasonNoMatch: the payer is known but nothing of theirs fits, or a reference
 	// names no known invoice.
@@ -162,7 +213,8 @@ const (
 	// ReasonAlreadyPaid: the payment references an invoice that is already paid.
 	ReasonAlreadyPaid = "already_paid"
 	// ReasonPayerMismatch: the references point to another customer than the
-	// identified payer and the evidence is not strong enough to apply anyway.
+	// identified payer and the evidence is not strong enough to apply anyway (a
+	// reference not exact, or too weak to name an invoice on its own).
 	ReasonPayerMismatch = "payer_mismatch"
 	// ReasonLowConfidence: a match was found but its confidence is below
 	// Rules.MinConfidence.
@@ -209,6 +261,12 @@ const (
 	// identified payer's open invoices the payment pays, allowing early-payment
 	// discounts and the tolerance (a bounded search, see Solve).
 	RuleAmountMulti = "amount_multi"
+	// RuleLearnedFormat begins the rule of an application whose reference the
+	// payer, identified as the invoice's customer, wrote in a format ops approved
+	// for that customer (billing.Customer.RefFormats); the whole rule names the
+	// customer and the format, see LearnedFormatRule. The amount policies are
+	// those of a reference written in full.
+	RuleLearnedFormat = "learned_ref_format"
 )
 
 // How the payer was identified, in Decision.PayerMatch.
@@ -308,7 +366,8 @@ type ScoredCandidate struct {
 // the package documentation.
 type Features struct {
 	// Reference: structured, exact, keyword, joined, range, po, so, rf, bare,
-	// digits, fuzzy, other (the payment references other invoices) or none.
+	// digits, fuzzy, learned (a format approved for the payer), other (the
+	// payment references other invoices) or none.
 	Reference string `json:"reference"`
 	// Payer: account, id, name, alias, fuzzy_name, related, other, unknown.
 	Payer string `json:"payer"`

@@ -68,19 +68,43 @@ func TestExtractRefs(t *testing.T) {
 }
 
 // TestReferenceFormsFindOneInvoice checks the forms a payer writes one invoice
-// number in all lead the engine to that invoice.
+// number in all lead the engine to that invoice: applied for its customer, and
+// for a payer nobody knows only when written as issued (or as an RF reference);
+// the short forms are then held with the invoice listed.
 func TestReferenceFormsFindOneInvoice(t *testing.T) {
 	t.Parallel()
 
-	forms := []string{"INV-000123", "INV 123", "Invoice #123", "inv123", "invoice 000123",
-		"payment ref 0000123 thanks", "Zahlung fuer Rechnung INV-000123 vom Januar",
-		"INV 000 123", RFReference("INV-000123")}
-	for _, text := range forms {
-		e := newFixture(t)
-		d := e.Match(Payment{ID: "p", Amount: usd(50000), ValueDate: day("2025-01-15"),
-			Remittance: text})
-		if len(d.Applications) != 1 || d.Applications[0].InvoiceNumber != "INV-000123" {
-			t.Errorf("%q: applications %+v, exception %+v", text, d.Applications, d.Exception)
+	forms := []struct {
+		text    string
+		anybody bool // applied whoever pays
+	}{
+		{"INV-000123", true}, {"INV 123", false}, {"Invoice #123", false}, {"inv123", false},
+		{"invoice 000123", false}, {"payment ref 0000123 thanks", false},
+		{"Zahlung fuer Rechnung INV-000123 vom Januar", true}, {"INV 000 123", false},
+		{"inv 000123", true}, {RFReference("INV-000123"), true},
+	}
+	for _, f := range forms {
+		for _, account := range []string{acctC1, ""} {
+			e := newFixture(t)
+			d := e.Match(Payment{ID: "p", Amount: usd(50000), ValueDate: day("2025-01-15"),
+				Remittance: f.text, PayerAccount: account})
+			applied := len(d.Applications) == 1 && d.Applications[0].InvoiceNumber == "INV-000123"
+			if account != "" || f.anybody {
+				if !applied {
+					t.Errorf("%q from %q: applications %+v, exception %+v", f.text, account,
+						d.Applications, d.Exception)
+				}
+
+				continue
+			}
+
+			x := d.Exception
+			if len(d.Applications) != 0 || x == nil || x.Reason != ReasonUnknownPayer ||
+				len(x.Candidates) != 1 || x.Candidates[0].InvoiceNumber != "INV-000123" ||
+				d.CustomerID != "" {
+				t.Errorf("%q from an unknown payer: applications %+v, exception %+v, customer %q",
+					f.text, d.Applications, x, d.CustomerID)
+			}
 		}
 	}
 }

@@ -36,6 +36,19 @@ type token struct {
 	// invoice for this token to count (a range read from "INV-101-103" counts only
 	// when "INV101103" is no invoice).
 	ifMiss int
+	// code is, for a number read from a range, the code it stands for as written
+	// with the range's prefix and width ("INV-000102"); raw is then the range.
+	code string
+}
+
+// written is the reference a token stands for as the payer wrote it, for judging
+// its shape (see refNeed).
+func (t token) written() string {
+	if t.code != "" {
+		return t.code
+	}
+
+	return t.raw
 }
 
 // maxRange bounds how many invoice numbers a written range may stand for.
@@ -123,7 +136,7 @@ func appendRange(dst []token, prefix string, from, to, width, group, ifMiss int,
 
 		dst = append(dst, token{
 			norm: NormalizeRef(prefix + num), raw: raw, kind: tokenCode, group: group,
-			ranged: true, ifMiss: ifMiss,
+			ranged: true, ifMiss: ifMiss, code: prefix + num,
 		})
 		group++
 	}
@@ -577,4 +590,114 @@ func looksLikeDate(s string) bool {
 	}
 
 	return false
+}
+
+// SpecificDigits is the least number of significant digits (leading zeros not
+// counted) that makes a reference written without the invoice number's letters
+// specific enough to name an invoice for a payer who is not identified as the
+// invoice's customer; see "Reference strength" in the package documentation.
+const SpecificDigits = 5
+
+// What a reference needs, besides itself, to be applied (ref.need). A payer
+// identified as the invoice's customer, or a parent, child or sibling of it,
+// never needs more.
+const (
+	// needNothing: the reference names the invoice whoever pays: the number as
+	// issued (letters and digits, leading zeros included), letters and at least
+	// SpecificDigits significant digits, an RF reference or a corrected reference
+	// (which has its own penalty).
+	needNothing uint8 = iota
+	// needExact: digits only, at least SpecificDigits significant ones. Applied
+	// for a payer who is not the invoice's customer only when the payment closes
+	// the invoices exactly, with nothing left over, discounted or written off.
+	needExact
+	// needOwner: fewer than SpecificDigits significant digits, not written as
+	// issued ("31", "invoice 31", "INV 31" for INV-000031). Applied only for the
+	// invoice's own customer (or a relative); otherwise held with the invoice
+	// listed.
+	needOwner
+)
+
+// refNeed says what the reference written as raw, which named the document
+// number (the invoice number; "" for a PO or SO number, which are judged by
+// their digits), needs to be applied for a payer who is not its customer.
+func refNeed(raw, number string) uint8 {
+	sig, letters := refDigits(raw)
+	switch {
+	case letters && (sig >= SpecificDigits || sameAlnum(raw, number)):
+		return needNothing
+	case !letters && sig >= SpecificDigits:
+		return needExact
+	default:
+		return needOwner
+	}
+}
+
+// refDigits counts the significant digits of s (the digits of each run of
+// digits after its leading zeros) and reports whether s has letters.
+func refDigits(s string) (sig int, letters bool) {
+	lead := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if c != '0' || !lead {
+				sig++
+				lead = false
+			}
+
+			i++
+			continue
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			letters = letters || unicode.IsLetter(r)
+			i += size
+		default:
+			letters = letters || isAlnum(c)
+			i++
+		}
+
+		lead = true
+	}
+
+	return sig, letters
+}
+
+// sameAlnum reports whether a and b have the same ASCII letters and digits in
+// the same order, case aside and leading zeros included: "inv 000031" and
+// "INV-000031" are the same, "INV 31" and "INV-000031" are not.
+func sameAlnum(a, b string) bool {
+	if b == "" {
+		return false
+	}
+
+	i, j := 0, 0
+	for {
+		for i < len(a) && !isAlnum(a[i]) {
+			i++
+		}
+
+		for j < len(b) && !isAlnum(b[j]) {
+			j++
+		}
+
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+
+		if upperByte(a[i]) != upperByte(b[j]) {
+			return false
+		}
+
+		i++
+		j++
+	}
+}
+
+func upperByte(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+
+	return c
 }

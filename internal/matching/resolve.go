@@ -232,6 +232,9 @@ const (
 	viaRange  = "range"  // invoice number inside a written range or list
 	viaJoined = "joined" // invoice number written across several words
 	viaAmount = "amount" // no reference: chosen by amount
+	// viaLearned: the payer, identified as the invoice's customer, wrote the
+	// number in a format approved for it (see billing.Customer.RefFormats).
+	viaLearned = "learned"
 )
 
 // ref is one invoice the payment references, with the evidence for it.
@@ -247,6 +250,11 @@ type ref struct {
 	paid     int64  // stated amount paid, summed over the lines naming the invoice
 	claimed  int64  // stated discount taken
 	kind     string // reference feature for the trace, see Features.Reference
+	// need is what the reference needs besides itself to be applied for a payer
+	// who is not the invoice's customer: needNothing, needExact or needOwner.
+	need uint8
+	// learned is the approved format the reference was read in (viaLearned).
+	learned *learnedFormat
 }
 
 // refs is what reference resolution found for a payment.
@@ -313,6 +321,18 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 		return false
 	}
 
+	if ii, f := e.learnedHit(py.cust, norm); ii >= 0 {
+		rf := ref{inv: ii, strength: strengthStructured, exact: true, via: viaLearned,
+			source: srcStructured, raw: rm.Ref, line: li, kind: viaLearned, learned: f}
+		if rm.Paid > 0 {
+			rf.stated, rf.paid, rf.claimed = true, rm.Paid, rm.Discount
+		}
+
+		r.add(rf)
+
+		return true
+	}
+
 	type attempt struct {
 		idx      *multiIndex[string]
 		key, via string
@@ -364,6 +384,7 @@ func (e *Engine) resolveRemit(py payer, r *refs, li int, rm bankfile.Remit) bool
 			rf := ref{
 				inv: ii, strength: a.strength, exact: a.via != viaDigits, via: a.via,
 				source: srcStructured, raw: rm.Ref, line: li, kind: refKind(a.via, "structured"),
+				need: e.needOf(rm.Ref, ii, a.via),
 			}
 			if rm.Paid > 0 && len(hits) == 1 {
 				rf.stated, rf.paid, rf.claimed = true, rm.Paid, rm.Discount
@@ -579,7 +600,8 @@ func (e *Engine) resolveJoined(py payer, r *refs, joined, raw, source string) bo
 	}
 
 	r.add(ref{inv: hits[0], strength: strengthJoined, exact: true, via: viaJoined,
-		source: source, raw: raw, line: -1, kind: viaJoined})
+		source: source, raw: raw, line: -1, kind: viaJoined,
+		need: e.needOf(raw, hits[0], viaJoined)})
 	r.dropUnknown(raw)
 
 	return true
@@ -724,6 +746,15 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 		strength float64
 	}
 
+	if !t.ranged {
+		if ii, f := e.learnedHit(py.cust, t.norm); ii >= 0 {
+			r.add(ref{inv: ii, strength: strengthCode, exact: true, via: viaLearned,
+				source: source, raw: t.raw, line: -1, kind: viaLearned, learned: f})
+
+			return true
+		}
+	}
+
 	var attempts []attempt
 	switch t.kind {
 	case tokenCode:
@@ -788,6 +819,7 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 			r.add(ref{
 				inv: ii, strength: a.strength, exact: exact, via: a.via,
 				source: source, raw: t.raw, line: -1, kind: refKind(a.via, kind),
+				need: e.needOf(t.written(), ii, a.via),
 			})
 		}
 
@@ -880,10 +912,27 @@ func (r *refs) add(rf ref) {
 		if rf.strength > old.strength {
 			old.strength, old.exact, old.via, old.source, old.raw, old.kind =
 				rf.strength, rf.exact, rf.via, rf.source, rf.raw, rf.kind
+			old.learned = rf.learned
 		}
+
+		old.need = min(old.need, rf.need)
 
 		return
 	}
 
 	r.list = append(r.list, rf)
+}
+
+// needOf is what a reference written as raw that named invoice ii by via needs
+// to be applied for a payer who is not the invoice's customer (see refNeed). RF
+// references carry check digits and corrected ones have a penalty of their own.
+func (e *Engine) needOf(raw string, ii int32, via string) uint8 {
+	switch via {
+	case viaRF, viaFuzzy, viaLearned:
+		return needNothing
+	case viaPO, viaSO:
+		return refNeed(raw, "")
+	default:
+		return refNeed(raw, e.invs[ii].Number)
+	}
 }

@@ -17,7 +17,8 @@ type Rules struct {
 	BareNumbers bool
 	// CrossCustomer lets references to invoices of another customer than the
 	// identified payer (and not a parent, child or sibling of it) be applied, but
-	// only when every reference is an exact invoice or purchase-order number and
+	// only when every reference is an exact invoice or purchase-order number, not
+	// a short one (see "Reference strength" in the package documentation), and
 	// the payment closes the invoices exactly; otherwise the payment is held with
 	// ReasonPayerMismatch. Defaults to true.
 	CrossCustomer bool
