@@ -56,7 +56,13 @@ func newLineReader(r io.Reader) (*lineReader, error) {
 	// A fixed-width file without a single line break in its first records is
 	// blocked: records of one length written back to back.
 	if bytes.IndexAny(head, "\r\n") < 0 {
-		l.blockLen = blockSize(head, true)
+		runes := []rune(string(head))
+		if !utf8.Valid(head) {
+			runes = []rune(string(l.decode(head)))
+		}
+
+		l.blockLen = blockSize(len(runes), func(i int) byte { return byte(min(runes[i], 0x7f)) },
+			true)
 	}
 
 	return l, nil
@@ -154,31 +160,73 @@ func (l *lineReader) finish(tooLong bool) physical {
 	return physical{text: l.decode(l.buf), line: l.line, tooLong: tooLong}
 }
 
-// nextBlock reads one record of a blocked file. Line breaks or blanks at the
-// end of the file are dropped.
+// nextBlock reads one record of a blocked file: blockLen characters, which
+// are more bytes than that when the file is UTF-8 with multi-byte characters.
+// Line breaks or blanks at the end of the file are dropped.
 func (l *lineReader) nextBlock() (physical, error) {
-	if cap(l.buf) < l.blockLen {
-		l.buf = make([]byte, l.blockLen)
-	}
+	size := l.blockLen
 
-	buf := l.buf[:l.blockLen]
+	for {
+		b, err := l.br.Peek(size)
+		if len(b) == 0 {
+			if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+				err = io.EOF
+			}
 
-	n, err := io.ReadFull(l.br, buf)
-	if n == 0 {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = io.EOF
+			return physical{}, err
 		}
 
-		return physical{}, err
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return physical{}, err
+		}
+
+		end, missing := charsEnd(b, l.blockLen)
+		if missing > 0 && len(b) == size && size+missing <= 4*l.blockLen {
+			size += missing
+			continue
+		}
+
+		rec := b[:end]
+		l.line++
+		p := physical{text: l.decode(bytes.TrimRight(rec, "\r\n")), line: l.line}
+		_, _ = l.br.Discard(end)
+
+		return p, nil
+	}
+}
+
+// charsEnd returns the byte length of the first n characters of b read as
+// UTF-8, and how many bytes at least are missing when b holds fewer. A byte
+// that is not UTF-8 makes every byte one character.
+func charsEnd(b []byte, n int) (end, missing int) {
+	i, chars := 0, 0
+
+	for i < len(b) && chars < n {
+		if b[i] < utf8.RuneSelf {
+			i++
+			chars++
+
+			continue
+		}
+
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if !utf8.FullRune(b[i:]) {
+				return len(b), n - chars
+			}
+
+			return min(n, len(b)), 0
+		}
+
+		i += size
+		chars++
 	}
 
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return physical{}, err
+	if chars < n {
+		return i, n - chars
 	}
 
-	l.line++
-
-	return physical{text: l.decode(bytes.TrimRight(buf[:n], "\r\n")), line: l.line}, nil
+	return i, 0
 }
 
 // decode returns raw as UTF-8: as is when it is ASCII or valid UTF-8, else
@@ -237,23 +285,23 @@ func isRecordType(c byte) bool {
 // the common BAI ones first.
 var blockSizes = []int{80, 104, 160, 94, 100, 120, 128, 132, 150, 200, 250, 256}
 
-// blockSize returns the record length n at which b splits into two or more
-// records that all start with a record type code, or 0. With header set, b
-// must start with a BAI immediate address header ("1" and a numeric priority
-// code). A partial last record is allowed.
-func blockSize(b []byte, header bool) int {
-	if len(b) < 3 || (header && (b[0] != '1' || !isDigit(b[1]) || !isDigit(b[2]))) {
+// blockSize returns the record length n at which the characters at(0..size-1)
+// split into two or more records that all start with a record type code, or
+// 0. With header set, they must start with a BAI immediate address header
+// ("1" and a numeric priority code). A partial last record is allowed.
+func blockSize(size int, at func(int) byte, header bool) int {
+	if size < 3 || (header && (at(0) != '1' || !isDigit(at(1)) || !isDigit(at(2)))) {
 		return 0
 	}
 
 	for _, n := range blockSizes {
-		if len(b) <= n {
+		if size <= n {
 			continue
 		}
 
 		ok := true
-		for k := 0; k < len(b); k += n {
-			if !isRecordType(b[k]) {
+		for k := 0; k < size; k += n {
+			if !isRecordType(at(k)) {
 				ok = false
 				break
 			}

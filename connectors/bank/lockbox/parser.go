@@ -64,9 +64,12 @@ type trailer struct {
 	hasTotals             bool
 }
 
-// tally counts and adds up checks.
+// tally counts and adds up checks. void is set when a check among them had an
+// unreadable amount: that already rejects the file, and a comparison with the
+// tally would only repeat it.
 type tally struct {
 	count, amount int64
+	void          bool
 }
 
 func (t *tally) add(amount int64) {
@@ -226,6 +229,10 @@ func (p *parser) run(r io.Reader) error {
 	}
 
 	p.file.Encoding = lr.encoding()
+	if lr.blockLen > 0 {
+		p.warn(0, "record length", "",
+			"file has no line breaks: records of %d characters back to back", lr.blockLen)
+	}
 
 	return p.end()
 }
@@ -253,7 +260,7 @@ func (p *parser) physical(ln physical) error {
 		return p.record(ln.line, text)
 	}
 
-	for _, rec := range p.split(text) {
+	for _, rec := range p.split(ln.line, text) {
 		if err := p.record(ln.line, rec); err != nil {
 			return err
 		}
@@ -274,28 +281,29 @@ func detectDialect(text string) (dialect, string) {
 }
 
 // split cuts a fixed-width line holding several records back to back: a line
-// longer than the layout whose length is a multiple of a record size, every
-// piece starting with a record type. Three pieces at least, or two when the
-// record size covers the whole layout, so that one long record whose column
-// 81 happens to hold a digit is not cut.
-func (p *parser) split(text string) []string {
-	if len(text) <= p.width {
+// longer than the layout that cuts into pieces of one record size, every
+// piece starting with a record type (the last may have lost its padding).
+// Three pieces at least, or two when the record size covers the whole layout,
+// so that one long record whose column 81 happens to hold a digit is not cut.
+func (p *parser) split(line int, text string) []string {
+	runes := []rune(text)
+	if len(runes) <= p.width {
 		return []string{text}
 	}
 
-	n := blockSize([]byte(text), false)
-	if n == 0 || len(text)%n != 0 || (len(text) < 3*n && n < p.width) {
+	n := blockSize(len(runes), func(i int) byte { return byte(min(runes[i], 0x7f)) }, false)
+	if n == 0 || (len(runes) <= 2*n && n < p.width) {
 		return []string{text}
 	}
 
-	out := make([]string, 0, len(text)/n)
-	for i := 0; i < len(text); i += n {
-		if rec := strings.TrimRight(text[i:i+n], " "); rec != "" {
+	out := make([]string, 0, len(runes)/n)
+	for i := 0; i < len(runes); i += n {
+		if rec := strings.TrimRight(string(runes[i:min(i+n, len(runes))]), " "); rec != "" {
 			out = append(out, rec)
 		}
 	}
 
-	p.warn(0, "record length", "", "a line holds %d records of %d characters back to back",
+	p.warn(line, "record length", "", "line holds %d records of %d characters back to back",
 		len(out), n)
 
 	return out
@@ -479,7 +487,16 @@ func (p *parser) dedupeKey(date time.Time, d detail) string {
 // voidCheck stands for a check whose amount was unreadable (the file is
 // rejected): its overflow records still find it.
 func (p *parser) voidCheck(batch, item string) {
-	p.cur6 = &check{void: true, batch: norm(batch), item: norm(item)}
+	c := &check{void: true, batch: norm(batch), item: norm(item)}
+	p.cur6 = c
+
+	b := p.batches[c.batch]
+	if b == nil {
+		b = &tally{}
+		p.batches[c.batch] = b
+	}
+
+	b.void, p.segTly.void, p.fileTly.void = true, true, true
 }
 
 // overflowRec handles a 4 record: it continues the invoice list of the check
@@ -688,6 +705,10 @@ func (p *parser) fileTrailer(t trailer) error {
 // whether both agree (or the control is relaxed).
 func (p *parser) compare(line int, ctl Control, field, label string, count, amount int64,
 	got tally) bool {
+	if got.void {
+		return false
+	}
+
 	ok := true
 
 	if count != got.count {
