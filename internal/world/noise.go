@@ -57,27 +57,28 @@ const (
 // third clean payments and about one payment in eight that must not apply.
 func BenchmarkWeights() Weights {
 	return Weights{
-		KindClean:             34,
-		KindRefVariant:        8,
-		KindPayerVariant:      4,
-		KindMultiInvoice:      5,
-		KindNoRefUniqueAmount: 4,
-		KindDiscountTaken:     4,
-		KindPartial:           3,
-		KindPORef:             3,
-		KindOCRReference:      5,
-		KindRefRange:          2,
-		KindRFReference:       3,
-		KindFuzzyPayer:        3,
-		KindParentPays:        2,
-		KindThirdParty:        2,
-		KindFeeDeducted:       3,
-		KindMultiNoRef:        3,
-		KindUnknownPayer:      3,
-		KindEqualAmountsNoRef: 2,
-		KindWrongCurrency:     2,
-		KindAlreadyPaid:       2,
-		KindRefFuzzAmbiguous:  2,
+		KindClean:                34,
+		KindRefVariant:           8,
+		KindPayerVariant:         4,
+		KindMultiInvoice:         5,
+		KindNoRefUniqueAmount:    4,
+		KindDiscountTaken:        4,
+		KindPartial:              3,
+		KindPORef:                3,
+		KindOCRReference:         5,
+		KindRefRange:             2,
+		KindRFReference:          3,
+		KindFuzzyPayer:           3,
+		KindParentPays:           2,
+		KindThirdParty:           2,
+		KindFeeDeducted:          3,
+		KindMultiNoRef:           3,
+		KindUnknownPayer:         3,
+		KindEqualAmountsNoRef:    2,
+		KindWrongCurrency:        2,
+		KindAlreadyPaid:          2,
+		KindRefFuzzAmbiguous:     2,
+		KindShortRefUnknownPayer: 2,
 	}
 }
 
@@ -320,6 +321,7 @@ type noisePools struct {
 	ranges   [][]int32
 	ambig    []ambiguous
 	noRefCus []int32
+	short    *shortRefs // built on the first KindShortRefUnknownPayer payment
 }
 
 // ambiguous is an open invoice and a misreading of its number that also
@@ -553,6 +555,8 @@ func (p *payRun) noisy(kind string) (Payment, bool) {
 		return p.alreadyPaid()
 	case KindRefFuzzAmbiguous:
 		return p.ambiguousRef()
+	case KindShortRefUnknownPayer:
+		return p.shortRefUnknownPayer()
 	}
 
 	return Payment{}, false

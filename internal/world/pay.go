@@ -61,6 +61,7 @@ var kinds = []string{
 	KindUnknownPayer, KindEqualAmountsNoRef, KindWrongCurrency,
 	KindOCRReference, KindRefRange, KindRFReference, KindFuzzyPayer, KindParentPays,
 	KindThirdParty, KindFeeDeducted, KindMultiNoRef, KindAlreadyPaid, KindRefFuzzAmbiguous,
+	KindShortRefUnknownPayer,
 }
 
 // Kinds returns every payment kind in a fixed order.
@@ -73,7 +74,7 @@ func Kinds() []string {
 func MustNotApplyKind(kind string) bool {
 	switch kind {
 	case KindUnknownPayer, KindEqualAmountsNoRef, KindWrongCurrency, KindAlreadyPaid,
-		KindRefFuzzAmbiguous:
+		KindRefFuzzAmbiguous, KindShortRefUnknownPayer:
 		return true
 	}
 

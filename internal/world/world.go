@@ -401,6 +401,7 @@ const (
 	streamPay
 	streamShape
 	streamNoise
+	streamShortRef
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {
