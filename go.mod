@@ -10,6 +10,8 @@ require (
 	github.com/moov-io/ach v1.69.0
 	github.com/moov-io/iso4217 v0.4.0
 	github.com/robfig/cron/v3 v3.0.1
+	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 	golang.org/x/text v0.44.0
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -33,4 +35,5 @@ require (
 	golang.org/x/exp v0.0.0-20260529124908-c761662dc8c9 // indirect
 	golang.org/x/net v0.63.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
