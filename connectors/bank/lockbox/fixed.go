@@ -1,7 +1,6 @@
 package lockbox
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -153,7 +152,6 @@ func (p *parser) fixedInvoices(line int, f fixed, spans []InvoiceSpan) []invoice
 // digits that the record must hold in full.
 func (p *parser) number(line int, f fixed, s Span, field string) (int64, bool) {
 	raw := f.field(s)
-	cols := fmt.Sprintf("columns %d-%d", s.From, s.To)
 
 	if s.IsZero() {
 		p.reject(line, field, "", "the layout has no %s", field)
@@ -161,15 +159,17 @@ func (p *parser) number(line int, f fixed, s Span, field string) (int64, bool) {
 	}
 
 	if f.length() < s.To {
-		p.reject(line, field, raw, "record ends at column %d, inside the %s (%s)",
-			f.length(), field, cols)
+		p.reject(line, field, raw, "record ends at column %d, inside the %s (columns %d-%d)",
+			f.length(), field, s.From, s.To)
 
 		return 0, false
 	}
 
 	n, ok := digits(raw)
 	if !ok {
-		p.reject(line, field, raw, "%s %q (%s) is not a number", field, raw, cols)
+		p.reject(line, field, raw, "%s %q (columns %d-%d) is not a number", field, raw,
+			s.From, s.To)
+
 		return 0, false
 	}
 
@@ -277,6 +277,7 @@ func norm(s string) string {
 // clean makes text safe to store: control characters (C0, DEL, C1) become
 // blanks, runs of blanks one blank, and the ends are trimmed.
 func clean(s string) string {
+	s = strings.TrimSpace(s)
 	ok := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
@@ -286,7 +287,7 @@ func clean(s string) string {
 	}
 
 	if ok && !strings.Contains(s, "  ") {
-		return strings.TrimSpace(s)
+		return s
 	}
 
 	var b strings.Builder

@@ -56,13 +56,12 @@ func newLineReader(r io.Reader) (*lineReader, error) {
 	// A fixed-width file without a single line break in its first records is
 	// blocked: records of one length written back to back.
 	if bytes.IndexAny(head, "\r\n") < 0 {
-		runes := []rune(string(head))
+		text := string(head)
 		if !utf8.Valid(head) {
-			runes = []rune(string(l.decode(head)))
+			text = l.decode(head)
 		}
 
-		l.blockLen = blockSize(len(runes), func(i int) byte { return byte(min(runes[i], 0x7f)) },
-			true)
+		l.blockLen = blockSize(oneBytePerChar([]rune(text)), true)
 	}
 
 	return l, nil
@@ -285,23 +284,23 @@ func isRecordType(c byte) bool {
 // the common BAI ones first.
 var blockSizes = []int{80, 104, 160, 94, 100, 120, 128, 132, 150, 200, 250, 256}
 
-// blockSize returns the record length n at which the characters at(0..size-1)
-// split into two or more records that all start with a record type code, or
-// 0. With header set, they must start with a BAI immediate address header
-// ("1" and a numeric priority code). A partial last record is allowed.
-func blockSize(size int, at func(int) byte, header bool) int {
-	if size < 3 || (header && (at(0) != '1' || !isDigit(at(1)) || !isDigit(at(2)))) {
+// blockSize returns the record length n at which s (one byte per character)
+// splits into two or more records that all start with a record type code, or
+// 0. With header set, s must start with a BAI immediate address header ("1"
+// and a numeric priority code). A partial last record is allowed.
+func blockSize(s string, header bool) int {
+	if len(s) < 3 || (header && (s[0] != '1' || !isDigit(s[1]) || !isDigit(s[2]))) {
 		return 0
 	}
 
 	for _, n := range blockSizes {
-		if size <= n {
+		if len(s) <= n {
 			continue
 		}
 
 		ok := true
-		for k := 0; k < size; k += n {
-			if !isRecordType(at(k)) {
+		for k := 0; k < len(s); k += n {
+			if !isRecordType(s[k]) {
 				ok = false
 				break
 			}

@@ -3,11 +3,11 @@ package lockbox
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/money"
@@ -188,7 +188,7 @@ func (p *parser) capped(ps []bankfile.Problem, n int) []bankfile.Problem {
 
 // shorten keeps a problem's value to about one record.
 func shorten(s string) string {
-	const limit = 120
+	const limit = 100
 
 	if len(s) <= limit {
 		return s
@@ -243,7 +243,7 @@ func (p *parser) physical(ln physical) error {
 	text := strings.TrimRight(ln.text, " \t\x00\x1a")
 
 	if ln.tooLong {
-		p.reject(ln.line, "line", text[:min(len(text), 40)],
+		p.reject(ln.line, "line", shorten(text),
 			"line is longer than %d bytes: not a lockbox record", MaxLineLen)
 		return nil
 	}
@@ -260,13 +260,7 @@ func (p *parser) physical(ln physical) error {
 		return p.record(ln.line, text)
 	}
 
-	for _, rec := range p.split(ln.line, text) {
-		if err := p.record(ln.line, rec); err != nil {
-			return err
-		}
-	}
-
-	return nil
+	return p.split(ln.line, text, func(rec string) error { return p.record(ln.line, rec) })
 }
 
 // detectDialect tells the dialect from the first record: a record type
@@ -280,33 +274,70 @@ func detectDialect(text string) (dialect, string) {
 	return dialectFixed, ""
 }
 
-// split cuts a fixed-width line holding several records back to back: a line
-// longer than the layout that cuts into pieces of one record size, every
-// piece starting with a record type (the last may have lost its padding).
-// Three pieces at least, or two when the record size covers the whole layout,
-// so that one long record whose column 81 happens to hold a digit is not cut.
-func (p *parser) split(line int, text string) []string {
-	runes := []rune(text)
-	if len(runes) <= p.width {
-		return []string{text}
+// split cuts a fixed-width line holding several records back to back and
+// hands each to fn: a line longer than the layout that cuts into pieces of one
+// record size, every piece starting with a record type (the last may have
+// lost its padding). Three pieces at least, or two when the record size
+// covers the whole layout, so that one long record whose column 81 happens to
+// hold a digit is not cut.
+func (p *parser) split(line int, text string, fn func(string) error) error {
+	if len(text) <= p.width {
+		return fn(text)
 	}
 
-	n := blockSize(len(runes), func(i int) byte { return byte(min(runes[i], 0x7f)) }, false)
-	if n == 0 || (len(runes) <= 2*n && n < p.width) {
-		return []string{text}
+	shadow, runes := text, []rune(nil)
+	if !isASCII(text) {
+		runes = []rune(text)
+		shadow = oneBytePerChar(runes)
 	}
 
-	out := make([]string, 0, len(runes)/n)
-	for i := 0; i < len(runes); i += n {
-		if rec := strings.TrimRight(string(runes[i:min(i+n, len(runes))]), " "); rec != "" {
-			out = append(out, rec)
-		}
+	n := blockSize(shadow, false)
+	if n == 0 || (len(shadow) <= 2*n && n < p.width) {
+		return fn(text)
 	}
 
 	p.warn(line, "record length", "", "line holds %d records of %d characters back to back",
-		len(out), n)
+		(len(shadow)+n-1)/n, n)
 
-	return out
+	for i := 0; i < len(shadow); i += n {
+		j := min(i+n, len(shadow))
+
+		rec := ""
+		if runes == nil {
+			rec = text[i:j]
+		} else {
+			rec = string(runes[i:j])
+		}
+
+		if rec = strings.TrimRight(rec, " "); rec != "" {
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+	}
+
+	return nil
+}
+
+// oneBytePerChar maps each character to one byte, non-ASCII ones to DEL, so
+// that byte positions are character positions.
+func oneBytePerChar(runes []rune) string {
+	b := make([]byte, len(runes))
+	for i, r := range runes {
+		b[i] = byte(min(r, 0x7f))
+	}
+
+	return string(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+
+	return true
 }
 
 // record dispatches one record by its type.
@@ -465,9 +496,7 @@ func (p *parser) dedupeKey(date time.Time, d detail) string {
 	k = strconv.AppendInt(k, d.amount, 10)
 	p.key = k
 
-	h := fnv.New64a()
-	_, _ = h.Write(k)
-	sum := h.Sum64()
+	sum := fnv64a(k)
 
 	if _, ok := p.seen[sum]; !ok {
 		p.seen[sum] = struct{}{}
@@ -482,6 +511,22 @@ func (p *parser) dedupeKey(date time.Time, d detail) string {
 	p.dups[key] = n
 
 	return key + "#" + strconv.Itoa(n)
+}
+
+// fnv64a is the 64-bit FNV-1a hash of b.
+func fnv64a(b []byte) uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+
+	h := uint64(offset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime
+	}
+
+	return h
 }
 
 // voidCheck stands for a check whose amount was unreadable (the file is
