@@ -49,8 +49,14 @@ func UpsertCustomer(ctx context.Context, db DB, c billing.Customer, source strin
 	return inserted, nil
 }
 
-// Customers returns every customer with its bank accounts and aliases, by id.
+// Customers returns every customer with its bank accounts, aliases and approved
+// reference formats, by id.
 func Customers(ctx context.Context, db DB) ([]billing.Customer, error) {
+	formats, err := CustomerRefFormats(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+
 	rows, err := db.Query(ctx, `SELECT c.id, c.name, COALESCE(c.parent_id, ''),
 			COALESCE((SELECT array_agg(account ORDER BY account) FROM customer_accounts a
 				WHERE a.customer_id = c.id), '{}'),
@@ -68,6 +74,8 @@ func Customers(ctx context.Context, db DB) ([]billing.Customer, error) {
 		if err := rows.Scan(&c.ID, &c.Name, &c.ParentID, &c.BankAccounts, &c.Aliases); err != nil {
 			return nil, fmt.Errorf("scan customer: %w", err)
 		}
+
+		c.RefFormats = formats[c.ID]
 
 		out = append(out, c)
 	}
