@@ -27,12 +27,14 @@ const DefaultMinSupport = 3
 
 // Reference formats: how a payer wrote the invoice numbers it paid, keys of
 // store.ObserveRefFormat observations. A prefix other than the invoice's is
-// written FormatPrefix + the letters, such as "prefix:IN".
+// written FormatPrefix + the letters, such as "prefix:IN". FormatDigits and
+// FormatPrefix formats are proposed once they reach the support and, approved,
+// read by the matching engine (matching.RefFormatDigits, RefFormatPrefix).
 const (
-	FormatFull   = "full"    // the invoice number as issued (separators aside)
-	FormatDigits = "digits"  // the number's digits alone, without its prefix
-	FormatPrefix = "prefix:" // the digits behind another prefix
-	FormatAbsent = "absent"  // no reference to the invoice at all
+	FormatFull   = "full"                   // the invoice number as issued (separators aside)
+	FormatDigits = matching.RefFormatDigits // the number's digits alone, without its prefix
+	FormatPrefix = matching.RefFormatPrefix // the digits behind another prefix
+	FormatAbsent = "absent"                 // no reference to the invoice at all
 )
 
 // Options tune learning. The zero value uses the defaults.
@@ -129,16 +131,18 @@ func Learn(ctx context.Context, db store.DB, opts Options, r Resolution) (Learne
 	}
 
 	// A payer its account already identified as the customer taught nothing new
-	// about its name.
-	if owner == target {
-		return out, nil
-	}
-
-	if err := learnAlias(ctx, db, r, customers, target, name, &out); err != nil {
-		return out, err
+	// about its name or account, only how it writes the invoice numbers.
+	if owner != target {
+		if err := learnAlias(ctx, db, r, customers, target, name, &out); err != nil {
+			return out, err
+		}
 	}
 
 	for _, o := range obs {
+		if owner == target && o.Kind != store.ObserveRefFormat {
+			continue
+		}
+
 		id, err := propose(ctx, db, opts, r.Actor, o, p.Tx.PayerName)
 		if err != nil {
 			return out, err
@@ -293,7 +297,9 @@ func learnAlias(ctx context.Context, db store.DB, r Resolution, customers []bill
 // reaches the minimum, and returns its id (0 when there is none).
 func propose(ctx context.Context, db store.DB, opts Options, actor string,
 	o store.Observation, rawName string) (int64, error) {
-	if o.Kind == store.ObserveRefFormat && o.Key == FormatFull {
+	// Writing numbers in full needs no rule, and writing none gives the engine
+	// nothing to read.
+	if o.Kind == store.ObserveRefFormat && (o.Key == FormatFull || o.Key == FormatAbsent) {
 		return 0, nil
 	}
 
