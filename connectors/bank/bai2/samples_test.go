@@ -193,10 +193,10 @@ func TestRejectedSamplesUnderARelaxedProfile(t *testing.T) {
 			// (261, 266, 257, 255) are credits but not payments. Debits 447 600.00,
 			// 447 9286.50, 557 2000.00, 451 555.55, 495 505.00, 475 101.00,
 			// 475 442.50, 495 300000.00 = 313490.55.
-			name:   "goldman-style-newline-delimited-88-no-slash.bai2",
+			name: "goldman-style-newline-delimited-88-no-slash.bai2",
 			totals: totals{txs: 17, credits: 5, creditTotal: 394388, debits: 8,
 				debitTotal: 31349055},
-			check:  checkGoldman,
+			check: checkGoldman,
 		},
 		{
 			// As above plus an incoming wire of 37979996.24, fees 4634.62 (debit
