@@ -160,6 +160,9 @@ type File struct {
 	// Balances the file states for its accounts (opening and closing ledger,
 	// available balances, summary totals), in file order; nil when it states none.
 	Balances []Balance
+	// Profile names the bank profile a CSV export was read with or, when none
+	// matched, describes what the reader guessed. Empty for other formats.
+	Profile string
 }
 
 // Problem is one thing wrong in a file, located as precisely as the format allows.
@@ -201,6 +204,9 @@ type Error struct {
 	// Controls is ControlsMismatch when a control total of the file did not
 	// reconcile; empty when the reader did not get that far or does not say.
 	Controls Controls
+	// Profile is what File.Profile of the rejected file would have said; empty
+	// when the reader did not get that far or does not say.
+	Profile string
 }
 
 // Error joins the first problems into one line; Problems has them all.
