@@ -135,7 +135,7 @@ func (p *parser) delimitedCheck(line int, fs []string) {
 		amount:  amount,
 		routing: clean(field(fs, dlCheckRouting)),
 		account: clean(field(fs, dlCheckAccount)),
-		number:  norm(clean(fs[dlCheckNumber])),
+		number:  norm(fs[dlCheckNumber]),
 		payer:   payer,
 	})
 }

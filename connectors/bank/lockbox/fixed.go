@@ -84,7 +84,7 @@ func (p *parser) fixedDetail(line int, f fixed) {
 		amount:  amount,
 		routing: strings.TrimSpace(clean(f.field(l.DetailRouting))),
 		account: strings.TrimSpace(clean(f.field(l.DetailAccount))),
-		number:  norm(clean(f.field(l.DetailCheck))),
+		number:  norm(f.field(l.DetailCheck)),
 		payer:   clean(f.field(l.DetailRemitter)),
 	}
 
@@ -258,10 +258,10 @@ func digits(s string) (int64, bool) {
 	return n, true
 }
 
-// norm trims blanks and leading zeros of a number used as an identifier
-// (batch, item, check number); "000" is "0", blank is "".
+// norm cleans a number used as an identifier (batch, item, check number) and
+// trims its leading zeros; "000" is "0", blank is "".
 func norm(s string) string {
-	s = strings.TrimSpace(s)
+	s = clean(s)
 	if s == "" {
 		return ""
 	}

@@ -54,7 +54,8 @@ func FuzzRead(f *testing.F) {
 			}
 
 			for _, p := range be.Problems {
-				if !utf8.ValidString(p.Message) || !utf8.ValidString(p.Value) {
+				if !utf8.ValidString(p.Message) || !utf8.ValidString(p.Value) ||
+					strings.ContainsRune(p.Message+p.Value, 0) {
 					t.Fatalf("problem text is not UTF-8: %+v", p)
 				}
 			}

@@ -186,9 +186,14 @@ func (p *parser) capped(ps []bankfile.Problem, n int) []bankfile.Problem {
 	})
 }
 
-// shorten keeps a problem's value to about one record.
+// shorten keeps a problem's value to about one record, as valid UTF-8
+// without NUL bytes.
 func shorten(s string) string {
 	const limit = 100
+
+	if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", `\0`), "\uFFFD")
+	}
 
 	if len(s) <= limit {
 		return s
@@ -351,7 +356,8 @@ func (p *parser) record(line int, text string) error {
 	typ := text[0]
 
 	if p.trailerLine > 0 {
-		p.reject(line, "record type", text[:1],
+		_, size := utf8.DecodeRuneInString(text)
+		p.reject(line, "record type", text[:size],
 			"record after the file trailer (9) of line %d", p.trailerLine)
 		return nil
 	}
@@ -655,12 +661,23 @@ func (p *parser) finishCheck() error {
 func (p *parser) batchTotal(t total) error {
 	p.checked++
 
-	got := p.batches[t.batch]
+	batch := t.batch
+	if p.batches[batch] == nil {
+		// Some banks number the totals apart from the checks: one open batch
+		// is the one this total closes.
+		if only := p.onlyOpenBatch(); only != "" {
+			p.warn(t.line, "batch total batch", t.batch,
+				"batch total names batch %s; its checks are numbered batch %s", t.batch, only)
+			batch = only
+		}
+	}
+
+	got := p.batches[batch]
 	if got == nil {
 		got = &tally{}
 	}
 
-	delete(p.batches, t.batch)
+	delete(p.batches, batch)
 
 	label := "batch " + t.batch + " total"
 	ok := p.compare(t.line, ControlBatch, "batch total", label, t.count, t.amount, *got)
@@ -672,13 +689,33 @@ func (p *parser) batchTotal(t total) error {
 
 	if ok {
 		for _, c := range p.queue {
-			if c.segment == p.segment && c.batch == t.batch {
+			if c.segment == p.segment && c.batch == batch {
 				c.covered = true
 			}
 		}
 	}
 
 	return p.flush(0)
+}
+
+// onlyOpenBatch returns the batch of the checks not yet closed by a total
+// when they all belong to one, else "".
+func (p *parser) onlyOpenBatch() string {
+	only := ""
+
+	for b, t := range p.batches {
+		if t.count == 0 && !t.void {
+			continue
+		}
+
+		if only != "" {
+			return ""
+		}
+
+		only = b
+	}
+
+	return only
 }
 
 // lockboxTotal handles an 8 record: it covers every check since the previous

@@ -460,3 +460,26 @@ func TestCustomLayout(t *testing.T) {
 		t.Error("unknown currency accepted")
 	}
 }
+
+// A bank that numbers its batch totals apart from the checks (the 5 and 7
+// records say 000, the checks 001) still reconciles: the one open batch is the
+// one the total closes.
+func TestBatchTotalNumberedApart(t *testing.T) {
+	t.Parallel()
+
+	recs := records(readFixture(t, multiBatch))
+	recs[10] = "7000" + recs[10][4:] // line 11: batch 001's total
+
+	f := mustRead(t, "apart", join(recs, "\n"), lockbox.Options{})
+	if f.Controls != bankfile.ControlsOK || len(f.Transactions) != 4 {
+		t.Fatalf("controls %q, %d transactions", f.Controls, len(f.Transactions))
+	}
+
+	findProblem(t, f.Warnings, 11, "batch total batch")
+
+	for _, tr := range f.Transactions {
+		if tr.Problem != "" {
+			t.Errorf("check %s: %q", tr.BankRef, tr.Problem)
+		}
+	}
+}

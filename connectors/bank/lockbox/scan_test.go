@@ -211,3 +211,42 @@ func TestScanReadError(t *testing.T) {
 type iotestErr struct{}
 
 func (iotestErr) Read([]byte) (int, error) { return 0, errors.New("disk gone") }
+
+// A file whose checks no total covers cannot be held whole: past the pending
+// limit the oldest checks are emitted early, marked, before the end.
+func TestScanEmitsEarlyPastThePendingLimit(t *testing.T) {
+	t.Parallel()
+
+	var b strings.Builder
+	b.WriteString("1|LBX9|PAYEE|20250401|0900\n5|001|20250401\n")
+
+	const n = 40_000
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "6|001|%05d|CHK|%d|%010d|011000015|%09d|PAYER %d\n", i, i, 100+i, i, i)
+	}
+
+	size := b.Len()
+	cr := &countingReader{r: strings.NewReader(b.String())}
+	firstAt, count := -1, 0
+
+	f, err := lockbox.Scan("nototals", cr, func(tr bankfile.Transaction) error {
+		if firstAt < 0 {
+			firstAt = cr.n
+		}
+
+		count++
+		if !strings.Contains(tr.Problem, "not proved by a batch, lockbox or file total") {
+			t.Fatalf("check %d emitted without a problem", tr.Seq)
+		}
+
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if count != n || f.Controls != bankfile.ControlsNone || firstAt > size*3/4 {
+		t.Errorf("%d checks, controls %q, first emitted at %d of %d bytes", count, f.Controls,
+			firstAt, size)
+	}
+}
