@@ -115,8 +115,10 @@ type parser struct {
 	dateErr             bool      // the current batch's deposit date was unreadable
 	lockboxes           map[string]bool
 
-	cur6    *check   // the check whose overflow records are being read
-	queue   []*check // complete checks waiting for a control total
+	cur6    *check              // the check whose overflow records are being read
+	queue   []*check            // complete checks waiting for a control total, from head
+	head    int                 // first check of queue not yet emitted
+	open    map[string][]*check // queued checks of the current segment by batch
 	seq     int
 	segment int
 	batches map[string]*tally // batches of the current lockbox segment not closed by a 7
@@ -144,6 +146,7 @@ func newParser(name, cur string, exp int, layout Layout,
 		relaxed:   map[Control]bool{},
 		lockboxes: map[string]bool{},
 		batches:   map[string]*tally{},
+		open:      map[string][]*check{},
 		seen:      map[uint64]struct{}{},
 		dups:      map[string]int{},
 		file: &bankfile.File{
@@ -650,7 +653,9 @@ func (p *parser) finishCheck() error {
 	}
 
 	p.queue = append(p.queue, c)
-	if len(p.queue) > maxPending {
+	p.open[c.batch] = append(p.open[c.batch], c)
+
+	if len(p.queue)-p.head > maxPending {
 		return p.flush(1)
 	}
 
@@ -688,12 +693,12 @@ func (p *parser) batchTotal(t total) error {
 	}
 
 	if ok {
-		for _, c := range p.queue {
-			if c.segment == p.segment && c.batch == batch {
-				c.covered = true
-			}
+		for _, c := range p.open[batch] {
+			c.covered = true
 		}
 	}
+
+	delete(p.open, batch)
 
 	return p.flush(0)
 }
@@ -731,16 +736,16 @@ func (p *parser) lockboxTotal(t total) error {
 	ok := p.compare(t.line, ControlLockbox, "lockbox total", label, t.count, t.amount, p.segTly)
 
 	if ok {
-		for _, c := range p.queue {
-			if c.segment == p.segment {
-				c.covered = true
-			}
+		// The current segment's checks are the end of the queue.
+		for i := len(p.queue) - 1; i >= p.head && p.queue[i].segment == p.segment; i-- {
+			p.queue[i].covered = true
 		}
 	}
 
 	p.segment++
 	p.segTly = tally{}
 	clear(p.batches)
+	clear(p.open)
 
 	return p.flush(0)
 }
@@ -775,7 +780,7 @@ func (p *parser) fileTrailer(t trailer) error {
 	ok := p.compare(t.line, ControlTrailer, "file trailer", "file trailer", t.items, t.total,
 		p.fileTly)
 	if ok {
-		for _, c := range p.queue {
+		for _, c := range p.queue[p.head:] {
 			c.covered = true
 		}
 	}
@@ -826,26 +831,27 @@ func (p *parser) mismatch(line int, ctl Control, field, value, format string, ar
 // the first force checks whether covered or not. Nothing is emitted once the
 // file is rejected.
 func (p *parser) flush(force int) error {
-	n := 0
-	for n < len(p.queue) && (p.queue[n].covered || n < force) {
-		c := p.queue[n]
+	for n := 0; p.head < len(p.queue) && (p.queue[p.head].covered || n < force); n++ {
+		c := p.queue[p.head]
 		if !c.covered {
 			p.early++
 			p.markLoose(c, "emitted before a control total covered it")
 		}
+
+		p.queue[p.head] = nil
+		p.head++
 
 		if len(p.rejs) == 0 {
 			if err := p.emit(c.tx); err != nil {
 				return fmt.Errorf("emit lockbox transaction: %w", err)
 			}
 		}
-
-		p.queue[n] = nil
-		n++
 	}
 
-	if n > 0 {
-		p.queue = p.queue[:copy(p.queue, p.queue[n:])]
+	// Reuse the queue's room once half of it is emitted.
+	if p.head > 0 && p.head >= len(p.queue)/2 {
+		p.queue = p.queue[:copy(p.queue, p.queue[p.head:])]
+		p.head = 0
 	}
 
 	return nil
@@ -885,7 +891,7 @@ func (p *parser) end() error {
 	}
 
 	uncovered := 0
-	for _, c := range p.queue {
+	for _, c := range p.queue[p.head:] {
 		if !c.covered {
 			uncovered++
 			p.markLoose(c, "the file has no total for it")
@@ -897,7 +903,7 @@ func (p *parser) end() error {
 			"%d checks are not covered by any batch, lockbox or file total", uncovered)
 	}
 
-	if err := p.flush(len(p.queue)); err != nil {
+	if err := p.flush(len(p.queue) - p.head); err != nil {
 		return err
 	}
 
