@@ -42,10 +42,17 @@
 // batch count, item count and total. A mismatch rejects the file with the
 // figures, unless Options.Relaxed downgrades that control to a warning.
 //
+// DedupeKey is "lockbox:" followed by the lockbox number, the deposit date,
+// the remitter's routing and account, the check number and the amount, so
+// that a re-sent or intraday-then-final transmission gives a check the same
+// key whatever its bytes; a genuinely second identical check in one file gets
+// "#2".
+//
 // Scan streams: it holds only the checks whose batch or lockbox total is not
-// read yet, and hands them to emit once a total proved them. Checks that no
-// total covers are emitted at the end with Transaction.Problem set, so they are
-// never applied without a person looking.
+// read yet (at most 20,000; beyond that the oldest are emitted early), and
+// hands them to emit once a total proved them. Checks that no total covers
+// are emitted with Transaction.Problem set, so they are never applied without
+// a person looking.
 package lockbox
 
 import (

@@ -14,10 +14,10 @@ import (
 )
 
 // generate writes a BAI lockbox transmission of 104-character records with
-// the given number of checks in batches of batchSize, a lockbox total every 20 batches and the trailer's
-// record count. Every third check carries no invoice, the others one to three
-// overflow records, the last one without an amount. It returns the checks'
-// total in cents.
+// the given number of checks in batches of batchSize, a lockbox total every
+// 20 batches and the trailer's record count. Every third check carries no
+// invoice, the others one or two overflow records; of two, the last has no
+// amount. It returns the checks' total in cents.
 func generate(w io.Writer, checks, batchSize int) (int64, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	records := 0
