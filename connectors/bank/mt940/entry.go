@@ -3,7 +3,6 @@ package mt940
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"strings"
 	"time"
@@ -37,15 +36,14 @@ func (s *scanner) entry(f *field) {
 		return
 	}
 
-	s.pend = &pending{f: f, l: l}
+	s.pend = pending{ok: true, line: f.line, l: l}
 }
 
 // settle turns the pending :61: and its :86: (info, nil when it has none)
 // into a transaction and holds it. Without a pending line, info belongs to the
 // statement.
 func (s *scanner) settle(info *field) {
-	p := s.pend
-	if p == nil {
+	if !s.pend.ok {
 		if info != nil {
 			s.statementInfo(info)
 		}
@@ -53,11 +51,12 @@ func (s *scanner) settle(info *field) {
 		return
 	}
 
-	s.pend = nil
+	p := s.pend
+	s.pend = pending{}
 	st := s.st
 	st.lines++
 
-	t, ok := s.transaction(st, p, info)
+	t, ok := s.transaction(st, &p, info)
 	if !ok {
 		st.bad = true
 		return
@@ -70,7 +69,7 @@ func (s *scanner) settle(info *field) {
 func (s *scanner) transaction(st *statement, p *pending, info *field) (
 	bankfile.Transaction, bool,
 ) {
-	l, line := p.l, p.f.line
+	l, line := p.l, p.line
 
 	if st.ccy.code == "" && s.opts.Currency != "" {
 		st.ccy, _ = lookupCurrency(s.opts.Currency)
@@ -384,17 +383,24 @@ func (s *scanner) dedupe(st *statement, l line61, minor int64) string {
 	b.WriteString(noBlanks(l.bankRef))
 
 	key := b.String()
+	sum := fnv64a(key)
 
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	sum := h.Sum64()
-
-	s.keys[sum]++
-	if n := s.keys[sum]; n > 1 {
+	if n := s.keys.add(sum); n > 1 {
 		key += "#" + itoa(int(n))
 	}
 
 	return key
+}
+
+// fnv64a is the 64-bit FNV-1a hash of s.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+
+	return h
 }
 
 func noBlanks(s string) string {

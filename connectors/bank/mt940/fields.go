@@ -92,7 +92,8 @@ type held struct {
 // fielder turns physical lines into fields and message boundaries.
 type fielder struct {
 	s      *scanner
-	cur    *field
+	cur    *field // the field being read: buf, or nil
+	buf    field  // reused for every field; the scanner keeps nothing of it
 	inMsg  bool
 	prefix *held  // a possible first half of a tag
 	lazy   []held // a lone "-" and the lines after it, until a tag decides
@@ -199,8 +200,9 @@ func (fz *fielder) keepLazy(text string, n int) {
 }
 
 // decideLazy settles a pending "-": when the next field starts a message (or
-// a block or the end comes) it was a terminator and the lines after it were a
-// bank's header; otherwise it and those lines continue the current field.
+// a block or the end comes), or the field before it holds no text, it was a
+// terminator and the lines after it were a bank's header; otherwise it and
+// those lines continue the current text field.
 func (fz *fielder) decideLazy(ends bool) {
 	if !fz.isLazy {
 		return
@@ -210,7 +212,7 @@ func (fz *fielder) decideLazy(ends bool) {
 	lines := fz.lazy
 	fz.lazy = fz.lazy[:0]
 
-	if ends || fz.cur == nil {
+	if ends || fz.cur == nil || !textTags[fz.cur.tag] {
 		fz.endMessage()
 		return
 	}
@@ -225,7 +227,9 @@ func (fz *fielder) start(tag, rest string, n int) {
 	fz.flush()
 
 	fz.inMsg = true
-	fz.cur = &field{tag: tag, line: n, lines: []string{rest}, size: len(rest)}
+	clear(fz.buf.lines)
+	fz.buf = field{tag: tag, line: n, lines: append(fz.buf.lines[:0], rest), size: len(rest)}
+	fz.cur = &fz.buf
 }
 
 // cont adds a continuation line to the current field. Blank lines only count

@@ -1,8 +1,7 @@
 package mt940
 
 import (
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -58,7 +57,13 @@ func ParseInfo(text string) Info {
 }
 
 func parseInfo(lines []string) Info {
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+
 	var b strings.Builder
+	b.Grow(n)
 
 	for i, l := range lines {
 		l = strings.TrimRight(l, " \t\r")
@@ -94,22 +99,34 @@ type sub struct {
 
 func german(tight string) Info {
 	in := Info{Dialect: DialectGerman, Code: tight[:3]}
+	subs := make([]sub, 0, 16)
 
-	var subs []sub
+	for rest := tight[4:]; ; {
+		part := rest
+		next := strings.IndexByte(rest, '?')
+		if next >= 0 {
+			part = rest[:next]
+		}
 
-	for _, part := range strings.Split(tight[4:], "?") {
 		switch {
 		case len(part) >= 2 && digits(part[:2]):
-			k, _ := strconv.Atoi(part[:2])
-			subs = append(subs, sub{key: k, val: part[2:]})
+			subs = append(subs, sub{key: two(part), val: part[2:]})
 		case len(subs) > 0:
 			subs[len(subs)-1].val += "?" + part // a question mark in the text
 		}
+
+		if next < 0 {
+			break
+		}
+
+		rest = rest[next+1:]
 	}
 
-	var purpose []sub
-	var name strings.Builder
-	var iban string
+	if !slices.IsSortedFunc(subs, bySubKey) {
+		slices.SortStableFunc(subs, bySubKey)
+	}
+
+	var purpose, name, iban strings.Builder
 
 	for _, s := range subs {
 		switch k := s.key; {
@@ -118,7 +135,7 @@ func german(tight string) Info {
 		case k == 10:
 			in.Primanota += s.val
 		case k >= 20 && k <= 29, k >= 60 && k <= 63:
-			purpose = append(purpose, s)
+			purpose.WriteString(s.val)
 		case k == 30:
 			in.BankID += s.val
 		case k == 31:
@@ -128,33 +145,30 @@ func german(tight string) Info {
 		case k == 34:
 			in.TextKeyExt += s.val
 		case k == 38:
-			iban += s.val
+			iban.WriteString(s.val)
 		}
 	}
 
-	sort.SliceStable(purpose, func(i, j int) bool { return purpose[i].key < purpose[j].key })
-
-	var p strings.Builder
-	for _, s := range purpose {
-		p.WriteString(s.val)
-	}
-
-	in.Purpose = collapse(p.String())
+	in.Purpose = collapse(purpose.String())
 	in.BookingText = collapse(in.BookingText)
 	in.Primanota = collapse(in.Primanota)
-	in.BankID = strings.ReplaceAll(in.BankID, " ", "")
-	in.Account = strings.ReplaceAll(in.Account, " ", "")
+	in.BankID = noBlanks(in.BankID)
+	in.Account = noBlanks(in.Account)
 	in.Name = collapse(name.String())
 	in.TextKeyExt = collapse(in.TextKeyExt)
 
-	if iban = strings.ReplaceAll(iban, " ", ""); iban != "" && !ibanShape(in.Account) {
-		in.Account = iban
+	if ib := noBlanks(iban.String()); ib != "" && !ibanShape(in.Account) {
+		in.Account = ib
 	}
 
 	sepa(&in)
 	in.Text = collapse(tight)
 
 	return in
+}
+
+func bySubKey(a, b sub) int {
+	return a.key - b.key
 }
 
 // sepaKeys are the keywords of SEPA data inside a German purpose.

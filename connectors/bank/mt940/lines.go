@@ -172,7 +172,7 @@ func (lr *lineReader) single(raw []byte) string {
 	switch {
 	case cm != nil:
 		lr.custom = true
-	case bytes.ContainsAny(raw, "\x81\x8d\x8f\x90\x9d"):
+	case cp1252Undefined(raw):
 		cm, lr.latin1 = charmap.ISO8859_1, true
 	default:
 		cm, lr.cp1252 = charmap.Windows1252, true
@@ -186,6 +186,18 @@ func (lr *lineReader) single(raw []byte) string {
 	}
 
 	return b.String()
+}
+
+// cp1252Undefined reports bytes that Windows-1252 leaves undefined.
+func cp1252Undefined(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case 0x81, 0x8d, 0x8f, 0x90, 0x9d:
+			return true
+		}
+	}
+
+	return false
 }
 
 func isASCII(b []byte) bool {

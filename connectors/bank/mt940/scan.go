@@ -26,16 +26,17 @@ type scanner struct {
 	fz      fielder
 	lr      *lineReader
 
-	msgType string     // "940" or "942" from block 2 of the current message
-	st      *statement // the statement being read
-	pend    *pending   // the last :61:, waiting for its :86:
+	msgType string                 // "940" or "942" from block 2 of the current message
+	st      *statement             // the statement being read
+	pend    pending                // the last :61:, waiting for its :86:
+	held    []bankfile.Transaction // the statement's transactions held back
 
 	problems []bankfile.Problem
 	warnings []bankfile.Problem
 	warned   map[string]bool // warnings given once per file
 
 	seq      int
-	keys     map[uint64]uint32 // dedupe keys seen, by hash, for occurrence counts
+	keys     keySet // dedupe keys seen, by hash, for occurrence counts
 	accounts map[string]bool
 	ccys     map[string]bool
 	closes   map[string]balance // last closing balance per account and currency
@@ -68,14 +69,14 @@ type statement struct {
 	summary        *summary
 	problem        string // why its lines are not proved, set on its credits
 
-	held   []bankfile.Transaction
 	passed int // transactions emitted before the statement closed
 }
 
 // pending is a :61: whose :86: may follow.
 type pending struct {
-	f *field
-	l line61
+	ok   bool
+	line int
+	l    line61
 }
 
 func newScanner(name string, opts Options, emit func(bankfile.Transaction) error) (
@@ -87,7 +88,6 @@ func newScanner(name string, opts Options, emit func(bankfile.Transaction) error
 		lenient:  map[Check]bool{},
 		emit:     emit,
 		warned:   map[string]bool{},
-		keys:     map[uint64]uint32{},
 		accounts: map[string]bool{},
 		ccys:     map[string]bool{},
 		closes:   map[string]balance{},
@@ -280,7 +280,7 @@ func (s *scanner) field(f *field) {
 	case "61":
 		s.entry(f)
 	case "86":
-		if s.pend != nil {
+		if s.pend.ok {
 			s.settle(f)
 		} else {
 			s.statementInfo(f)
@@ -503,7 +503,8 @@ func (s *scanner) closeStatement() {
 		s.ccys[st.ccy.code] = true
 	}
 
-	verified := s.controls(st)
+	// A check the profile downgraded failed: the statement is not proved.
+	verified := s.controls(st) && st.problem == ""
 
 	switch {
 	case verified:
@@ -534,8 +535,8 @@ func (s *scanner) unproved(st *statement) {
 		s.warn(st.line, "statement", st.ref, why)
 	}
 
-	for i := range st.held {
-		t := &st.held[i]
+	for i := range s.held {
+		t := &s.held[i]
 		if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
 			t.Problem = why
 		}
@@ -645,13 +646,13 @@ func (s *scanner) totals(st *statement) (ok bool, proved int) {
 
 // pass emits the statement's held transactions.
 func (s *scanner) pass(st *statement) {
-	for _, t := range st.held {
+	for _, t := range s.held {
 		s.out(t)
 	}
 
-	st.passed += len(st.held)
-	clear(st.held)
-	st.held = st.held[:0]
+	st.passed += len(s.held)
+	clear(s.held)
+	s.held = s.held[:0]
 }
 
 // out hands one transaction to emit, unless the file is already rejected.
@@ -671,9 +672,9 @@ func (s *scanner) out(t bankfile.Transaction) {
 // hold keeps a transaction until its statement closes.
 func (s *scanner) hold(t bankfile.Transaction) {
 	st := s.st
-	st.held = append(st.held, t)
+	s.held = append(s.held, t)
 
-	if len(st.held) >= maxHeld {
+	if len(s.held) >= maxHeld {
 		s.pass(st)
 	}
 }

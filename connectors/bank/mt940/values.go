@@ -81,28 +81,37 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // badDate describes a date that does not exist, with the day the lenient
 // reading puts in its place.
 type badDate struct {
-	raw   string
-	fixed time.Time
+	y, m, d int
+	fixed   time.Time
 }
 
 func (b *badDate) Error() string {
-	return fmt.Sprintf("date %s does not exist", b.raw)
+	return fmt.Sprintf("date %s does not exist", isoDate(b.y, b.m, b.d))
+}
+
+func isoDate(y, m, d int) string {
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 }
 
 // date builds a calendar date, or a *badDate holding the last day of the month
 // when the day is past it (30 February), or another error.
-func date(y, m, d int, raw string) (time.Time, error) {
+func date(y, m, d int) (time.Time, error) {
 	if m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Time{}, fmt.Errorf("date %s is not a calendar date", raw)
+		return time.Time{}, fmt.Errorf("date %s is not a calendar date", isoDate(y, m, d))
 	}
 
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Day() != d {
 		last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC)
-		return time.Time{}, &badDate{raw: raw, fixed: last}
+		return time.Time{}, &badDate{y: y, m: m, d: d, fixed: last}
 	}
 
 	return t, nil
+}
+
+// two reads two ASCII digits.
+func two(s string) int {
+	return int(s[0]-'0')*10 + int(s[1]-'0')
 }
 
 // yymmdd reads a SWIFT date; years 00-79 are 20xx, 80-99 are 19xx.
@@ -111,17 +120,14 @@ func yymmdd(raw string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("date %q is not YYMMDD", raw)
 	}
 
-	y, _ := strconv.Atoi(raw[:2])
-	m, _ := strconv.Atoi(raw[2:4])
-	d, _ := strconv.Atoi(raw[4:])
-
+	y := two(raw)
 	if y < 80 {
 		y += 2000
 	} else {
 		y += 1900
 	}
 
-	return date(y, m, d, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+	return date(y, two(raw[2:]), two(raw[4:]))
 }
 
 // entryDate reads the MMDD entry date of a :61: in the year that puts it
@@ -132,14 +138,13 @@ func entryDate(raw string, value time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("date %q is not MMDD", raw)
 	}
 
-	m, _ := strconv.Atoi(raw[:2])
-	d, _ := strconv.Atoi(raw[2:])
+	m, d := two(raw), two(raw[2:])
 
 	var best time.Time
 	var firstErr error
 
-	for _, y := range []int{value.Year(), value.Year() - 1, value.Year() + 1} {
-		t, err := date(y, m, d, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+	for _, y := range [3]int{value.Year(), value.Year() - 1, value.Year() + 1} {
+		t, err := date(y, m, d)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
