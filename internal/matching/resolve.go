@@ -744,6 +744,7 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 		idx      *multiIndex[string]
 		via      string
 		strength float64
+		key      string // looked up instead of t.norm, when set
 	}
 
 	if !t.ranged {
@@ -759,8 +760,8 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 	switch t.kind {
 	case tokenCode:
 		attempts = []attempt{
-			{&e.byNumber, viaNumber, strengthCode}, {&e.byPO, viaPO, strengthCodePO},
-			{&e.bySO, viaSO, strengthCodeSO},
+			{&e.byNumber, viaNumber, strengthCode, ""}, {&e.byPO, viaPO, strengthCodePO, ""},
+			{&e.bySO, viaSO, strengthCodeSO, ""},
 		}
 		if t.ranged {
 			attempts = attempts[:1]
@@ -768,20 +769,44 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 		}
 	case tokenKeyword:
 		attempts = []attempt{
-			{&e.byNumber, viaNumber, strengthKeyword}, {&e.byDigits, viaDigits, strengthKeyDigits},
+			{&e.byNumber, viaNumber, strengthKeyword, ""},
+			{&e.byDigits, viaDigits, strengthKeyDigits, ""},
 		}
 	case tokenBare:
-		if !e.rules.BareNumbers {
-			return false
-		}
-
-		attempts = []attempt{
-			{&e.byNumber, viaNumber, strengthBare}, {&e.byDigits, viaDigits, strengthBareDigits},
+		if e.rules.BareNumbers {
+			attempts = []attempt{
+				{&e.byNumber, viaNumber, strengthBare, ""},
+				{&e.byDigits, viaDigits, strengthBareDigits, ""},
+			}
 		}
 	}
 
+	// Customers' purchase-order numbers are mostly digits ("4500012345"), written
+	// bare or after "PO", "order", "Bestellung". A number that long is specific
+	// enough to be looked up as a PO or SO number whatever the bare-number rule.
+	// "PO4500012345", "ORDER 4500012345": the number behind an order word is
+	// looked up the same way.
+	key := t.norm
+	if t.kind == tokenCode && !t.ranged {
+		key = orderNumber(t.norm)
+	}
+
+	if sig, letters := refDigits(key); !t.ranged && !letters && sig >= SpecificDigits {
+		attempts = append(attempts, attempt{&e.byPO, viaPO, strengthCodePO, key},
+			attempt{&e.bySO, viaSO, strengthCodeSO, key})
+	}
+
+	if len(attempts) == 0 {
+		return false
+	}
+
 	for _, a := range attempts {
-		e.ids = a.idx.appendTo(e.ids[:0], t.norm)
+		k := t.norm
+		if a.key != "" {
+			k = a.key
+		}
+
+		e.ids = a.idx.appendTo(e.ids[:0], k)
 		hits := e.preferPayer(distinct(e.ids), py)
 		if len(hits) == 0 {
 			continue
@@ -935,4 +960,22 @@ func (e *Engine) needOf(raw string, ii int32, via string) uint8 {
 	default:
 		return refNeed(raw, e.invs[ii].Number)
 	}
+}
+
+// orderWords are the words payers put before a purchase-order number, upper
+// case, as NormalizeRef leaves them.
+var orderWords = []string{"PURCHASEORDER", "BESTELLNUMMER", "BESTELLUNG", "COMMANDE",
+	"AUFTRAG", "BESTNR", "PEDIDO", "ORDINE", "ORDER", "PONO", "ORD", "PO"}
+
+// orderNumber returns the digits of a normalised code written as an order word
+// and a number ("PO4500012345" gives "4500012345"), or "" for any other code.
+func orderNumber(norm string) string {
+	for _, w := range orderWords {
+		rest, ok := strings.CutPrefix(norm, w)
+		if ok && rest != "" && digitsOf(rest) == rest {
+			return rest
+		}
+	}
+
+	return ""
 }
