@@ -49,7 +49,7 @@ func (p *parser) detail(c *cursor, line int) {
 
 	a.total += amount
 
-	fu, ok := p.funds(c, line, "detail")
+	fu, ok := p.readFunds(c, line, "detail")
 	if !ok || !known || !okAmt || amount < 0 {
 		return
 	}
@@ -78,7 +78,8 @@ func (p *parser) detail(c *cursor, line int) {
 		t.ValueDate = a.group.date
 	}
 
-	p.text(&t, c.text())
+	p.texts = c.text(p.texts[:0])
+	p.text(&t, p.texts)
 	p.depositItems(a, code, &t)
 
 	if t.Kind != bankfile.KindNotice {
@@ -109,7 +110,14 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 	var (
 		b            strings.Builder
 		routing, act string
+		first        string // the only piece so far, not copied yet
+		n            int    // pieces with text
 	)
+
+	size := 0
+	for _, pc := range pieces {
+		size += len(pc.text) + 1
+	}
 
 	for _, pc := range pieces {
 		s := normalize(pc.text)
@@ -117,11 +125,17 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 			continue
 		}
 
-		if b.Len() > 0 {
+		switch n++; n {
+		case 1:
+			first = s
+		case 2:
+			b.Grow(size)
+			b.WriteString(first)
+			fallthrough
+		default:
 			b.WriteByte(' ')
+			b.WriteString(s)
 		}
-
-		b.WriteString(s)
 
 		key, value, ok := keyValue(s)
 		if !ok || value == "" {
@@ -150,7 +164,10 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 		}
 	}
 
-	t.Remittance = b.String()
+	t.Remittance = first
+	if n > 1 {
+		t.Remittance = b.String()
+	}
 
 	switch {
 	case act != "" && routing != "":
@@ -282,14 +299,7 @@ func (p *parser) dedupeKey(a *account, code int, amount int64, bankRef, custRef 
 	k = append(append(k, bankRef...), ':')
 	k = append(k, custRef...)
 
-	h := uint64(14695981039346656037) // FNV-1a
-	for _, c := range k {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-
-	p.keys[h]++
-	if n := p.keys[h]; n > 1 {
+	if n := p.keys.add(fnv1a(k)); n > 1 {
 		k = strconv.AppendUint(append(k, '#'), uint64(n), 10)
 	}
 

@@ -100,12 +100,10 @@ func (c *cursor) line() int {
 	return 0
 }
 
-// text returns the free text that ends a record: the rest of the current
-// record (if its last field read ended with a comma) and every following
-// continuation whole, commas and slashes included.
-func (c *cursor) text() []part {
-	var out []part
-
+// text appends to out the free text that ends a record: the rest of the
+// current record (if its last field read ended with a comma) and every
+// following continuation whole, commas and slashes included.
+func (c *cursor) text(out []part) []part {
 	if c.i < len(c.parts) && !c.done {
 		out = append(out, part{text: c.rest, line: c.parts[c.i].line})
 	}
