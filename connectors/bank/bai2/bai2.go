@@ -45,6 +45,40 @@
 //     ISO-8859-1 (decided per line) are decoded to UTF-8; control characters
 //     become blanks, so no text field holds a NUL or invalid UTF-8.
 //
+// # What a transaction holds
+//
+// One transaction per 16 record: Account from the 03, Amount in the account's
+// currency, BookingDate the group's as-of date, ValueDate the funds type V date
+// (or the as-of date for immediate availability, funds type 0), BankRef the
+// bank reference, PaymentRef the customer reference (else a CREF key),
+// Remittance the text of the 16 and its 88s joined with one blank between
+// records and runs of blanks collapsed. Banks that write "KEY: value" or
+// "KEY:=value" fields one per 88 give EndToEndID (EREF) and, for credits,
+// PayerName (DBNM, ORG, ORIGINATOR) and PayerAccount (DABA:DACT). Returns
+// carry the ACH reason code stated after "Reason" as ReturnCode. A bank that
+// reports a lockbox (or DTC, PAC, broker) deposit and the items in it lists
+// the same money twice: items after their deposit become notices, and a
+// deposit after its items carries a Problem. Groups with status 2 (deletion)
+// or 4 (test) reject the file; status 3 (correction) warns.
+//
+// Kind: codes that return an item (a bounced deposit 555, ACH returns 257/557,
+// rejected credits 261, return items 266/566...) are returns; reversals and
+// posting-error corrections (252, 258, 395, 552, 558, 694...) reversals; bank
+// fees, fee refunds and interest charges; 890 a notice; the rest payments.
+//
+// The 03 summaries are kept in File.Balances (opening and closing ledger,
+// available balances, floats, total credits and debits with their item
+// counts).
+//
+// DedupeKey is "bai2:" account ":" currency ":" as-of date (YYMMDD as written)
+// ":" type code ":" amount in minor units ":" bank reference ":" customer
+// reference, with "#n" appended to the n-th occurrence of the same key in the
+// file (n > 1) so that two identical details both count. It is read from the
+// fields, never from the layout, encoding, file id or creation time: a re-sent
+// file, a copy with other line ends or wrapping, and a later intraday or
+// prior-day report of the same day give the same keys. EntryKey stays empty,
+// since a BAI2 bank reference is not known to be unique across days.
+//
 // # Controls
 //
 // Every 49, 98 and 99 trailer is reconciled: the account control total is the
@@ -52,12 +86,14 @@
 // D availability amounts are not added), the group total the sum of its
 // account totals, the file total the sum of its group totals; record counts
 // count logical records, 88s included, and the 98 and 99 trailers also state
-// how many accounts and groups they close. When an account states its opening
-// (010) and closing (015) ledger and its total credits (100) and total debits
-// (400) equal the detail records, the file holds the account's whole day and
-// opening + credits − debits must equal closing. Any mismatch rejects the
-// file with the stated and computed figures, unless Options.WarnOnly names
-// the check for a bank known to break it.
+// how many accounts and groups they close. Opening ledger (010) + credits −
+// debits must equal closing ledger (015) when the file holds the account's
+// whole day: its total credits (100) and debits (400) equal the detail
+// records, or it states neither and the group is a final report (as-of-date
+// modifier 2 or 4). Summaries that do not match the details only warn: the
+// file does not detail every transaction, and no balance check is invented.
+// Any failed check rejects the file with the stated and computed figures,
+// unless Options.WarnOnly names the check for a bank known to break it.
 package bai2
 
 import (
