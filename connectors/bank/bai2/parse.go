@@ -17,8 +17,10 @@ const (
 	// the rest are counted in a last problem.
 	maxProblems = 200
 
-	// maxPending caps a record with all its continuations.
-	maxPending = 1 << 20
+	// maxPending caps a record with all its continuations, in bytes and in
+	// number of 88 records.
+	maxPending      = 1 << 20
+	maxContinuation = 10_000
 
 	// maxBalances caps File.Balances; further summaries are still added up.
 	maxBalances = 100_000
@@ -88,7 +90,7 @@ func (pd *pending) start(code, line int, text []byte) {
 }
 
 func (pd *pending) add(text []byte, line int) {
-	if len(pd.buf)+len(text) > maxPending {
+	if len(pd.buf)+len(text) > maxPending || len(pd.ends) > maxContinuation {
 		pd.over = true
 		return
 	}
@@ -404,7 +406,7 @@ func (p *parser) finishPending() {
 
 	if pd.over {
 		p.reject(pd.line, "record", "", fmt.Sprintf("record with its continuations longer "+
-			"than %d bytes", maxPending))
+			"than %d bytes or %d records", maxPending, maxContinuation))
 	}
 
 	all := string(pd.buf)

@@ -572,7 +572,7 @@ func TestConcatenatedFiles(t *testing.T) {
 	one := build("111", "USD", "250227", 0, det{code: 142, amount: 100, bankRef: "A"})
 	two := build("111", "USD", "250228", 100, det{code: 142, amount: 200, bankRef: "B"})
 
-	f := mustRead(t, "two.bai2", []byte(one+two), bai2.Options{})
+	f := mustRead(t, "two.bai2", []byte("\ufeff"+one+"\ufeff"+two), bai2.Options{})
 	if len(f.Transactions) != 2 || f.Transactions[1].Line != 11 ||
 		f.Controls != bankfile.ControlsOK {
 		t.Fatalf("%d transactions, controls %s", len(f.Transactions), f.Controls)
@@ -616,5 +616,68 @@ func TestBalancesReconcile(t *testing.T) {
 		bai2.CheckBalances}})
 	if f.Controls != bankfile.ControlsMismatch {
 		t.Errorf("controls %s", f.Controls)
+	}
+}
+
+// Problems are capped: the first 200 are listed, the rest counted.
+func TestProblemsCapped(t *testing.T) {
+	t.Parallel()
+
+	recs := []string{"01,A,B,250301,0700,1,,,2/", "02,B,A,1,250228,,,2/", "03,1,USD/"}
+	for range 300 {
+		recs = append(recs, "16,142,1.00,0,,,DECIMAL/")
+	}
+
+	be := mustReject(t, "many.bai2", lines(recs...), bai2.Options{})
+	if len(be.Problems) != 201 || be.Problems[199].Line != 203 ||
+		!strings.Contains(be.Problems[200].Message, "more problems") {
+		t.Fatalf("%d problems, last %+v", len(be.Problems), be.Problems[len(be.Problems)-1])
+	}
+}
+
+// A detail followed by an absurd number of continuations is rejected instead
+// of being held in memory.
+func TestEndlessContinuations(t *testing.T) {
+	t.Parallel()
+
+	recs := []string{"01,A,B,250301,0700,1,,,2/", "02,B,A,1,250228,,,2/", "03,1,USD/",
+		"16,142,100,0,,,X/"}
+	for range 20_000 {
+		recs = append(recs, "88,/")
+	}
+
+	be := mustReject(t, "88s.bai2", lines(recs...), bai2.Options{})
+	if p := findProblem(t, be, "record"); p.Line != 4 {
+		t.Errorf("problem %+v", p)
+	}
+}
+
+// Text that happens to hold a '/' followed by a record code is data: only a
+// '/' followed by something shaped like a record starts one.
+func TestSlashesInTextAreData(t *testing.T) {
+	t.Parallel()
+
+	texts := []string{
+		"PAID 1/16, 2/16 AND 3/16",
+		"INVOICE DATED 12/03,2025 / 88, SEE ABOVE",
+		"REF A/B/C/49,X",
+		"INV 77/99,1,2 PART",
+		"/LEADING AND TRAILING/",
+	}
+
+	var dets []det
+	for i, text := range texts {
+		dets = append(dets, det{code: 142, amount: int64(100 + i), text: text,
+			conts: []string{"/MORE/TEXT/" + strconv.Itoa(i)}})
+	}
+
+	f := mustRead(t, "slashes.bai2", []byte(build("111", "USD", "250228", 0, dets...)),
+		bai2.Options{})
+
+	for i, text := range texts {
+		want := text + " /MORE/TEXT/" + strconv.Itoa(i)
+		if got := f.Transactions[i].Remittance; got != want {
+			t.Errorf("transaction %d: %q, want %q", i, got, want)
+		}
 	}
 }

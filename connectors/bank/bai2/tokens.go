@@ -53,6 +53,9 @@ func (t *tokenizer) feed(b []byte, line int, glued bool) {
 		return
 	}
 
+	// A byte order mark inside the input: files with one each, concatenated.
+	b = bytes.TrimPrefix(b, utf8BOM)
+
 	j := skipBlanks(b, 0)
 	if j == len(b) {
 		return
