@@ -484,7 +484,8 @@ func payerAccount(routing, account string) string {
 // dedupeKey builds the key of a check: "lockbox:" + lockbox number, deposit
 // date (YYYYMMDD), remitter routing and account, check number and amount in
 // cents, joined by ':', numbers without leading zeros (banks pad them to
-// different widths). Batch and item numbers, names, invoice lines and the
+// different widths); an item without MICR line or check number adds the
+// payer's name. Batch and item numbers, names, invoice lines and the
 // file's own header are left out, so the same check re-sent in another
 // transmission (an intraday file and the day's final one, other line endings,
 // rewrapped overflow records, another encoding) keeps its key. A second check
@@ -503,6 +504,13 @@ func (p *parser) dedupeKey(date time.Time, d detail) string {
 	k = append(append(k, ':'), d.number...)
 	k = append(k, ':')
 	k = strconv.AppendInt(k, d.amount, 10)
+
+	if d.routing == "" && d.account == "" && d.number == "" && d.payer != "" {
+		// Cash or a money order without MICR line or number: the payer's
+		// name tells two of the same amount apart.
+		k = append(append(k, ':'), strings.ToUpper(d.payer)...)
+	}
+
 	p.key = k
 
 	sum := fnv64a(k)

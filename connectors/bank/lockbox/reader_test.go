@@ -181,9 +181,10 @@ func TestDelimitedMultiBatch(t *testing.T) {
 
 	mo := f.Transactions[2]
 	if mo.BankRef != "2/1" || mo.PayerAccount != "" || mo.Amount.Minor != 5000 ||
+		mo.DedupeKey != "lockbox:LBX5528:20250611::::5000:PERSON C" ||
 		!reflect.DeepEqual(remitsOf(mo), []remit{{"CT-1010", 5000}}) {
-		t.Errorf("money order: ref %q account %q amount %d remits %v", mo.BankRef,
-			mo.PayerAccount, mo.Amount.Minor, remitsOf(mo))
+		t.Errorf("money order: ref %q account %q amount %d key %q remits %v", mo.BankRef,
+			mo.PayerAccount, mo.Amount.Minor, mo.DedupeKey, remitsOf(mo))
 	}
 
 	if f.Transactions[1].Remits != nil || f.Transactions[3].BankRef != "104412" {
