@@ -182,3 +182,42 @@ func ExampleRead() {
 	// Output:
 	// 1500.00 USD 011000015:000123456 1001 [{INV-1  100000 0 0} {INV-2  50000 0 0}] ok
 }
+
+// A blocked UTF-8 file whose first 4 KiB end inside a two-byte character is
+// still read as UTF-8, on character columns.
+func TestBlockedUTF8CutAtTheDetectionWindow(t *testing.T) {
+	t.Parallel()
+
+	recs := []string{
+		"100NWTRADERS 02100002102503140615",
+		"2NWTRADERS 0210000210000000000040008000801",
+		"50010000004417250314NWTRADERS 0210000210",
+	}
+
+	var total int64
+	for i := 1; i <= 36; i++ {
+		amount := int64(10000 + i)
+		total += amount
+		recs = append(recs, fmt.Sprintf("6001%03d%010d021000021%010d%010d031025%-30s", i, amount,
+			4455667+i, 7000+i, fmt.Sprintf("CUSTOMER %d", i)))
+	}
+
+	// Record 40 starts at byte 39*104 = 4056; its column 40 is byte 4095, the
+	// last of the 4096 bytes examined for line breaks.
+	ref := strings.Repeat("X", 28) + "É"
+	recs = append(recs, "4001036601"+"9"+ref,
+		fmt.Sprintf("7001000000441725031403%d%010d", 6, total),
+		fmt.Sprintf("80000000004417250314%04d%010d", 36, total), "9000043")
+
+	data := []byte(strings.Join(pad(recs, 104), ""))
+	if !strings.HasPrefix(string(data[4095:]), "É") {
+		t.Fatalf("fixture lost its trap: byte 4095 is %q", data[4095:4097])
+	}
+
+	f := mustRead(t, "cut", data, lockbox.Options{})
+	if f.Encoding != "utf-8" || len(f.Transactions) != 36 ||
+		!reflect.DeepEqual(remitsOf(f.Transactions[35]), []remit{{ref, 10036}}) {
+		t.Errorf("encoding %q, %d checks, last remits %v, warnings %v", f.Encoding,
+			len(f.Transactions), remitsOf(f.Transactions[35]), f.Warnings)
+	}
+}

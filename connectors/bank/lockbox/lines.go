@@ -56,15 +56,28 @@ func newLineReader(r io.Reader) (*lineReader, error) {
 	// A fixed-width file without a single line break in its first records is
 	// blocked: records of one length written back to back.
 	if bytes.IndexAny(head, "\r\n") < 0 {
-		text := string(head)
-		if !utf8.Valid(head) {
-			text = l.decode(head)
-		}
-
-		l.blockLen = blockSize(oneBytePerChar([]rune(text)), true)
+		l.blockLen = blockSize(charShadow(head), true)
 	}
 
 	return l, nil
+}
+
+// charShadow maps the characters of b to one byte each (see oneBytePerChar):
+// b's characters as UTF-8 when b is UTF-8 (but for a character cut at its
+// end), else one character per byte.
+func charShadow(b []byte) string {
+	for cut := 0; cut < utf8.UTFMax && cut < len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return oneBytePerChar([]rune(string(b[:len(b)-cut])))
+		}
+	}
+
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = min(c, 0x7f)
+	}
+
+	return string(out)
 }
 
 // encoding names the encoding of what was read: ISO-8859-1 or Windows-1252 when
