@@ -1,5 +1,7 @@
 package bai2
 
+import "encoding/binary"
+
 // keySet counts how often each dedupe key occurred in a file, by a 64-bit
 // hash of the key: an open-addressing table of hashes (0 marks a free slot)
 // uses about 11 bytes per transaction, and the counts of the rare repeated
@@ -70,13 +72,22 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-// fnv1a hashes b with 64-bit FNV-1a.
-func fnv1a(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+// hashKey hashes a dedupe key, eight bytes at a time: a multiply-xorshift
+// mix that is the same in every process, so a file reads the same keys
+// whenever and wherever it is read.
+func hashKey(b []byte) uint64 {
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+
+	for len(b) >= 8 {
+		h = (h ^ mix(binary.LittleEndian.Uint64(b))) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		b = b[8:]
 	}
 
-	return h
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+
+	return mix(h ^ mix(tail^0x94d049bb133111eb))
 }
