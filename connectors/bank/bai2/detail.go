@@ -49,8 +49,24 @@ func (p *parser) detail(c *cursor, line int) {
 
 	a.total += amount
 
-	fu, ok := p.readFunds(c, line, "detail")
-	if !ok || !known || !okAmt || amount < 0 {
+	var (
+		fu       funds
+		refs     = true
+		saved    = *c
+		next, ok = c.next()
+	)
+
+	*c = saved
+
+	if ok && next.part > 0 && !fundsType(next.value()) {
+		// The 16 ended after its amount and an 88 holds text, not the funds
+		// type: the detail has no funds type and no references.
+		refs = false
+	} else if fu, ok = p.readFunds(c, line, "detail"); !ok {
+		return
+	}
+
+	if !known || !okAmt || amount < 0 {
 		return
 	}
 
@@ -67,8 +83,10 @@ func (p *parser) detail(c *cursor, line int) {
 		Kind:        meaning.Kind,
 		Amount:      money.New(amount, a.currency),
 		BookingDate: a.group.date,
-		BankRef:     c.value(),
-		PaymentRef:  c.value(),
+	}
+
+	if refs {
+		t.BankRef, t.PaymentRef = c.value(), c.value()
 	}
 
 	switch fu.typ {

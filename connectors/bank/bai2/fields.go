@@ -37,6 +37,7 @@ type field struct {
 	raw  string
 	line int
 	last bool
+	part int // 0 for the record itself, n for its n-th continuation
 }
 
 // value returns the field without surrounding blanks and without the line
@@ -69,13 +70,13 @@ func (c *cursor) next() (field, bool) {
 			v := c.rest[:k]
 			c.rest = c.rest[k+1:]
 
-			return field{raw: v, line: line}, true
+			return field{raw: v, line: line, part: c.i}, true
 		}
 
 		v := c.rest
 		c.rest, c.done = "", true
 
-		return field{raw: v, line: line, last: true}, true
+		return field{raw: v, line: line, last: true, part: c.i}, true
 	}
 
 	return field{}, false

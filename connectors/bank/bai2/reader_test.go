@@ -681,3 +681,30 @@ func TestSlashesInTextAreData(t *testing.T) {
 		}
 	}
 }
+
+// Short records: a detail without funds type, references or text, records
+// without their closing '/', an account without currency or summaries.
+func TestShortRecords(t *testing.T) {
+	t.Parallel()
+
+	data := []byte("01,TESTBANK,WIDGETCO,250301,0700,42,,,2\r\n" +
+		"02,WIDGETCO,TESTBANK,1,250228\r\n" +
+		"03,111\r\n" +
+		"16,142,100/\r\n" +
+		"16,475,50\r\n" +
+		"88,TEXT OF THE DEBIT\r\n" +
+		"49,150,5\r\n" +
+		"98,150,1,7\r\n" +
+		"99,150,1,9")
+
+	f := mustRead(t, "short.bai2", data, bai2.Options{})
+	if len(f.Transactions) != 2 || f.Controls != bankfile.ControlsOK {
+		t.Fatalf("%d transactions, controls %s", len(f.Transactions), f.Controls)
+	}
+
+	cr, db := f.Transactions[0], f.Transactions[1]
+	if cr.Amount != money.New(100, "USD") || cr.BankRef != "" || cr.Remittance != "" ||
+		db.Direction != bankfile.Debit || db.Remittance != "TEXT OF THE DEBIT" {
+		t.Errorf("transactions %+v", f.Transactions)
+	}
+}

@@ -270,6 +270,16 @@ type funds struct {
 	hasDist   bool
 }
 
+// fundsType reports whether v is a funds type.
+func fundsType(v string) bool {
+	switch strings.ToUpper(v) {
+	case "", "0", "1", "2", "Z", "S", "V", "D":
+		return true
+	}
+
+	return false
+}
+
 // readFunds reads a funds type and the fields it adds. An unknown funds type
 // rejects the file: the fields after it cannot be placed.
 func (p *parser) readFunds(c *cursor, line int, where string) (funds, bool) {
