@@ -1,49 +1,43 @@
 package nacha
 
 import (
-	"strconv"
 	"strings"
 
-	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
 // hashModulus keeps the rightmost ten digits of an entry hash.
 const hashModulus = 10_000_000_000
 
-// totals are what a batch or file control record states, or what its records add
-// up to.
+// totals are what a batch or file control record states, or what its records
+// add up to.
 type totals struct {
-	records int64 // entry and addenda records
-	hash    int64 // sum of 8-digit RDFI identifications, rightmost 10 digits
-	hashOK  bool  // false when an RDFI identification is not numeric
-	debit   int64
-	credit  int64
+	hash   int64 // sum of 8-digit RDFI identifications, rightmost 10 digits
+	hashOK bool  // false when an RDFI identification is not numeric
+	debit  int64
+	credit int64
 }
 
-// readEntries reads the transaction code and amount of every entry; they decide
+func (t *totals) add(o totals) {
+	t.hash = (t.hash + o.hash) % hashModulus
+	t.hashOK = t.hashOK && o.hashOK
+	t.debit += o.debit
+	t.credit += o.credit
+}
+
+// readEntry reads the transaction code and amount of an entry; they decide
 // direction and money, so a bad value rejects the file.
-func (p *parser) readEntries() {
-	for _, f := range p.files {
-		for _, b := range f.batches {
-			for _, e := range b.entries {
-				p.readEntry(e)
-			}
-		}
-	}
-}
-
 func (p *parser) readEntry(e *entry) {
-	r := e.rec
+	r := &e.rec
 	code, okCode := digits(r.field(2, 3))
 	if !okCode || code < 10 || code%10 == 0 {
-		p.reject(r.line, "entry detail transaction code", r.field(2, 3),
+		p.reject(stageAmounts, r.line, "entry detail transaction code", r.field(2, 3),
 			"transaction code %q is not a credit or debit code", r.field(2, 3))
 	}
 
 	amount, okAmount := digits(r.field(30, 39))
 	if !okAmount {
-		p.reject(r.line, "entry detail amount", r.field(30, 39),
+		p.reject(stageAmounts, r.line, "entry detail amount", r.field(30, 39),
 			"amount %q is not a number of cents", r.field(30, 39))
 	}
 
@@ -51,93 +45,35 @@ func (p *parser) readEntry(e *entry) {
 	e.valid = okCode && okAmount && code >= 10 && code%10 != 0
 }
 
+// addEntry adds an entry to its batch's hash and totals.
+func (p *parser) addEntry(b *batch, e *entry) {
+	t := &b.sum
+
+	rdfi := e.rec.field(4, 11)
+	if n, ok := digits(rdfi); ok {
+		t.hash = (t.hash + n) % hashModulus
+	} else if t.hashOK {
+		t.hashOK = false
+		p.warn(stageControls, e.rec.line, "entry detail RDFI identification", rdfi,
+			"RDFI identification is not numeric; entry hash of batch %s not checked", b.number)
+	}
+
+	if !e.valid {
+		return
+	}
+
+	if isCredit(e.code) {
+		t.credit += e.amount
+	} else {
+		t.debit += e.amount
+	}
+}
+
 // isCredit tells the side from the transaction code's last digit: 1-4 credit
 // the receiver's account, 5-9 debit it. Control totals count them the same way.
 func isCredit(code int) bool {
 	d := code % 10
 	return d >= 1 && d <= 4
-}
-
-// checkControls reconciles every batch control and file control with the
-// records they cover. A mismatch rejects the file; a missing control record
-// only makes the result ControlsNone.
-func (p *parser) checkControls() bankfile.Controls {
-	result := bankfile.ControlsOK
-
-	for _, f := range p.files {
-		var sum totals
-		sum.hashOK = true
-
-		for _, b := range f.batches {
-			bt := p.batchTotals(b)
-			sum.add(bt)
-
-			if b.control == nil {
-				result = bankfile.ControlsNone
-				continue
-			}
-
-			p.compareBatch(b, bt)
-		}
-
-		if f.header == nil {
-			p.warn(0, "file header", "", "file %d has no file header record", f.ordinal)
-		}
-
-		if f.control == nil {
-			if f.header != nil || len(f.batches) > 0 {
-				p.warn(0, "file control", "",
-					"file %d has no file control record; file totals are not checked", f.ordinal)
-			}
-
-			result = bankfile.ControlsNone
-
-			continue
-		}
-
-		p.compareFile(f, sum)
-	}
-
-	if len(p.files) == 0 {
-		result = bankfile.ControlsNone
-	}
-
-	return result
-}
-
-func (t *totals) add(o totals) {
-	t.records += o.records
-	t.hash = (t.hash + o.hash) % hashModulus
-	t.hashOK = t.hashOK && o.hashOK
-	t.debit += o.debit
-	t.credit += o.credit
-}
-
-func (p *parser) batchTotals(b *batch) totals {
-	t := totals{records: int64(b.records), hashOK: true}
-
-	for _, e := range b.entries {
-		rdfi := e.rec.field(4, 11)
-		if n, ok := digits(rdfi); ok {
-			t.hash = (t.hash + n) % hashModulus
-		} else if t.hashOK {
-			t.hashOK = false
-			p.warn(e.rec.line, "entry detail RDFI identification", rdfi,
-				"RDFI identification is not numeric; entry hash of batch %s not checked", b.number)
-		}
-
-		if !e.valid {
-			continue
-		}
-
-		if isCredit(e.code) {
-			t.credit += e.amount
-		} else {
-			t.debit += e.amount
-		}
-	}
-
-	return t
 }
 
 // controlField is one numeric field of a control record and the value the
@@ -150,12 +86,12 @@ type controlField struct {
 	skip     bool
 }
 
-func (p *parser) compareBatch(b *batch, t totals) {
-	c := b.control
+func (p *parser) compareBatch(b *batch, c *record) {
+	t := b.sum
 	label := "batch " + b.number + " control"
 
 	p.compareFields(c, "batch control", label, []controlField{
-		{from: 5, to: 10, name: "entry/addenda count", want: t.records},
+		{from: 5, to: 10, name: "entry/addenda count", want: int64(b.records)},
 		{from: 11, to: 20, name: "entry hash", want: t.hash, skip: !t.hashOK},
 		{from: 21, to: 32, name: "total debit", money: true, want: t.debit},
 		{from: 33, to: 44, name: "total credit", money: true, want: t.credit},
@@ -167,31 +103,27 @@ func (p *parser) compareBatch(b *batch, t totals) {
 
 	h := b.header
 	if h.field(2, 4) != c.field(2, 4) {
-		p.warn(c.line, "batch control service class code", c.field(2, 4),
+		p.warn(stageControls, c.line, "batch control service class code", c.field(2, 4),
 			"%s: service class code %s != batch header %s", label, c.field(2, 4), h.field(2, 4))
 	}
 
 	if b.sec != "IAT" && strings.TrimSpace(h.field(41, 50)) != strings.TrimSpace(c.field(45, 54)) {
-		p.warn(c.line, "batch control company identification", c.field(45, 54),
+		p.warn(stageControls, c.line, "batch control company identification", c.field(45, 54),
 			"%s: company identification %q != batch header %q",
 			label, c.field(45, 54), h.field(41, 50))
 	}
 
 	if h.field(88, 94) != c.field(88, 94) {
-		p.warn(c.line, "batch control batch number", c.field(88, 94),
+		p.warn(stageControls, c.line, "batch control batch number", c.field(88, 94),
 			"%s: batch number %s != batch header %s", label, c.field(88, 94), h.field(88, 94))
 	}
 }
 
-func (p *parser) compareFile(f *achFile, t totals) {
-	c := f.control
-	label := "file control"
-	if len(p.files) > 1 {
-		label = "file " + strconv.Itoa(f.ordinal) + " control"
-	}
+func (p *parser) compareFile(f *achFile, label string) {
+	t := f.sum
 
-	p.compareFields(c, "file control", label, []controlField{
-		{from: 14, to: 21, name: "entry/addenda count", want: t.records},
+	p.compareFields(f.control, "file control", label, []controlField{
+		{from: 14, to: 21, name: "entry/addenda count", want: f.entryAddenda},
 		{from: 22, to: 31, name: "entry hash", want: t.hash, skip: !t.hashOK},
 		{from: 32, to: 43, name: "total debit", money: true, want: t.debit},
 		{from: 44, to: 55, name: "total credit", money: true, want: t.credit},
@@ -211,11 +143,11 @@ func (p *parser) checkBatchCount(f *achFile, label string) {
 
 	got, ok := digits(raw)
 	if !ok {
-		p.warn(c.line, "file control batch count", raw, "%s: batch count %q is not a number",
-			label, raw)
-	} else if got != int64(len(f.batches)) {
-		p.warn(c.line, "file control batch count", raw,
-			"%s: batch count %d != %d batches in the file", label, got, len(f.batches))
+		p.warn(stageControls, c.line, "file control batch count", raw,
+			"%s: batch count %q is not a number", label, raw)
+	} else if got != int64(f.batches) {
+		p.warn(stageControls, c.line, "file control batch count", raw,
+			"%s: batch count %d != %d batches in the file", label, got, f.batches)
 	}
 }
 
@@ -226,15 +158,16 @@ func (p *parser) compareFields(c *record, record, label string, fields []control
 
 		switch {
 		case !ok:
-			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %q is not a number",
-				label, fd.name, raw)
+			p.reject(stageControls, c.line, record+" "+fd.name, raw,
+				"%s: %s %q is not a number", label, fd.name, raw)
 		case fd.skip:
 		case got != fd.want && fd.money:
-			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %s != sum of entries %s",
+			p.reject(stageControls, c.line, record+" "+fd.name, raw,
+				"%s: %s %s != sum of entries %s",
 				label, fd.name, money.FormatMinor(got, 2), money.FormatMinor(fd.want, 2))
 		case got != fd.want:
-			p.reject(c.line, record+" "+fd.name, raw, "%s: %s %d != %d counted in the file",
-				label, fd.name, got, fd.want)
+			p.reject(stageControls, c.line, record+" "+fd.name, raw,
+				"%s: %s %d != %d counted in the file", label, fd.name, got, fd.want)
 		}
 	}
 }
@@ -248,28 +181,18 @@ func (p *parser) checkBlockCount(f *achFile) {
 
 	got, ok := digits(raw)
 	if !ok {
-		p.warn(c.line, "file control block count", raw, "block count %q is not a number", raw)
+		p.warn(stageControls, c.line, "file control block count", raw,
+			"block count %q is not a number", raw)
 		return
 	}
 
-	n := int64(2) // file header and file control
-	if f.header == nil {
-		n = 1
-	}
-
-	for _, b := range f.batches {
-		n += int64(b.records)
-		if b.header != nil {
-			n++
-		}
-
-		if b.control != nil {
-			n++
-		}
+	n := f.batchRecords + f.entryAddenda + 1 // and the file control
+	if f.header != nil {
+		n++
 	}
 
 	if want := (n + 9) / 10; got != want {
-		p.warn(c.line, "file control block count", raw,
+		p.warn(stageControls, c.line, "file control block count", raw,
 			"block count %d != %d blocks of 10 records", got, want)
 	}
 }

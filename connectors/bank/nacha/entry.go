@@ -26,15 +26,22 @@ type addendaSet struct {
 	iat     map[string]*record
 }
 
-func splitAddenda(e *entry) addendaSet {
+// splitAddenda sorts the entry's addenda; ptrs is scratch space for the
+// pointers.
+func splitAddenda(e *entry, ptrs []*record) (addendaSet, []*record) {
 	var s addendaSet
 
-	if len(e.addenda) == 1 && e.addenda[0].field(2, 3) == "05" {
-		s.payment = e.addenda // the usual CCD+/PPD+ case, without copying
-		return s
+	ptrs = ptrs[:0]
+	for i := range e.addenda {
+		ptrs = append(ptrs, &e.addenda[i])
 	}
 
-	for _, a := range e.addenda {
+	if len(ptrs) == 1 && ptrs[0].field(2, 3) == "05" {
+		s.payment = ptrs // the usual CCD+/PPD+ case, without copying
+		return s, ptrs
+	}
+
+	for _, a := range ptrs {
 		switch tc := a.field(2, 3); tc {
 		case "05", "17":
 			s.payment = append(s.payment, a)
@@ -53,7 +60,34 @@ func splitAddenda(e *entry) addendaSet {
 		}
 	}
 
-	return s
+	return s, ptrs
+}
+
+// finishEntry maps the entry whose addenda are complete and hands it to emit,
+// unless the file is already rejected: then nothing emitted would count.
+func (p *parser) finishEntry() error {
+	if !p.hasEntry {
+		return nil
+	}
+
+	p.hasEntry = false
+	if p.rejs.total > 0 {
+		return nil
+	}
+
+	t := p.transaction(p.entry.b, &p.entry)
+	p.seq++
+	t.Seq = p.seq
+
+	switch {
+	case t.Account == "" || p.accountMixed:
+	case p.account == "":
+		p.account = t.Account
+	case p.account != t.Account:
+		p.account, p.accountMixed = "", true
+	}
+
+	return p.emit(t)
 }
 
 // transaction maps one entry detail and its addenda.
@@ -73,8 +107,10 @@ func splitAddenda(e *entry) addendaSet {
 //
 // An N1*PR name in X12 remittance beats all of these.
 func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
-	r := e.rec
-	ad := splitAddenda(e)
+	r := &e.rec
+
+	var ad addendaSet
+	ad, p.ptrs = splitAddenda(e, p.ptrs)
 
 	t := bankfile.Transaction{
 		Line:      r.line,
@@ -110,20 +146,30 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 		t.PaymentRef = ident
 	}
 
+	date := strings.TrimSpace(b.effective)
+
 	k := append(p.key[:0], "nacha:"...)
 	k = append(append(k, t.BankRef...), ':')
-	k = append(append(k, strings.TrimSpace(b.effective)...), ':')
+	k = append(append(k, date...), ':')
 	k = append(strconv.AppendInt(k, int64(e.code), 10), ':')
 	k = strconv.AppendInt(k, e.amount, 10)
 	t.DedupeKey, p.key = string(k), k
 
+	var n int
 	if strings.Trim(t.BankRef, "0 ") == "" {
 		// Without a trace number two different entries of the same date, code and
 		// amount would share a key and one would be dropped as a duplicate: key
 		// the entry by everything it carries instead.
-		p.warn(r.line, "trace number", t.BankRef,
+		p.warn(stageEntries, r.line, "trace number", t.BankRef,
 			"blank trace number: the entry is recognised by its content")
 		t.DedupeKey = "nacha:content:" + contentKey(b, e)
+		n = p.seen.addKey(t.DedupeKey)
+	} else {
+		n = p.seen.add(t.BankRef, date, e.code, e.amount, t.DedupeKey)
+	}
+
+	if n > 1 {
+		t.DedupeKey += "#" + strconv.Itoa(n)
 	}
 
 	return t
@@ -156,7 +202,7 @@ func (p *parser) kind(b *batch, e *entry, ad addendaSet) bankfile.Kind {
 	case len(ad.returns) > 0:
 		return bankfile.KindReturn
 	case last == 1 || last == 6:
-		p.warn(e.rec.line, "entry detail transaction code", e.rec.field(2, 3),
+		p.warn(stageEntries, e.rec.line, "entry detail transaction code", e.rec.field(2, 3),
 			"return transaction code without a return (99) addenda record")
 		return bankfile.KindReturn
 	case strings.EqualFold(b.description, "REVERSAL"):
@@ -173,7 +219,7 @@ func (p *parser) kind(b *batch, e *entry, ad addendaSet) bankfile.Kind {
 func (p *parser) parties(b *batch, e *entry, ad addendaSet, t *bankfile.Transaction) (
 	receiver, ident string,
 ) {
-	r := e.rec
+	r := &e.rec
 	routing := strings.TrimSpace(r.field(4, 12))
 	account := strings.TrimSpace(r.field(13, 29))
 	receiver = strings.TrimSpace(r.field(55, 76))
@@ -217,7 +263,7 @@ func (p *parser) checkAddendaCount(b *batch, e *entry, ad addendaSet) {
 
 	n, ok := digits(raw)
 	if !ok || int(n) != len(ad.payment) {
-		p.warn(e.rec.line, "entry detail number of addenda records", raw,
+		p.warn(stageEntries, e.rec.line, "entry detail number of addenda records", raw,
 			"%s entry says %q addenda records, %d follow", b.sec, raw, len(ad.payment))
 	}
 }
@@ -291,7 +337,7 @@ func (p *parser) paymentInfo(e *entry, recs []*record) []string {
 	if sorted {
 		sort.SliceStable(parts, func(i, j int) bool { return parts[i].seq < parts[j].seq })
 	} else {
-		p.warn(e.rec.line, "addenda sequence number", "",
+		p.warn(stageEntries, e.rec.line, "addenda sequence number", "",
 			"addenda sequence numbers are not all numeric; addenda kept in file order")
 	}
 
@@ -344,7 +390,7 @@ func (p *parser) returnInfo(ad addendaSet, t *bankfile.Transaction) {
 		if rc := ach.LookupReturnCode(code); rc != nil {
 			text += " " + rc.Reason
 		} else {
-			p.warn(a.line, "return reason code", code,
+			p.warn(stageEntries, a.line, "return reason code", code,
 				"return reason code %q is not in the NACHA list; kept as given", code)
 		}
 
@@ -415,7 +461,7 @@ func (p *parser) batchDate(b *batch) time.Time {
 
 	d, err := time.Parse("060102", raw)
 	if err != nil {
-		p.warn(b.header.line, "batch header effective entry date", b.effective,
+		p.warn(stageEntries, b.header.line, "batch header effective entry date", b.effective,
 			"effective entry date %q is not a date", b.effective)
 
 		return time.Time{}

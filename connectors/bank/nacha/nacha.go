@@ -18,150 +18,120 @@
 package nacha
 
 import (
-	"strconv"
+	"bytes"
+	"io"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// maxProblems caps the warnings and the rejection problems kept per file; the
-// rest are counted in a last problem.
-const maxProblems = 200
-
 // Read parses the NACHA file named name. A file that must be rejected yields a
 // *bankfile.Error listing every problem, each naming its line and field.
+//
+// Read is Scan over data, collecting the transactions. A file without batch or
+// file control totals (Controls none) is read, but its credits carry a Problem
+// so that they are not applied without a person looking.
 func Read(name string, data []byte) (*bankfile.File, error) {
-	p := &parser{name: name}
+	txs := []bankfile.Transaction{}
 
-	recs, info, lineProbs := splitRecords(data)
-	for _, lp := range lineProbs {
-		p.reject(lp.line, lp.field, lp.value, "%s", lp.msg)
+	f, p, err := scan(name, bytes.NewReader(data), defaultBufSize,
+		func(t bankfile.Transaction) error {
+			txs = append(txs, t)
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 
-	if len(recs) == 0 && len(lineProbs) == 0 {
-		p.reject(0, "file", "", "file holds no NACHA records")
-	}
-
-	p.lineWarnings(info)
-	p.structure(recs)
-	p.validateRecords()
-	p.readEntries()
-	controls := p.checkControls()
-
-	if len(p.rejs) > 0 {
-		return nil, &bankfile.Error{
-			File: name, Format: bankfile.FormatNACHA, Problems: capProblems(p.rejs),
-		}
-	}
-
-	f := &bankfile.File{
-		Name:     name,
-		Format:   bankfile.FormatNACHA,
-		Encoding: info.encoding,
-		Currency: currency,
-		Controls: controls,
-	}
-
-	f.Transactions = p.transactions()
-	f.Account = commonAccount(f.Transactions)
-
-	if controls == bankfile.ControlsNone {
+	if p.unchecked {
 		// Nothing proves the file whole (a fragment, or a file cut short): its
 		// credits are kept but never applied without a person looking.
-		for i := range f.Transactions {
-			t := &f.Transactions[i]
+		for i := range txs {
+			t := &txs[i]
 			if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
 				t.Problem = "file has no batch or file control totals to prove it complete"
 			}
 		}
 	}
-	f.Warnings = capProblems(p.warns)
+
+	f.Transactions = txs
 
 	return f, nil
 }
 
-func (p *parser) lineWarnings(info lineInfo) {
+// Scan reads a NACHA file from r and calls emit for every entry, in file
+// order, as soon as its addenda are complete. It holds one buffer of the
+// stream, the current entry and the running control totals, never the file:
+// memory does not grow with the file, but for 16 bytes per entry that number
+// repeated dedupe keys. The returned File has no Transactions.
+//
+// A file is rejected only once it was read to its end (a control total comes
+// last), with a *bankfile.Error listing every problem; whatever emit received
+// is then void, and nothing more is emitted once a problem is found. Callers
+// store what emit receives in a database transaction they commit only when
+// Scan returns no error.
+//
+// Scan cannot know at emit time that a file lacks its control records: when
+// the returned File says ControlsNone, nothing proved the file whole and the
+// caller must not apply its credits without a person looking (Read marks them
+// with a Problem itself). An error from emit stops the scan and is returned as
+// it is; an error reading r is returned wrapped.
+func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (*bankfile.File, error) {
+	f, _, err := scan(name, r, defaultBufSize, emit)
+	return f, err
+}
+
+// scan is Scan with a buffer of size bytes; it also returns the parser, whose
+// state Read needs.
+func scan(name string, r io.Reader, size int, emit func(bankfile.Transaction) error) (
+	*bankfile.File, *parser, error) {
+	p := newParser(name, emit)
+	s := newSplitter(p, r, size)
+
+	if err := s.run(); err != nil {
+		return nil, p, err
+	}
+
+	if err := p.end(); err != nil {
+		return nil, p, err
+	}
+
+	p.lineWarnings(&s.info)
+
+	if p.rejs.total > 0 {
+		return nil, p, &bankfile.Error{
+			File: name, Format: bankfile.FormatNACHA, Problems: p.rejs.list(),
+		}
+	}
+
+	controls := bankfile.ControlsOK
+	if p.unchecked {
+		controls = bankfile.ControlsNone
+	}
+
+	return &bankfile.File{
+		Name:     name,
+		Format:   bankfile.FormatNACHA,
+		Encoding: s.encoding(),
+		Account:  p.account,
+		Currency: currency,
+		Controls: controls,
+		Warnings: p.warns.list(),
+	}, p, nil
+}
+
+func (p *parser) lineWarnings(info *lineInfo) {
 	if info.padded > 0 {
-		p.warn(0, "record length", "",
+		p.warn(stageLines, 0, "record length", "",
 			"records shorter than 94 characters padded with blanks: %d", info.padded)
 	}
 
 	if info.trimmed > 0 {
-		p.warn(0, "record length", "",
+		p.warn(stageLines, 0, "record length", "",
 			"records longer than 94 characters cut to 94 (only blanks removed): %d", info.trimmed)
 	}
 
 	if info.split > 0 {
-		p.warn(0, "record length", "",
+		p.warn(stageLines, 0, "record length", "",
 			"lines holding several 94-character records back to back: %d", info.split)
 	}
-}
-
-// transactions maps every entry, numbers them and makes dedupe keys unique
-// within the file: two identical entries (same trace, date, code and amount)
-// both count, the second gets "#2" appended, and a re-sent file gives the same
-// keys again.
-func (p *parser) transactions() []bankfile.Transaction {
-	n := 0
-	for _, f := range p.files {
-		for _, b := range f.batches {
-			n += len(b.entries)
-		}
-	}
-
-	out := make([]bankfile.Transaction, 0, n)
-	seen := make(map[string]int, n)
-
-	for _, f := range p.files {
-		for _, b := range f.batches {
-			b.date = p.batchDate(b)
-
-			for _, e := range b.entries {
-				t := p.transaction(b, e)
-				t.Seq = len(out) + 1
-
-				seen[t.DedupeKey]++
-				if n := seen[t.DedupeKey]; n > 1 {
-					t.DedupeKey += "#" + strconv.Itoa(n)
-				}
-
-				out = append(out, t)
-			}
-		}
-	}
-
-	return out
-}
-
-// commonAccount returns the account every forward entry posts to, or "" when
-// they differ or there is none.
-func commonAccount(ts []bankfile.Transaction) string {
-	acct := ""
-
-	for _, t := range ts {
-		if t.Account == "" {
-			continue
-		}
-
-		if acct != "" && acct != t.Account {
-			return ""
-		}
-
-		acct = t.Account
-	}
-
-	return acct
-}
-
-func capProblems(ps []bankfile.Problem) []bankfile.Problem {
-	if len(ps) <= maxProblems {
-		return ps
-	}
-
-	rest := len(ps) - maxProblems
-	out := append([]bankfile.Problem(nil), ps[:maxProblems]...)
-
-	return append(out, bankfile.Problem{
-		File: ps[0].File, Field: "file",
-		Message: strconv.Itoa(rest) + " more problems of this file not listed",
-	})
 }

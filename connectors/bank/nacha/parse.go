@@ -11,23 +11,29 @@ import (
 
 // achFile is one logical ACH file: a file header, its batches and a file
 // control. A transmission can hold several back to back; fragments sent by
-// processors may lack the header, the control or both.
+// processors may lack the header, the control or both. Only what the file
+// control is checked against is kept, never the batches themselves.
 type achFile struct {
 	ordinal int
 	header  *record
 	control *record
-	batches []*batch
+	batches int
+	sum     totals // what its batches add up to
+
+	entryAddenda int64 // entry and addenda records of its batches
+	batchRecords int64 // batch headers and batch controls
 }
 
-// batch is a batch header, its entries and its batch control. header is nil
-// for entries found outside any batch (processor fragments).
+// batch is a batch header and what its batch control is checked against.
+// header is nil for entries found outside any batch (processor fragments).
 type batch struct {
-	ordinal int // 1-based position among all batches of the transmission
-	number  string
-	header  *record
-	control *record
-	entries []*entry
-	records int // entry and addenda records, as the batch control counts them
+	ordinal    int // 1-based position among all batches of the transmission
+	number     string
+	header     *record
+	hasControl bool
+	records    int    // entry and addenda records, as the batch control counts them
+	sum        totals // of its entries
+	lastLine   int    // line of its last entry or addenda
 
 	sec         string
 	companyName string
@@ -40,36 +46,76 @@ type batch struct {
 
 // entry is an entry detail record with the addenda records that follow it.
 type entry struct {
-	rec     *record
-	addenda []*record
+	b       *batch
+	rec     record
+	addenda []record
 	code    int   // transaction code
 	amount  int64 // cents
 	valid   bool  // code and amount could be read
 }
 
-// parser walks the records once and collects rejections and warnings.
+// parser takes the records of a stream one at a time. It keeps the current
+// file, batch and entry, running control totals and the problems found; an
+// entry is mapped and emitted as soon as the record after its last addenda
+// arrives.
 type parser struct {
-	name   string
-	files  []*achFile
-	rejs   []bankfile.Problem
-	warns  []bankfile.Problem
-	nbatch int
-	moov   moovCache
-	key    []byte // scratch for dedupe keys
+	name string
+	emit func(bankfile.Transaction) error
+
+	rejs  problemList
+	warns problemList
+	// controlRejected is set when a control total rejects the file.
+	controlRejected bool
+
+	file     *achFile
+	batch    *batch
+	entry    entry
+	hasEntry bool
+	nfiles   int
+	nbatch   int
+	nrecs    int
+	nbadLine int
+
+	unchecked bool // a batch or file without its control record, or no file at all
+	mismatch  bool // a control mismatch that the bank profile let through
+
+	seq          int
+	seen         occurrences
+	account      string
+	accountMixed bool
+	moov         moovCache
+	key          []byte    // scratch for dedupe keys
+	ptrs         []*record // scratch for an entry's addenda
 }
 
-func (p *parser) reject(line int, field, value, format string, args ...any) {
-	p.rejs = append(p.rejs, bankfile.Problem{
-		File: p.name, Line: line, Field: field, Value: shorten(value),
-		Message: fmt.Sprintf(format, args...),
-	})
+func newParser(name string, emit func(bankfile.Transaction) error) *parser {
+	return &parser{name: name, emit: emit}
 }
 
-func (p *parser) warn(line int, field, value, format string, args ...any) {
-	p.warns = append(p.warns, bankfile.Problem{
+func (p *parser) reject(s stage, line int, field, value, format string, args ...any) {
+	p.rejs.add(s, p.problem(line, field, value, format, args...))
+}
+
+func (p *parser) warn(s stage, line int, field, value, format string, args ...any) {
+	if p.warns.full(s) {
+		p.warns.total++
+		return
+	}
+
+	p.warns.add(s, p.problem(line, field, value, format, args...))
+}
+
+func (p *parser) problem(line int, field, value, format string, args ...any) bankfile.Problem {
+	return bankfile.Problem{
 		File: p.name, Line: line, Field: field, Value: shorten(value),
 		Message: fmt.Sprintf(format, args...),
-	})
+	}
+}
+
+// lineProblem rejects a physical line that could not be cut into records.
+func (p *parser) lineProblem(lp lineProblem) {
+	p.nbadLine++
+	p.reject(stageLines, lp.line, lp.field, lp.value, "%s", lp.msg)
 }
 
 // shorten keeps a problem's value to about one record.
@@ -92,150 +138,110 @@ func shorten(s string) string {
 	return s
 }
 
-// structure groups the records into files, batches, entries and addenda. It
-// is lenient about what real files get wrong (missing headers or controls,
-// entries outside a batch) and strict about what could hide money (unknown
-// record types, records after the file control).
-func (p *parser) structure(recs []record) {
-	var (
-		cur  *achFile
-		b    *batch
-		last *entry
-	)
+// record places one record in the structure of files, batches, entries and
+// addenda. It is lenient about what real files get wrong (missing headers or
+// controls, entries outside a batch) and strict about what could hide money
+// (unknown record types, records after the file control). Only an error of
+// emit is returned.
+func (p *parser) record(r record) error {
+	p.nrecs++
 
-	// One allocation for all entries and one for all addenda: count them first.
-	n, na := 0, 0
-	for i := range recs {
-		switch recs[i].typ() {
-		case '6':
-			n++
-		case '7':
-			na++
+	if f := p.file; f != nil && f.control != nil {
+		if r.filler() {
+			return nil
+		}
+
+		if r.typ() != '1' {
+			p.reject(stageStructure, r.line, "record type", r.field(1, 1),
+				"record after the file control record of file %d", f.ordinal)
+			return nil
 		}
 	}
 
-	slab := make([]entry, n)
-	adSlab, adUsed := make([]*record, na), 0
-
-	closeBatch := func(line int) {
-		if b != nil && b.control == nil {
-			p.warn(line, "batch control", "",
-				"batch %s has no batch control record; its totals are not checked", b.number)
+	switch r.typ() {
+	case '1':
+		return p.fileHeader(r)
+	case '5':
+		p.ensureFile()
+		if err := p.closeBatch(r.line); err != nil {
+			return err
 		}
 
-		b, last = nil, nil
+		p.openBatch(&r)
+	case '6':
+		p.ensureFile()
+		if p.batch == nil {
+			p.warn(stageStructure, r.line, "batch header", "",
+				"entry detail record outside a batch; read without batch header")
+			p.openBatch(nil)
+		}
+
+		return p.startEntry(r)
+	case '7':
+		p.addenda(r)
+	case '8':
+		return p.batchControl(r)
+	case '9':
+		if r.filler() {
+			return nil
+		}
+
+		p.ensureFile()
+		if err := p.closeBatch(r.line); err != nil {
+			return err
+		}
+
+		p.file.control = &r
+		p.validate(&r, "file control", newFileControl())
+	default:
+		p.reject(stageStructure, r.line, "record type", r.field(1, 1),
+			"unknown record type %q: a NACHA record starts with 1, 5, 6, 7, 8 or 9",
+			r.field(1, 1))
 	}
 
-	ensureFile := func() {
-		if cur == nil {
-			cur = &achFile{ordinal: len(p.files) + 1}
-			p.files = append(p.files, cur)
+	return nil
+}
+
+func (p *parser) fileHeader(r record) error {
+	if f := p.file; f != nil && (f.header != nil || f.batches > 0 || f.control != nil) {
+		if err := p.closeBatch(r.line); err != nil {
+			return err
 		}
+
+		if f.control == nil {
+			p.warn(stageStructure, r.line, "file control", "",
+				"file %d has no file control record; its totals are not checked", f.ordinal)
+		}
+
+		p.closeFile(true)
 	}
 
-	for i := range recs {
-		r := &recs[i]
+	p.ensureFile()
+	p.file.header = &r
+	p.validate(&r, "file header", newFileHeader())
 
-		if cur != nil && cur.control != nil {
-			if r.filler() {
-				continue
-			}
+	return nil
+}
 
-			if r.typ() != '1' {
-				p.reject(r.line, "record type", r.field(1, 1),
-					"record after the file control record of file %d", cur.ordinal)
-				continue
-			}
-		}
-
-		switch r.typ() {
-		case '1':
-			if cur != nil && (cur.header != nil || len(cur.batches) > 0 || cur.control != nil) {
-				closeBatch(r.line)
-				if cur.control == nil {
-					p.warn(r.line, "file control", "",
-						"file %d has no file control record; its totals are not checked",
-						cur.ordinal)
-				}
-
-				cur = nil
-			}
-
-			ensureFile()
-			cur.header = r
-		case '5':
-			ensureFile()
-			closeBatch(r.line)
-			b = p.newBatch(r)
-			cur.batches = append(cur.batches, b)
-		case '6':
-			ensureFile()
-			if b == nil {
-				p.warn(r.line, "batch header", "",
-					"entry detail record outside a batch; read without batch header")
-				b = p.newBatch(nil)
-				cur.batches = append(cur.batches, b)
-			}
-
-			last = &slab[0]
-			slab = slab[1:]
-			last.rec = r
-			b.entries = append(b.entries, last)
-			b.records++
-		case '7':
-			switch {
-			case b == nil:
-				p.warn(r.line, "addenda", r.field(2, 3),
-					"addenda record outside a batch is ignored")
-			case last == nil:
-				p.warn(r.line, "addenda", r.field(2, 3),
-					"addenda record without an entry detail record is ignored")
-				b.records++
-			default:
-				// Only the last entry takes addenda slots, so its addenda are
-				// the slots just before adUsed.
-				adSlab[adUsed] = r
-				adUsed++
-				last.addenda = adSlab[adUsed-len(last.addenda)-1 : adUsed : adUsed]
-				b.records++
-			}
-		case '8':
-			if b == nil {
-				p.warn(r.line, "batch control", "",
-					"batch control record without a batch is ignored")
-				continue
-			}
-
-			b.control = r
-			b, last = nil, nil
-		case '9':
-			if r.filler() {
-				continue
-			}
-
-			ensureFile()
-			closeBatch(r.line)
-			cur.control = r
-		default:
-			p.reject(r.line, "record type", r.field(1, 1),
-				"unknown record type %q: a NACHA record starts with 1, 5, 6, 7, 8 or 9",
-				r.field(1, 1))
-		}
-	}
-
-	if b != nil && b.control == nil {
-		p.warn(b.lastLine(), "batch control", "",
-			"batch %s has no batch control record; its totals are not checked", b.number)
+func (p *parser) ensureFile() {
+	if p.file == nil {
+		p.nfiles++
+		p.file = &achFile{ordinal: p.nfiles, sum: totals{hashOK: true}}
 	}
 }
 
-func (p *parser) newBatch(h *record) *batch {
+func (p *parser) openBatch(h *record) {
 	p.nbatch++
-	b := &batch{ordinal: p.nbatch, header: h, number: strconv.Itoa(p.nbatch)}
+	b := &batch{ordinal: p.nbatch, header: h, number: strconv.Itoa(p.nbatch),
+		sum: totals{hashOK: true}}
+	p.batch = b
+	p.file.batches++
 
 	if h == nil {
-		return b
+		return
 	}
+
+	b.lastLine = h.line
 
 	if n, ok := digits(h.field(88, 94)); ok {
 		b.number = strconv.FormatInt(n, 10)
@@ -249,28 +255,163 @@ func (p *parser) newBatch(h *record) *batch {
 	b.settlement = h.field(76, 78)
 
 	if b.sec == "ADV" {
-		p.reject(h.line, "standard entry class", b.sec,
+		p.reject(stageStructure, h.line, "standard entry class", b.sec,
 			"ADV (automated accounting advice) batches are not supported")
 	}
 
-	return b
+	p.validateBatchHeader(b)
+	b.date = p.batchDate(b)
 }
 
-func (b *batch) lastLine() int {
-	if n := len(b.entries); n > 0 {
-		e := b.entries[n-1]
-		if m := len(e.addenda); m > 0 {
-			return e.addenda[m-1].line
-		}
-
-		return e.rec.line
+func (p *parser) startEntry(r record) error {
+	if err := p.finishEntry(); err != nil {
+		return err
 	}
+
+	b := p.batch
+	e := &p.entry
+	e.b, e.rec, e.addenda = b, r, e.addenda[:0]
+	p.hasEntry = true
+
+	b.records++
+	b.lastLine = r.line
+
+	p.validateEntry(b, &e.rec)
+	p.readEntry(e)
+	p.addEntry(b, e)
+
+	return nil
+}
+
+func (p *parser) addenda(r record) {
+	b := p.batch
+
+	switch {
+	case b == nil:
+		p.warn(stageStructure, r.line, "addenda", r.field(2, 3),
+			"addenda record outside a batch is ignored")
+	case !p.hasEntry:
+		p.warn(stageStructure, r.line, "addenda", r.field(2, 3),
+			"addenda record without an entry detail record is ignored")
+		b.records++
+	default:
+		e := &p.entry
+		e.addenda = append(e.addenda, r)
+		b.records++
+		b.lastLine = r.line
+		p.validateAddenda(&e.addenda[len(e.addenda)-1])
+	}
+}
+
+func (p *parser) batchControl(r record) error {
+	b := p.batch
+	if b == nil {
+		p.warn(stageStructure, r.line, "batch control", "",
+			"batch control record without a batch is ignored")
+		return nil
+	}
+
+	if err := p.finishEntry(); err != nil {
+		return err
+	}
+
+	b.hasControl = true
+	p.validate(&r, "batch control", newBatchControl())
+	p.compareBatch(b, &r)
+	p.endBatch(b)
+
+	return nil
+}
+
+// closeBatch ends the current batch and its last entry at line, when the
+// batch has no control record.
+func (p *parser) closeBatch(line int) error {
+	if err := p.finishEntry(); err != nil {
+		return err
+	}
+
+	b := p.batch
+	if b == nil {
+		return nil
+	}
+
+	p.warn(stageStructure, line, "batch control", "",
+		"batch %s has no batch control record; its totals are not checked", b.number)
+	p.unchecked = true
+	p.endBatch(b)
+
+	return nil
+}
+
+// endBatch adds a finished batch to its file's totals.
+func (p *parser) endBatch(b *batch) {
+	f := p.file
+	f.sum.add(b.sum)
+	f.entryAddenda += int64(b.records)
 
 	if b.header != nil {
-		return b.header.line
+		f.batchRecords++
 	}
 
-	return 0
+	if b.hasControl {
+		f.batchRecords++
+	}
+
+	p.batch = nil
+}
+
+// closeFile checks the file's control; more says that another file follows.
+func (p *parser) closeFile(more bool) {
+	f := p.file
+	p.file = nil
+
+	if f.header == nil {
+		p.warn(stageControls, 0, "file header", "", "file %d has no file header record",
+			f.ordinal)
+	}
+
+	if f.control == nil {
+		p.warn(stageControls, 0, "file control", "",
+			"file %d has no file control record; file totals are not checked", f.ordinal)
+		p.unchecked = true
+
+		return
+	}
+
+	label := "file control"
+	if more || f.ordinal > 1 {
+		label = "file " + strconv.Itoa(f.ordinal) + " control"
+	}
+
+	p.compareFile(f, label)
+}
+
+// end closes what the stream left open.
+func (p *parser) end() error {
+	if err := p.finishEntry(); err != nil {
+		return err
+	}
+
+	if b := p.batch; b != nil {
+		p.warn(stageStructure, b.lastLine, "batch control", "",
+			"batch %s has no batch control record; its totals are not checked", b.number)
+		p.unchecked = true
+		p.endBatch(b)
+	}
+
+	if p.file != nil {
+		p.closeFile(false)
+	}
+
+	if p.nfiles == 0 {
+		p.unchecked = true
+	}
+
+	if p.nrecs == 0 && p.nbadLine == 0 {
+		p.reject(stageLines, 0, "file", "", "file holds no NACHA records")
+	}
+
+	return nil
 }
 
 // digits reads an unsigned decimal field; surrounding blanks are allowed, an

@@ -1,7 +1,6 @@
 package nacha
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -59,98 +58,6 @@ type lineProblem struct {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// splitRecords normalises line endings (CRLF, LF, CR or none at all), decodes
-// each line (UTF-8 as is, otherwise Windows-1252 or ISO-8859-1) and cuts it
-// into 94-character records. Blank lines are dropped.
-func splitRecords(data []byte) ([]record, lineInfo, []lineProblem) {
-	var info lineInfo
-
-	bom := bytes.HasPrefix(data, utf8BOM)
-	data = bytes.TrimPrefix(data, utf8BOM)
-	// Trailing blanks belong to the last record (a file control without 9-fill
-	// lines often ends in them); whitespace-only lines are dropped below.
-	data = bytes.TrimRight(data, "\r\n\x00\x1a")
-
-	sep := byte('\n')
-	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		sep = '\r'
-	}
-
-	// One conversion for the whole file; ASCII and UTF-8 lines are then
-	// substrings of it and cost no further allocation.
-	all := string(data)
-	oneLine := strings.IndexByte(all, sep) < 0
-
-	var (
-		recs     []record
-		probs    []lineProblem
-		utf8Seen bool
-		cp1252   bool
-		latin1   bool
-	)
-
-	recs = make([]record, 0, len(all)/(recordLen+1)+1)
-	lineNo := 0
-
-	for rest := all; rest != ""; {
-		var raw string
-
-		raw, rest, _ = strings.Cut(rest, string(sep))
-		lineNo++
-		raw = strings.TrimRight(raw, "\r\x00\x1a")
-
-		text, enc := decodeLine(raw)
-		switch enc {
-		case "utf-8":
-			utf8Seen = true
-		case "windows-1252":
-			cp1252 = true
-		case "iso-8859-1":
-			latin1 = true
-		}
-
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-
-		if len(text) <= recordLen { // the common case: one ASCII record
-			rec, p := makeRecord(text, lineNo, &info)
-			if p != nil {
-				probs = append(probs, *p)
-			} else {
-				recs = append(recs, rec)
-			}
-
-			continue
-		}
-
-		chunks, p := cutLine(text, lineNo, &info)
-		if p != nil {
-			probs = append(probs, *p)
-			continue
-		}
-
-		for i, c := range chunks {
-			line := lineNo
-			if oneLine {
-				line = i + 1
-			}
-
-			rec, p := makeRecord(c, line, &info)
-			if p != nil {
-				probs = append(probs, *p)
-				continue
-			}
-
-			recs = append(recs, rec)
-		}
-	}
-
-	info.encoding = encodingName(bom, utf8Seen, cp1252, latin1)
-
-	return recs, info, probs
-}
 
 func encodingName(bom, utf8Seen, cp1252, latin1 bool) string {
 	switch {

@@ -23,65 +23,60 @@ var validateOpts = &ach.ValidateOpts{
 	CustomReturnCodes:      true,
 }
 
-// validateRecords runs moov-io/ach's record validation over every record and
-// keeps what it finds as warnings: a file that breaks a field rule is still
-// read, but ops can see that it does.
-func (p *parser) validateRecords() {
-	for _, f := range p.files {
-		if f.header != nil {
-			fh := ach.NewFileHeader()
-			fh.SetValidation(validateOpts)
-			p.moovCheck(f.header, "file header", &fh)
-		}
+func newFileHeader() moovRecord {
+	fh := ach.NewFileHeader()
+	fh.SetValidation(validateOpts)
 
-		for _, b := range f.batches {
-			p.validateBatch(b)
-		}
-
-		if f.control != nil {
-			fc := ach.NewFileControl()
-			p.moovCheck(f.control, "file control", &fc)
-		}
-	}
+	return &fh
 }
 
-func (p *parser) validateBatch(b *batch) {
-	iat := b.sec == "IAT"
+func newFileControl() moovRecord {
+	fc := ach.NewFileControl()
+	return &fc
+}
 
-	if b.header != nil {
-		if iat {
-			h := ach.NewIATBatchHeader()
-			h.SetValidation(validateOpts)
-			p.moovCheck(b.header, "batch header", h)
-		} else {
-			h := ach.NewBatchHeader()
-			h.SetValidation(validateOpts)
-			p.moovCheck(b.header, "batch header", h)
-		}
+func newBatchControl() moovRecord {
+	bc := ach.NewBatchControl()
+	bc.SetValidation(validateOpts)
+
+	return bc
+}
+
+// validateBatchHeader runs moov-io/ach's rules over a batch header; IAT
+// batches have their own layout.
+func (p *parser) validateBatchHeader(b *batch) {
+	if b.sec == "IAT" {
+		h := ach.NewIATBatchHeader()
+		h.SetValidation(validateOpts)
+		p.validate(b.header, "batch header", h)
+
+		return
 	}
 
-	for _, e := range b.entries {
-		if iat {
-			ed := ach.NewIATEntryDetail()
-			ed.SetValidation(validateOpts)
-			p.moovCheck(e.rec, "entry detail", ed)
-		} else {
-			ed := p.moov.entry()
-			ed.SetSECCode(b.sec)
-			p.moovCheck(e.rec, "entry detail", ed)
-		}
+	h := ach.NewBatchHeader()
+	h.SetValidation(validateOpts)
+	p.validate(b.header, "batch header", h)
+}
 
-		for _, a := range e.addenda {
-			if m := p.moov.addenda(a); m != nil {
-				p.moovCheck(a, "addenda "+a.field(2, 3), m)
-			}
-		}
+// validateEntry runs moov-io/ach's rules for the batch's SEC code over an
+// entry detail record.
+func (p *parser) validateEntry(b *batch, r *record) {
+	if b.sec == "IAT" {
+		ed := ach.NewIATEntryDetail()
+		ed.SetValidation(validateOpts)
+		p.validate(r, "entry detail", ed)
+
+		return
 	}
 
-	if b.control != nil {
-		bc := ach.NewBatchControl()
-		bc.SetValidation(validateOpts)
-		p.moovCheck(b.control, "batch control", bc)
+	ed := p.moov.entry()
+	ed.SetSECCode(b.sec)
+	p.validate(r, "entry detail", ed)
+}
+
+func (p *parser) validateAddenda(r *record) {
+	if m := p.moov.addenda(r); m != nil {
+		p.validate(r, "addenda "+r.field(2, 3), m)
 	}
 }
 
@@ -160,8 +155,9 @@ func returnAddenda(code string) moovRecord {
 	}
 }
 
-// moovCheck parses r with m and turns a validation error into a warning.
-func (p *parser) moovCheck(r *record, what string, m moovRecord) {
+// validate parses r with m and turns a validation error into a warning: a
+// file that breaks a field rule is still read, but ops can see that it does.
+func (p *parser) validate(r *record, what string, m moovRecord) {
 	m.Parse(r.text)
 
 	err := m.Validate()
@@ -183,5 +179,5 @@ func (p *parser) moovCheck(r *record, what string, m moovRecord) {
 		}
 	}
 
-	p.warn(r.line, strings.TrimSpace(what+" "+field), value, "%s", msg)
+	p.warn(stageFields, r.line, strings.TrimSpace(what+" "+field), value, "%s", msg)
 }

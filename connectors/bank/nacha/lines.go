@@ -1,0 +1,650 @@
+package nacha
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// defaultBufSize is how much of the stream the reader holds at a time. A
+// physical line that does not fit (a file without line breaks) is cut into
+// records as it streams, never held whole.
+const defaultBufSize = 64 << 10
+
+// maxJunkRun is the longest run of carriage returns, NULs and end-of-file
+// marks held back inside a long line in case the line ends with it; a longer
+// run is read as text.
+const maxJunkRun = 1 << 20
+
+// recordTypes are the characters that may start a record glued to the one
+// before it on a line without line breaks.
+const recordTypes = "156789"
+
+// isJunk reports the bytes trimmed from the end of every physical line:
+// carriage return, NUL and the DOS end-of-file mark.
+func isJunk(c byte) bool {
+	return c == '\r' || c == 0 || c == 0x1a
+}
+
+// trimJunk removes trailing junk bytes.
+func trimJunk(s string) string {
+	i := len(s)
+	for i > 0 && isJunk(s[i-1]) {
+		i--
+	}
+
+	return s[:i]
+}
+
+// blank reports whether text holds only white space; the common record starts
+// with a digit and is answered at its first byte.
+func blank(text string) bool {
+	if text != "" && text[0] > ' ' && text[0] < utf8.RuneSelf {
+		return false
+	}
+
+	return strings.TrimSpace(text) == ""
+}
+
+// splitter cuts a stream into physical lines and the lines into records, which
+// it hands to the parser one at a time.
+//
+// Line breaks are LF (a CR before it is trimmed like any trailing junk) when
+// the first buffer of the file holds a '\n', otherwise CR. Every line loses its
+// trailing CR, NUL and end-of-file bytes, is decoded on its own (UTF-8 as is,
+// else Windows-1252 or ISO-8859-1) and, when longer than 94 characters, is cut
+// as cutLine says. A line longer than the buffer is cut as it streams (see
+// long).
+type splitter struct {
+	p      *parser
+	r      io.Reader
+	buf    []byte
+	pos    int // buf[pos:end] is read but not yet consumed
+	end    int
+	eof    bool
+	err    error
+	sep    byte // '\n' or '\r' once decided
+	skipLF bool // CR mode: the last line ended with '\r' at the end of a region
+	line   int  // physical lines consumed
+
+	info                          lineInfo
+	bom, utf8Seen, cp1252, latin1 bool
+}
+
+func newSplitter(p *parser, r io.Reader, size int) *splitter {
+	return &splitter{p: p, r: r, buf: make([]byte, size)}
+}
+
+// fill moves the unconsumed bytes to the front of the buffer and reads until
+// the buffer is full or the stream ends.
+func (s *splitter) fill() error {
+	if s.err != nil {
+		return s.err
+	}
+
+	if s.eof {
+		return nil
+	}
+
+	if s.pos > 0 {
+		n := copy(s.buf, s.buf[s.pos:s.end])
+		s.pos, s.end = 0, n
+	}
+
+	n, err := io.ReadFull(s.r, s.buf[s.end:])
+	s.end += n
+
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		s.eof = true
+	case err != nil:
+		s.err = fmt.Errorf("read nacha file: %w", err)
+		return s.err
+	}
+
+	return nil
+}
+
+// run reads the stream to its end.
+func (s *splitter) run() error {
+	if err := s.fill(); err != nil {
+		return err
+	}
+
+	if bytes.HasPrefix(s.buf[:s.end], utf8BOM) {
+		s.bom, s.pos = true, len(utf8BOM)
+	}
+
+	for {
+		data := s.buf[s.pos:s.end]
+
+		if s.sep == 0 {
+			if more := s.decide(data); more {
+				if err := s.fill(); err != nil {
+					return err
+				}
+
+				continue
+			}
+		}
+
+		cut := s.lastBreak(data)
+
+		var err error
+
+		switch {
+		case cut >= 0:
+			region := string(data[:cut+1])
+			s.pos += cut + 1
+			err = s.region(region)
+		case s.eof:
+			if len(data) > 0 {
+				region := string(data)
+				s.pos = s.end
+				err = s.region(region)
+			}
+
+			if err == nil {
+				return nil
+			}
+		case s.pos == 0 && s.end == len(s.buf):
+			err = s.longLine()
+		default:
+			err = s.fill()
+		}
+
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// decide picks the line break from the data at hand: LF as soon as a '\n' is
+// seen, CR when a full buffer (or the whole file) holds only '\r'. It reports
+// whether more data is needed to decide.
+func (s *splitter) decide(data []byte) bool {
+	switch {
+	case bytes.IndexByte(data, '\n') >= 0:
+		s.sep = '\n'
+	case bytes.IndexByte(data, '\r') >= 0:
+		if !s.eof && len(data) < len(s.buf) {
+			return true
+		}
+
+		s.sep = '\r'
+	}
+
+	return false
+}
+
+// lastBreak returns the index of the last line break in data, -1 if none.
+func (s *splitter) lastBreak(data []byte) int {
+	switch s.sep {
+	case '\n':
+		return bytes.LastIndexByte(data, '\n')
+	case '\r':
+		return max(bytes.LastIndexByte(data, '\r'), bytes.LastIndexByte(data, '\n'))
+	default:
+		return -1
+	}
+}
+
+// nextBreak returns the index of the first line break in data, -1 if none.
+// Before the break is decided, either byte ends the line.
+func (s *splitter) nextBreak(data []byte) int {
+	if s.sep == '\n' {
+		return bytes.IndexByte(data, '\n')
+	}
+
+	return bytes.IndexAny(data, "\r\n")
+}
+
+// region reads whole lines; the last one lacks its break only at the end of
+// the file.
+func (s *splitter) region(str string) error {
+	if s.skipLF {
+		s.skipLF = false
+		str = strings.TrimPrefix(str, "\n")
+	}
+
+	for str != "" {
+		var raw string
+
+		i := -1
+		if s.sep == '\n' {
+			i = strings.IndexByte(str, '\n')
+		} else if s.sep == '\r' {
+			i = strings.IndexAny(str, "\r\n")
+		}
+
+		if i < 0 {
+			raw, str = str, ""
+		} else {
+			cr := str[i] == '\r'
+			raw, str = str[:i], str[i+1:]
+
+			// In CR mode a CRLF pair ends one line; a '\r' that ends the
+			// region leaves its '\n' to the next one.
+			if s.sep == '\r' && cr {
+				if str == "" {
+					s.skipLF = true
+				} else if str[0] == '\n' {
+					str = str[1:]
+				}
+			}
+		}
+
+		if err := s.lineText(raw, str); err != nil {
+			return err
+		}
+	}
+
+	return nil
+}
+
+// lineText reads one physical line without its break. rest is what follows it
+// in the current region.
+func (s *splitter) lineText(raw, rest string) error {
+	s.line++
+
+	text, enc := decodeLine(trimJunk(raw))
+	s.noteEncoding(enc)
+
+	if blank(text) {
+		return nil
+	}
+
+	if len(text) <= recordLen { // the common case: one ASCII record
+		return s.record(text, s.line)
+	}
+
+	chunks, lp := cutLine(text, s.line, &s.info)
+	if lp != nil {
+		s.p.lineProblem(*lp)
+		return nil
+	}
+
+	// A file that is one line holding every record numbers them instead.
+	oneLine := s.line == 1 && len(chunks) > 1 && s.onlyJunkLeft(rest)
+
+	for i, c := range chunks {
+		line := s.line
+		if oneLine {
+			line = i + 1
+		}
+
+		if err := s.record(c, line); err != nil {
+			return err
+		}
+	}
+
+	return nil
+}
+
+// record pads text to a record and hands it to the parser.
+func (s *splitter) record(text string, line int) error {
+	rec, lp := makeRecord(text, line, &s.info)
+	if lp != nil {
+		s.p.lineProblem(*lp)
+		return nil
+	}
+
+	return s.p.record(rec)
+}
+
+func (s *splitter) noteEncoding(enc string) {
+	switch enc {
+	case "utf-8":
+		s.utf8Seen = true
+	case "windows-1252":
+		s.cp1252 = true
+	case "iso-8859-1":
+		s.latin1 = true
+	}
+}
+
+func (s *splitter) encoding() string {
+	return encodingName(s.bom, s.utf8Seen, s.cp1252, s.latin1)
+}
+
+// onlyJunkLeft reports whether nothing but line breaks and junk bytes follow
+// rest, up to the end of the stream. It reads ahead at most one buffer.
+func (s *splitter) onlyJunkLeft(rest string) bool {
+	if !allJunk(rest) {
+		return false
+	}
+
+	for {
+		if !allJunk(string(s.buf[s.pos:s.end])) {
+			return false
+		}
+
+		if s.eof {
+			return true
+		}
+
+		if s.pos == 0 && s.end == len(s.buf) || s.fill() != nil {
+			return false
+		}
+	}
+}
+
+func allJunk(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\n' && !isJunk(c) {
+			return false
+		}
+	}
+
+	return true
+}
+
+// longLine reads a physical line that does not fit in the buffer, a piece at
+// a time.
+func (s *splitter) longLine() error {
+	s.line++
+	ll := &long{s: s, lineNo: s.line, allWhite: true, restSpace: true}
+
+	for {
+		data := s.buf[s.pos:s.end]
+		brk := s.nextBreak(data)
+
+		piece := data
+		if brk >= 0 {
+			piece = data[:brk]
+		} else if !s.eof {
+			piece = piece[:len(piece)-partialRune(piece)]
+		}
+
+		if err := ll.feed(piece); err != nil {
+			return err
+		}
+
+		s.pos += len(piece)
+
+		if brk >= 0 || s.eof {
+			if brk >= 0 {
+				s.consumeBreak()
+			}
+
+			return ll.finish()
+		}
+
+		if err := s.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// consumeBreak consumes the line break at s.pos, deciding the break kind if
+// the long first line left it open.
+func (s *splitter) consumeBreak() {
+	c := s.buf[s.pos]
+	s.pos++
+
+	if s.sep == 0 {
+		s.sep = '\r'
+		if c == '\n' || s.pos < s.end && s.buf[s.pos] == '\n' {
+			s.sep = '\n'
+		}
+	}
+
+	if c == '\r' {
+		switch {
+		case s.pos < s.end && s.buf[s.pos] == '\n':
+			s.pos++
+		case s.pos == s.end:
+			s.skipLF = true
+		}
+	}
+}
+
+// partialRune returns how many bytes at the end of b start a UTF-8 sequence
+// that b cuts short.
+func partialRune(b []byte) int {
+	for n := 1; n <= 3 && n <= len(b); n++ {
+		c := b[len(b)-n]
+		if c < utf8.RuneSelf {
+			return 0
+		}
+
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[len(b)-n:]) {
+				return n
+			}
+
+			return 0
+		}
+	}
+
+	return 0
+}
+
+// long cuts one physical line too long for the buffer into records as it
+// streams, with the rules of cutLine: every 94 characters a record, each after
+// the first starting with a record type code; a line whose surplus is blanks is
+// one record; a white-space line is nothing. Trailing junk is held back until
+// the line shows whether it ends with it. Unlike a line read whole, one that
+// breaks the rules after its second record has already handed the records
+// before to the parser; the file is rejected all the same.
+type long struct {
+	s      *splitter
+	lineNo int
+
+	pend    []byte // decoded text not yet cut, from pend[off:]
+	off     int
+	junkRun int // length of the junk run that ends pend
+
+	k       int    // chunks cut so far
+	held    string // the last chunk cut, waiting for the next one's first character
+	hasHeld bool
+
+	head  []byte // the line's first 101 characters, for a problem's value
+	nhead int
+	runes int // characters of the line consumed so far
+
+	bad       bool // a chunk after the first did not start with a record type code
+	badAt     int
+	allWhite  bool // every character so far is white space
+	restSpace bool // every character after the first 94 is a blank
+}
+
+func (ll *long) feed(piece []byte) error {
+	text, enc := decodeLine(string(piece))
+	ll.s.noteEncoding(enc)
+
+	if j := len(text) - len(trimJunk(text)); j == len(text) {
+		ll.junkRun += j
+	} else {
+		ll.junkRun = j
+	}
+
+	ll.pend = append(ll.pend, text...)
+
+	return ll.settle(false)
+}
+
+// settle cuts what is certain to belong to the line into chunks.
+func (ll *long) settle(final bool) error {
+	if final {
+		ll.pend = ll.pend[:len(ll.pend)-ll.junkRun]
+		ll.junkRun = 0
+	} else if ll.junkRun > maxJunkRun {
+		ll.junkRun = 0
+	}
+
+	for {
+		safe := ll.pend[ll.off : len(ll.pend)-ll.junkRun]
+
+		if ll.bad {
+			ll.consume(safe, len(safe))
+			break
+		}
+
+		if ll.hasHeld {
+			if len(safe) == 0 {
+				break
+			}
+
+			if strings.IndexByte(recordTypes, safe[0]) < 0 {
+				ll.bad, ll.badAt = true, ll.k
+				continue
+			}
+
+			if err := ll.emit(ll.held, ll.k-1); err != nil {
+				return err
+			}
+
+			ll.hasHeld = false
+		}
+
+		n := runeOffset(safe, recordLen)
+		if n < 0 {
+			break
+		}
+
+		ll.held, ll.hasHeld = string(safe[:n]), true
+		ll.consume(safe, n)
+		ll.k++
+	}
+
+	if ll.off > len(ll.pend)/2 {
+		ll.pend = append(ll.pend[:0], ll.pend[ll.off:]...)
+		ll.off = 0
+	}
+
+	return nil
+}
+
+// consume takes n bytes of text (the start of the unread pend) as read,
+// keeping the line's head and what the white-space rules need.
+func (ll *long) consume(text []byte, n int) {
+	part := text[:n]
+
+	if ll.nhead < 101 {
+		for i := 0; i < len(part) && ll.nhead < 101; ll.nhead++ {
+			_, w := utf8.DecodeRune(part[i:])
+			ll.head = append(ll.head, part[i:i+w]...)
+			i += w
+		}
+	}
+
+	if !ll.allWhite && !ll.restSpace {
+		ll.runes += utf8.RuneCount(part)
+		ll.off += n
+
+		return
+	}
+
+	for i := 0; i < len(part); {
+		r, w := utf8.DecodeRune(part[i:])
+		if !unicode.IsSpace(r) {
+			ll.allWhite = false
+		}
+
+		if ll.runes >= recordLen && r != ' ' {
+			ll.restSpace = false
+		}
+
+		ll.runes++
+		i += w
+
+		if !ll.allWhite && !ll.restSpace {
+			ll.runes += utf8.RuneCount(part[i:])
+			break
+		}
+	}
+
+	ll.off += n
+}
+
+// emit hands chunk i of the line to the parser.
+func (ll *long) emit(text string, i int) error {
+	line := ll.lineNo
+	if ll.lineNo == 1 {
+		line = i + 1
+	}
+
+	return ll.s.record(text, line)
+}
+
+// finish ends the line: what is left is its last chunk.
+func (ll *long) finish() error {
+	if err := ll.settle(true); err != nil {
+		return err
+	}
+
+	last := ll.pend[ll.off:]
+
+	switch {
+	case !ll.bad:
+		if ll.hasHeld {
+			if err := ll.emit(ll.held, ll.k-1); err != nil {
+				return err
+			}
+		}
+
+		if len(last) > 0 {
+			ll.k++
+			if err := ll.emit(string(last), ll.k-1); err != nil {
+				return err
+			}
+		}
+
+		if ll.k > 1 {
+			ll.s.info.split++
+		}
+	case ll.allWhite:
+	case ll.badAt == 1 && ll.restSpace:
+		ll.s.info.trimmed++
+		return ll.s.record(strings.TrimRight(ll.held, " "), ll.lineNo)
+	default:
+		ll.problem()
+	}
+
+	return nil
+}
+
+func (ll *long) problem() {
+	head := string(ll.head)
+
+	name := ""
+	if head != "" {
+		name = recordNames[head[0]]
+	}
+
+	if name == "" {
+		name = "NACHA"
+	}
+
+	ll.s.p.lineProblem(lineProblem{
+		line: ll.lineNo, value: head, field: name + " record",
+		msg: fmt.Sprintf("%s record must be 94 characters, found %d "+
+			"(and position 95 does not start another record)", name, ll.runes),
+	})
+}
+
+// runeOffset returns the byte offset after n characters of b, -1 when b holds
+// fewer.
+func runeOffset(b []byte, n int) int {
+	i := 0
+	for c := 0; c < n; c++ {
+		if i >= len(b) {
+			return -1
+		}
+
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+
+		_, w := utf8.DecodeRune(b[i:])
+		i += w
+	}
+
+	return i
+}
