@@ -13,67 +13,18 @@ import (
 func (p *parser) detail(c *cursor, line int) {
 	a := p.acct
 
-	tcRaw := c.value()
-	code, okCode := parseTypeCode(tcRaw)
-
-	var (
-		meaning TypeCode
-		known   bool
-	)
-
-	switch {
-	case tcRaw == "" || !okCode:
-		p.reject(line, "detail type code", tcRaw, "type code is not a number of up to three digits")
-	default:
-		meaning, known = detailCode(code, p.opts.TypeCodes)
-		if !known {
-			p.reject(line, "detail type code", tcRaw, fmt.Sprintf("type code %03d is a status or "+
-				"unassigned code, not a credit or debit; name it in the bank profile's "+
-				"TypeCodes if this bank uses it for transactions", code))
-		}
-	}
-
-	amtRaw := c.value()
-	amount, okAmt := parseAmount(amtRaw)
-
-	switch {
-	case amtRaw == "":
-		p.reject(line, "detail amount", "", "transaction detail without an amount")
-	case !okAmt:
-		p.reject(line, "detail amount", amtRaw, "amount is not a number of minor units "+
-			"(digits, no decimal point)")
-	case amount < 0:
-		p.reject(line, "detail amount", amtRaw, "detail amount is negative: the type code "+
-			"gives the direction")
-	}
-
+	code, meaning, amount, ok := p.detailHead(c, line)
 	a.total += amount
 
-	var (
-		fu       funds
-		refs     = true
-		saved    = *c
-		next, ok = c.next()
-	)
-
-	*c = saved
-
-	if ok && next.part > 0 && !fundsType(next.value()) {
-		// The 16 ended after its amount and an 88 holds text, not the funds
-		// type: the detail has no funds type and no references.
-		refs = false
-	} else if fu, ok = p.readFunds(c, line, "detail"); !ok {
-		return
-	}
-
-	if !known || !okAmt || amount < 0 {
+	fu, refs, fundsOK := p.detailFunds(c, line)
+	if !ok || !fundsOK {
 		return
 	}
 
 	if fu.hasDist && fu.dist != amount {
-		p.warn(line, "detail funds distribution", amtRaw, fmt.Sprintf("availability amounts "+
-			"add up to %s, not the amount %s", money.FormatMinor(fu.dist, a.exp),
-			money.FormatMinor(amount, a.exp)))
+		p.warn(line, "detail funds distribution", strconv.FormatInt(amount, 10), fmt.Sprintf(
+			"availability amounts add up to %s, not the amount %s",
+			money.FormatMinor(fu.dist, a.exp), money.FormatMinor(amount, a.exp)))
 	}
 
 	t := bankfile.Transaction{
@@ -99,16 +50,77 @@ func (p *parser) detail(c *cursor, line int) {
 	p.texts = c.text(p.texts[:0])
 	p.text(&t, p.texts)
 	p.depositItems(a, code, &t)
+	p.emitDetail(a, code, &t)
+}
 
-	if t.Kind != bankfile.KindNotice {
-		if t.Direction == bankfile.Credit {
-			a.cr += amount
-		} else {
-			a.db += amount
+// detailHead reads the type code and the amount of a detail. ok is false when
+// either rejects the file.
+func (p *parser) detailHead(c *cursor, line int) (int, TypeCode, int64, bool) {
+	tcRaw := c.value()
+	code, ok := parseTypeCode(tcRaw)
+
+	var meaning TypeCode
+
+	switch {
+	case tcRaw == "" || !ok:
+		p.reject(line, "detail type code", tcRaw,
+			"type code is not a number of up to three digits")
+		ok = false
+	default:
+		meaning, ok = detailCode(code, p.opts.TypeCodes)
+		if !ok {
+			p.reject(line, "detail type code", tcRaw, fmt.Sprintf("type code %03d is a status "+
+				"or unassigned code, not a credit or debit; name it in the bank profile's "+
+				"TypeCodes if this bank uses it for transactions", code))
 		}
 	}
 
-	t.DedupeKey = p.dedupeKey(a, code, amount, t.BankRef, t.PaymentRef)
+	amtRaw := c.value()
+	amount, okAmt := parseAmount(amtRaw)
+
+	switch {
+	case amtRaw == "":
+		p.reject(line, "detail amount", "", "transaction detail without an amount")
+	case !okAmt:
+		p.reject(line, "detail amount", amtRaw, "amount is not a number of minor units "+
+			"(digits, no decimal point)")
+	case amount < 0:
+		p.reject(line, "detail amount", amtRaw, "detail amount is negative: the type code "+
+			"gives the direction")
+	}
+
+	return code, meaning, amount, ok && okAmt && amount >= 0
+}
+
+// detailFunds reads the funds type of a detail and the fields it adds. refs is
+// false when the 16 ended after its amount and the 88 after it holds text,
+// not a funds type: the detail then has no funds type and no references.
+func (p *parser) detailFunds(c *cursor, line int) (fu funds, refs, ok bool) {
+	saved := *c
+	next, found := c.next()
+	*c = saved
+
+	if found && next.part > 0 && !fundsType(next.value()) {
+		return fu, false, true
+	}
+
+	fu, ok = p.readFunds(c, line, "detail")
+
+	return fu, true, ok
+}
+
+// emitDetail adds a detail to its account's sides, keys and numbers it, and
+// hands it to emit unless the file is already rejected.
+func (p *parser) emitDetail(a *account, code int, t *bankfile.Transaction) {
+	if t.Kind != bankfile.KindNotice {
+		if t.Direction == bankfile.Credit {
+			a.cr += t.Amount.Minor
+		} else {
+			a.db += t.Amount.Minor
+		}
+	}
+
+	t.DedupeKey = p.dedupeKey(a, code, t.Amount.Minor, t.BankRef, t.PaymentRef)
 	p.seq++
 	t.Seq = p.seq
 
@@ -116,7 +128,7 @@ func (p *parser) detail(c *cursor, line int) {
 		return // the file is rejected: the caller would void it anyway
 	}
 
-	if err := p.emit(t); err != nil {
+	if err := p.emit(*t); err != nil {
 		p.emitErr = err
 	}
 }
