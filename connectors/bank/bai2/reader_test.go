@@ -708,3 +708,18 @@ func TestShortRecords(t *testing.T) {
 		t.Errorf("transactions %+v", f.Transactions)
 	}
 }
+
+// Lines that belong to no record (a transmission header before the 01, a
+// trailer line after the 99) are skipped with a warning.
+func TestTransmissionLinesSkipped(t *testing.T) {
+	t.Parallel()
+
+	text := "$$ADD ID=WIDGETCO BID='BAI2 PRIOR DAY'\n" + standard() + "END OF TRANSMISSION\n"
+	f := mustRead(t, "wrapped.bai2", []byte(text), bai2.Options{})
+
+	if len(f.Transactions) != 5 || f.Controls != bankfile.ControlsOK || len(f.Warnings) != 2 ||
+		f.Warnings[0].Line != 1 || f.Warnings[1].Line != 20 || f.Transactions[0].Line != 5 {
+		t.Fatalf("%d transactions, controls %s, warnings %v", len(f.Transactions), f.Controls,
+			f.Warnings)
+	}
+}
