@@ -1,20 +1,26 @@
 // Package bankcsv reads bank CSV exports that have a header row into the
-// format-neutral bankfile model.
+// format-neutral bankfile model, as a stream.
 //
-// The reader finds its way through the shapes banks produce: the delimiter (,
-// ; tab |), a byte-order mark, UTF-8 or Windows-1252 bytes, metadata rows before
-// the header and summary rows after the data, decimal comma or dot with
-// thousands separators, one signed amount column, separate credit and debit
-// columns, or an amount with a debit/credit indicator column, and gross/fee/net
-// columns (PayPal). Columns are recognised by name from a table of synonyms in
-// several languages.
+// A file is read with a bank profile (Profile): the user's profiles from the
+// o2c config first, then the built-in ones (Builtins). A profile picks its files
+// by header columns, file name or account and states what the file cannot:
+// delimiter, decimal mark, date order or layouts, encoding, preamble rows,
+// column meanings, sign conventions, a fixed currency, pending statuses,
+// summary rows and which control checks only warn.
+//
+// A file no profile matches is read with a guess, described in File.Profile
+// and in a warning: the delimiter (, ; tab |), a byte-order mark, UTF-8 or
+// Windows-1252 bytes, metadata rows before the header and summary rows after
+// the data, decimal comma or point with thousands separators, one signed
+// amount column, separate credit and debit columns, or an amount with a
+// debit/credit indicator column, and gross/fee/net columns (PayPal). Columns
+// are recognised by name from a table of synonyms in several languages.
 //
 // Decisions are made for the whole file, never row by row: the decimal mark
-// from every amount cell, the day/month order from every date cell. A file
-// whose dates are all ambiguous (03/04/2025) is rejected with "date format
-// ambiguous" unless its amounts use a decimal comma (day-first everywhere such
-// exports come from, reported as a warning) or the bank profile (Options)
-// states the order.
+// from the amounts, the day/month order from the date column. Rows are held
+// back only until the file has shown them (at most maxPendingRows rows); a
+// file whose dates all fit both DD/MM/YYYY and MM/DD/YYYY, read without a
+// profile that states the order, is rejected with "date format ambiguous".
 //
 // Bank-grade rule: a file with bad rows is rejected whole, listing every
 // problem with its line, column and value, so nothing is half-imported. Rows
@@ -22,80 +28,258 @@
 package bankcsv
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"sort"
 	"strings"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
-	"github.com/o2c-dev/o2c/internal/money"
 )
 
-// MaxSize is the largest export Read accepts, in bytes.
+// MaxSize is the largest export Read and Scan accept, in bytes.
 const MaxSize = 256 << 20
 
 // headerSearch is how many rows may precede the header.
 const headerSearch = 50
 
-// Options is the bank profile an export is read with. The zero value suits a
-// file that names its currency and has unambiguous dates.
-type Options struct {
-	// Account is our account when the file has no account column or metadata
-	// row naming it. Defaults to none.
-	Account string
-	// Currency is the ISO 4217 code of rows without a currency column or cell.
-	// Defaults to none: a file with rows and no currency is rejected.
-	Currency string
-	// DateOrder is the day/month order of dates such as 03/04/2025. Defaults to
-	// DateAuto: inferred from all dates of the file.
-	DateOrder DateOrder
-	// Decimal is the decimal mark, '.' or ','. Defaults to 0: inferred from all
-	// amounts of the file.
-	Decimal byte
-	// Delimiter is the field separator. Defaults to 0: detected among , ; tab |.
-	Delimiter rune
+// headLen is how much of the file the profile choice and delimiter detection
+// look at.
+const headLen = 64 << 10
+
+// Reader reads bank CSV exports with a set of bank profiles. It holds no state
+// between files and is safe for concurrent use.
+type Reader struct {
+	profiles []*settings // the user's, then the built-in ones
 }
 
-// Read parses the bank CSV export named name with the default Options. A file
+// NewReader returns a reader that tries profiles, in order, before the built-in
+// profiles. A profile that cannot be used is an error wrapping ErrProfile.
+func NewReader(profiles []Profile) (*Reader, error) {
+	if err := CheckProfiles(profiles); err != nil {
+		return nil, fmt.Errorf("check bank profiles: %w", err)
+	}
+
+	r := &Reader{}
+	for _, p := range append(append([]Profile(nil), profiles...), Builtins()...) {
+		s, err := compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("check bank profiles: %w", err)
+		}
+
+		r.profiles = append(r.profiles, s)
+	}
+
+	return r, nil
+}
+
+// builtinReader reads with the built-in profiles only.
+var builtinReader = func() *Reader {
+	r, err := NewReader(nil)
+	if err != nil {
+		panic(err) // the built-in profiles are checked by the tests
+	}
+
+	return r
+}()
+
+// Read parses the bank CSV export named name with the built-in profiles. A file
 // that must be rejected yields a *bankfile.Error listing every problem found.
 func Read(name string, data []byte) (*bankfile.File, error) {
-	return ReadOptions(name, data, Options{})
+	return builtinReader.Read(name, data)
 }
 
-// ReadOptions parses a bank CSV export like Read, using the bank profile opts.
-func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error) {
-	r := &reader{
-		name: name,
-		opts: opts,
-		file: &bankfile.File{
-			Name: name, Format: bankfile.FormatCSV, Controls: bankfile.ControlsNone,
-		},
-		keys: map[string]int{},
-	}
+// Scan reads the bank CSV export on r with the built-in profiles, as
+// Reader.Scan does.
+func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, error) {
+	return builtinReader.Scan(name, r, emit)
+}
 
-	r.checkOptions()
-
+// Read parses the bank CSV export named name, which is data, and returns it
+// with its transactions. A file that must be rejected yields a *bankfile.Error
+// listing every problem found.
+func (rd *Reader) Read(name string, data []byte) (*bankfile.File, error) {
 	if len(data) > MaxSize {
-		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted",
-			len(data), MaxSize))
+		return nil, &bankfile.Error{File: name, Format: bankfile.FormatCSV,
+			Problems: []bankfile.Problem{{File: name, Field: "file", Message: fmt.Sprintf(
+				"file is %d bytes, larger than the %d accepted", len(data), MaxSize)}}}
 	}
 
-	if len(r.problems) > 0 {
-		return nil, r.reject()
+	var txs []bankfile.Transaction
+
+	f, err := rd.Scan(name, bytes.NewReader(data), func(t bankfile.Transaction) error {
+		txs = append(txs, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
-	r.read(r.decode(data))
-	if len(r.problems) > 0 {
-		return nil, r.reject()
+	f.Transactions = txs
+
+	return f, nil
+}
+
+// Scan reads the bank CSV export on r row by row, in bounded memory, and hands
+// each transaction to emit as soon as the file has shown how to read it. It
+// returns the file without transactions: encoding, profile, account, currency,
+// control checks and warnings.
+//
+// A rejected file yields a *bankfile.Error listing every problem found; rows
+// emitted before the problem was found are void then (store them in a
+// transaction and roll it back). An error from emit stops the read and is
+// returned as is; an error reading r is returned wrapped.
+func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, error) {
+	s := newScan(name, emit)
+	raw := bufio.NewReaderSize(&sizeLimit{r: r, max: MaxSize}, headLen)
+
+	err := s.run(rd, raw)
+
+	switch {
+	case errors.Is(err, errTooLarge):
+		s.fail(0, "file", "", fmt.Sprintf("file is larger than the %d bytes accepted", MaxSize))
+	case err != nil:
+		return nil, err
 	}
 
-	return r.file, nil
+	if len(s.problems) > 0 {
+		return nil, s.reject()
+	}
+
+	return s.file, nil
+}
+
+// run reads the whole file; it returns emit's error, an I/O error or
+// errTooLarge, and records everything else as problems.
+func (s *scan) run(rd *Reader, raw *bufio.Reader) error {
+	head, err := raw.Peek(headLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("read bank csv %s: %w", s.name, err)
+	}
+
+	if len(head) == headLen {
+		if i := bytes.LastIndexAny(head, "\r\n"); i > 0 {
+			head = head[:i+1] // no character cut in two at the end
+		}
+	}
+
+	text, err := io.ReadAll(newDecoder(bufio.NewReader(bytes.NewReader(head)), ""))
+	if errors.Is(err, errMixedEncoding) {
+		s.fail(bytes.Count(text, []byte("\n"))+1, "encoding", "", err.Error())
+		return nil
+	}
+
+	mac := !bytes.ContainsRune(text, '\n') && bytes.ContainsRune(text, '\r')
+
+	if mac {
+		text = bytes.ReplaceAll(text, []byte("\r"), []byte("\n"))
+	}
+
+	c := rd.choose(s, text)
+	if c == nil {
+		s.fail(0, "header", "", "no header row with a date column and an amount column "+
+			"(debit/credit, amount, gross or net) in the first 50 rows")
+
+		return nil
+	}
+
+	s.set, s.delimiter = c.set, c.delim
+
+	dec := newDecoder(raw, c.set.encoding)
+
+	var src io.Reader = dec
+	if mac {
+		src = transform.NewReader(dec, macLines{})
+	}
+
+	guard := &rowGuard{r: src}
+	cr := csv.NewReader(guard)
+	cr.Comma = c.delim
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+
+	err = s.records(cr, guard, c)
+	s.file.Encoding = dec.used
+
+	if err != nil {
+		return err
+	}
+
+	s.end()
+
+	return s.emitErr
+}
+
+// records reads the preamble, the header and the data rows.
+func (s *scan) records(cr *csv.Reader, guard *rowGuard, c *choice) error {
+	var pre []record
+
+	line := 0 // of the last record read
+
+	for i := 0; ; i++ {
+		cells, err := cr.Read()
+		guard.mark = cr.InputOffset()
+
+		if errors.Is(err, io.EOF) {
+			if i <= c.header {
+				s.fail(0, "header", "", "the file ends before its header row")
+			}
+
+			return nil
+		}
+
+		if err != nil {
+			return s.readError(err, line)
+		}
+
+		line, _ = cr.FieldPos(0)
+		rec := record{line: line, cells: cells}
+
+		switch {
+		case i < c.header:
+			pre = append(pre, rec)
+		case i == c.header:
+			s.header(rec, pre)
+			pre = nil
+		default:
+			s.data(rec)
+		}
+
+		if s.fatal || s.emitErr != nil {
+			return nil
+		}
+	}
+}
+
+// readError turns a failed read after the record on line into a problem, or
+// returns it when it is not the file's fault.
+func (s *scan) readError(err error, line int) error {
+	var pe *csv.ParseError
+
+	switch {
+	case errors.As(err, &pe):
+		s.fail(pe.Line, "csv", "", pe.Err.Error())
+	case errors.Is(err, errMixedEncoding):
+		s.fail(line+1, "encoding", "", err.Error())
+	case errors.Is(err, errRecordTooLong):
+		s.fail(line+1, "csv", "", err.Error())
+	case errors.Is(err, errTooLarge):
+		return err
+	default:
+		return fmt.Errorf("read bank csv %s: %w", s.name, err)
+	}
+
+	s.fatal = true
+
+	return nil
 }
 
 // record is one CSV record with the physical line it starts on.
@@ -104,152 +288,122 @@ type record struct {
 	cells []string
 }
 
-// reader holds the state of one Read.
-type reader struct {
-	name     string
-	opts     Options
-	file     *bankfile.File
-	problems []bankfile.Problem
-	keys     map[string]int
-
-	lay      *layout
-	decimal  byte
-	order    DateOrder
-	account  string // from the metadata rows
-	currency string // from the metadata rows or the options
-	debitMix bool   // the debit column holds both signed and unsigned values
-	moves    []move // for the running-balance check
+// choice is the profile (or guess) a file is read with and where its header is.
+type choice struct {
+	set    *settings
+	delim  rune
+	header int // index of the header among the file's records
 }
 
-func (r *reader) fail(line int, field, value, msg string) {
-	r.problems = append(r.problems, bankfile.Problem{
-		File: r.name, Line: line, Field: field, Value: value, Message: msg,
-	})
-}
+// choose picks the first profile that matches the head of the file, else the
+// guess; nil when not even a guessed header is found.
+func (rd *Reader) choose(s *scan, text []byte) *choice {
+	detected := rune(0)
+	parsed := map[rune][]record{}
 
-func (r *reader) warn(line int, field, value, msg string) {
-	r.file.Warnings = append(r.file.Warnings, bankfile.Problem{
-		File: r.name, Line: line, Field: field, Value: value, Message: msg,
-	})
-}
-
-func (r *reader) reject() *bankfile.Error {
-	return &bankfile.Error{File: r.name, Format: bankfile.FormatCSV, Problems: r.problems}
-}
-
-func (r *reader) checkOptions() {
-	if c := r.opts.Currency; c != "" {
-		if !money.ValidCurrency(c) {
-			r.fail(0, "options.currency", c, "not an ISO 4217 currency code")
+	recs := func(d rune) []record {
+		if _, ok := parsed[d]; !ok {
+			parsed[d], _ = records(text, d, headerSearch)
 		}
 
-		r.currency = c
+		return parsed[d]
 	}
 
-	if d := r.opts.Decimal; d != 0 && d != '.' && d != ',' {
-		r.fail(0, "options.decimal", string(rune(d)), "decimal mark must be '.' or ','")
-	}
-}
+	base := strings.ToLower(path.Base(strings.ReplaceAll(s.name, `\`, "/")))
 
-// decode returns the export as UTF-8 text and sets File.Encoding: a UTF-8 or
-// UTF-16 byte-order mark decides; otherwise valid UTF-8 is UTF-8 (or ASCII)
-// and anything else is read as Windows-1252, the usual single-byte bank
-// encoding (a superset of ISO-8859-1's printable range).
-func (r *reader) decode(data []byte) []byte {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		r.file.Encoding = "utf-8-bom"
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		r.file.Encoding = "utf-16"
-
-		out, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
-		if err != nil {
-			r.fail(0, "encoding", "", "invalid UTF-16")
-			return nil
+	for _, p := range rd.profiles {
+		if p.fileGlob != "" {
+			if ok, _ := path.Match(p.fileGlob, base); !ok {
+				continue
+			}
 		}
 
-		return out
-	case isASCII(data):
-		r.file.Encoding = "ascii"
-		return data
-	default:
-		r.file.Encoding = "utf-8"
-	}
+		d := p.delimiter
+		if d == 0 {
+			if detected == 0 {
+				detected = detectDelimiter(text)
+			}
 
-	if utf8.Valid(data) {
-		return data
-	}
+			d = detected
+		}
 
-	r.file.Encoding = "windows-1252"
+		if h, ok := p.findHeader(recs(d)); ok {
+			return &choice{set: p, delim: d, header: h}
+		}
 
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	if err != nil {
-		r.fail(0, "encoding", "", "neither UTF-8 nor Windows-1252")
-		return nil
-	}
-
-	return out
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
+		if p.fileGlob != "" {
+			s.warn(0, "profile", p.name, "bank profile matches the file name but not the "+
+				"file's header or account: not used")
 		}
 	}
 
-	return true
+	if detected == 0 {
+		detected = detectDelimiter(text)
+	}
+
+	g := guessSettings()
+	if h, ok := g.findHeader(recs(detected)); ok {
+		return &choice{set: g, delim: detected, header: h}
+	}
+
+	return nil
 }
 
-// read turns the decoded text into transactions.
-func (r *reader) read(text []byte) {
-	if len(r.problems) > 0 {
-		return
-	}
-
-	if !bytes.ContainsRune(text, '\n') && bytes.ContainsRune(text, '\r') {
-		text = bytes.ReplaceAll(text, []byte("\r"), []byte("\n")) // classic Mac line ends
-	}
-
-	delim := r.opts.Delimiter
-	if delim == 0 {
-		delim = detectDelimiter(text)
-	}
-
-	recs, err := records(text, delim, 0)
-	if err != nil {
-		r.syntax(err)
-		return
-	}
-
-	head := -1
-	for i, rec := range recs[:min(len(recs), headerSearch)] {
-		if l, ok := mapHeader(rec.cells); ok {
-			head, r.lay = i, l
-			break
+// findHeader returns the index of the header row among recs when the settings
+// match them: the row after SkipRows, or the first row holding the match
+// header names, or the profile's column names, or a recognised header.
+func (s *settings) findHeader(recs []record) (int, bool) {
+	names := s.headerNames
+	if len(names) == 0 {
+		for n := range s.mapped {
+			names = append(names, n)
 		}
 	}
 
-	if head < 0 {
-		r.fail(0, "header", "", "no header row with a date column and an amount column "+
-			"(debit/credit, amount, gross or net) in the first 50 rows")
+	fits := func(cells []string) bool {
+		if len(names) > 0 {
+			return hasNames(cells, names)
+		}
 
-		return
+		_, ok, _ := newLayout(cells, s)
+
+		return ok
 	}
 
-	r.metadata(recs[:head])
-	r.rows(recs[head], recs[head+1:])
+	from, to := 0, len(recs)
+	if s.skipRows > 0 {
+		from, to = s.skipRows, min(s.skipRows+1, len(recs))
+	}
+
+	for i := from; i < to; i++ {
+		if !fits(recs[i].cells) {
+			continue
+		}
+
+		if s.matchAcct != "" && compact(headAccount(recs[:i], recs[i:], s)) != s.matchAcct {
+			return 0, false
+		}
+
+		return i, true
+	}
+
+	return 0, false
 }
 
-func (r *reader) syntax(err error) {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		r.fail(pe.Line, "csv", "", pe.Err.Error())
-		return
+// headAccount returns our account as the rows before the header or the first
+// data row's account column name it.
+func headAccount(pre, rest []record, s *settings) string {
+	if a, _ := metadata(pre); a != "" {
+		return a
 	}
 
-	r.fail(0, "csv", "", err.Error())
+	if len(rest) < 2 {
+		return ""
+	}
+
+	l, _, _ := newLayout(rest[0].cells, s)
+
+	return l.cell(rest[1].cells, roleAccount)
 }
 
 // records parses text with delimiter delim; limit > 0 stops after that many.
@@ -283,11 +437,12 @@ func records(text []byte, delim rune, limit int) ([]record, error) {
 // names the missing header).
 func detectDelimiter(text []byte) rune {
 	best, score := ',', 0
+	g := guessSettings()
 
 	for _, d := range []rune{',', ';', '\t', '|'} {
 		recs, _ := records(text, d, headerSearch)
 		for _, rec := range recs {
-			l, ok := mapHeader(rec.cells)
+			l, ok, _ := newLayout(rec.cells, g)
 			if !ok {
 				continue
 			}
@@ -312,7 +467,7 @@ func detectDelimiter(text []byte) rune {
 
 // metadata reads "key : value" cells (or a "key:" cell followed by its value)
 // in the rows before the header for our account number and the currency.
-func (r *reader) metadata(pre []record) {
+func metadata(pre []record) (account, currency string) {
 	for _, rec := range pre {
 		for i, cell := range rec.cells {
 			key, value, ok := strings.Cut(cell, ":")
@@ -328,13 +483,19 @@ func (r *reader) metadata(pre []record) {
 			k := synonyms[nk]
 
 			switch {
-			case k == roleAccount && r.account == "" && v != "":
-				r.account = v
-			case (k == roleCurrency || nk == "") && money.ValidCurrency(strings.ToUpper(v)):
-				if r.opts.Currency == "" {
-					r.currency = strings.ToUpper(v)
-				}
+			case k == roleAccount && account == "" && v != "":
+				account = v
+			case (k == roleCurrency || nk == "") && currency == "" && isCode(v):
+				currency = strings.ToUpper(v)
 			}
 		}
 	}
+
+	return account, currency
+}
+
+// sortProblems orders problems by line, file-level ones first, keeping the
+// order of problems on one line.
+func sortProblems(ps []bankfile.Problem) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 }

@@ -44,8 +44,9 @@ func TestB14SameExportTwiceAndOverlap(t *testing.T) {
 		"2025-02-11,UTR5550002,2,SAMPLE MOTORS,IMPS INV-7103,5000.00,,160000.00,INR",
 		"2025-02-12,UTR5550007,1,SAMPLE FOODS PVT LTD,NEFT INV-7104,2500.00,,162500.00,INR")
 
-	opts := bankcsv.Options{Account: "50100012345678"}
-	f := mustRead(t, "b14", first, opts)
+	p := byHeader("b14-bank", "Transaction ID", "Serial No")
+	p.Account = "50100012345678"
+	f := mustRead(t, "b14", first, p)
 
 	if len(f.Transactions) != 3 || f.Controls != bankfile.ControlsOK {
 		t.Fatalf("%d transactions, controls %s; want 3, ok", len(f.Transactions), f.Controls)
@@ -60,12 +61,12 @@ func TestB14SameExportTwiceAndOverlap(t *testing.T) {
 		t.Fatalf("keys %v: want three distinct keys with the account", k1)
 	}
 
-	again := keys(mustRead(t, "b14", first, opts))
+	again := keys(mustRead(t, "b14", first, p))
 	if strings.Join(again, "|") != strings.Join(k1, "|") {
 		t.Fatalf("second read keys %v, first %v", again, k1)
 	}
 
-	k2 := keys(mustRead(t, "b14-later", later, opts))
+	k2 := keys(mustRead(t, "b14-later", later, p))
 	if k2[0] != k1[1] || k2[1] != k1[2] || k2[2] == k1[0] || k2[2] == k1[1] || k2[2] == k1[2] {
 		t.Fatalf("overlap keys %v against %v: want the two shared rows equal, the new one new",
 			k2, k1)
@@ -86,9 +87,10 @@ func TestB14RowsWithoutIdsHashedWithOrdinal(t *testing.T) {
 	later := lines("Date,Description,Reference,Amount,Balance", row, twin,
 		"15/02/2025,TEA TRADERS,INV-13,99.99,2599.99")
 
-	opts := bankcsv.Options{Currency: "GBP"}
-	k1 := keys(mustRead(t, "first", first, opts))
-	k2 := keys(mustRead(t, "later", later, opts))
+	p := byHeader("gbp-bank", "Date", "Description", "Reference", "Amount", "Balance")
+	p.Currency = "GBP"
+	k1 := keys(mustRead(t, "first", first, p))
+	k2 := keys(mustRead(t, "later", later, p))
 
 	if len(k1) != 3 || k1[1] == k1[2] {
 		t.Fatalf("keys %v: the two identical payments must both count", k1)
@@ -140,7 +142,7 @@ func TestB22ZeroAndNegativeZero(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 
-			f := mustRead(t, name, c.data, bankcsv.Options{})
+			f := mustRead(t, name, c.data)
 			checkB22(t, f, c.dirs)
 		})
 	}
@@ -215,7 +217,7 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 	t.Run("one row proves day-first for the column", func(t *testing.T) {
 		t.Parallel()
 
-		f := mustRead(t, "proven", proven, bankcsv.Options{})
+		f := mustRead(t, "proven", proven)
 		want := []time.Time{day(2025, 2, 6), day(2025, 2, 21), day(2025, 3, 2)}
 		for i, tx := range f.Transactions {
 			if !tx.BookingDate.Equal(want[i]) || tx.PaymentRef != "INV-80"+string(rune('1'+i)) {
@@ -227,7 +229,7 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 	t.Run("all ambiguous without a profile is rejected", func(t *testing.T) {
 		t.Parallel()
 
-		ps := mustReject(t, "ambiguous", ambiguous, bankcsv.Options{})
+		ps := mustReject(t, "ambiguous", ambiguous)
 		if len(ps) != 1 || ps[0].Field != "Date" || ps[0].Line != 2 ||
 			!strings.Contains(ps[0].Message, "date format ambiguous") {
 			t.Fatalf("problems %v", ps)
@@ -237,8 +239,11 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 	t.Run("the profile settles an ambiguous column", func(t *testing.T) {
 		t.Parallel()
 
-		f := mustRead(t, "dmy", ambiguous, bankcsv.Options{DateOrder: bankcsv.DayFirst})
-		g := mustRead(t, "mdy", ambiguous, bankcsv.Options{DateOrder: bankcsv.MonthFirst})
+		dmy, mdy := byHeader("dmy", "Date", "Reference"), byHeader("mdy", "Date", "Reference")
+		dmy.DateOrder, mdy.DateOrder = "DMY", "MDY"
+
+		f := mustRead(t, "dmy", ambiguous, dmy)
+		g := mustRead(t, "mdy", ambiguous, mdy)
 
 		if !f.Transactions[0].BookingDate.Equal(day(2025, 2, 6)) ||
 			!g.Transactions[0].BookingDate.Equal(day(2025, 6, 2)) {
@@ -252,32 +257,39 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 
 		data := lines(b23Header, "06/02/2025,A,R1,1.00,USD", "02/21/2025,B,R2,2.00,USD")
 
-		f := mustRead(t, "us", data, bankcsv.Options{})
+		f := mustRead(t, "us", data)
 		if !f.Transactions[0].BookingDate.Equal(day(2025, 6, 2)) {
 			t.Fatalf("date %v", f.Transactions[0].BookingDate)
 		}
 	})
 
+	dayFirst := byHeader("gbp-dmy", "Date", "Reference")
+	dayFirst.DateOrder = "DMY"
+
 	rejects := map[string]struct {
-		data  []byte
-		opts  bankcsv.Options
-		value string
+		data     []byte
+		profiles []bankcsv.Profile
+		value    string
 	}{
 		"impossible date": {
 			lines(b23Header, "21/02/2025,A,R1,1.00,GBP", "31/02/2025,A,R2,1.00,GBP"),
-			bankcsv.Options{}, "31/02/2025",
+			nil, "31/02/2025",
+		},
+		"impossible date with the profile": {
+			lines(b23Header, "03/04/2025,A,R1,1.00,GBP", "31/02/2025,A,R2,1.00,GBP"),
+			[]bankcsv.Profile{dayFirst}, "31/02/2025",
 		},
 		"both orders proven": {
 			lines(b23Header, "13/04/2025,A,R1,1.00,GBP", "04/13/2025,A,R2,1.00,GBP"),
-			bankcsv.Options{}, "04/13/2025",
+			nil, "04/13/2025",
 		},
 		"profile contradicted": {
 			lines(b23Header, "02/21/2025,A,R1,1.00,GBP"),
-			bankcsv.Options{DateOrder: bankcsv.DayFirst}, "02/21/2025",
+			[]bankcsv.Profile{dayFirst}, "02/21/2025",
 		},
 		"not a date": {
 			lines(b23Header, "21/02/2025,A,R1,1.00,GBP", "yesterday,A,R2,1.00,GBP"),
-			bankcsv.Options{}, "yesterday",
+			nil, "yesterday",
 		},
 	}
 
@@ -285,7 +297,7 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 
-			ps := mustReject(t, name, c.data, c.opts)
+			ps := mustReject(t, name, c.data, c.profiles...)
 			if len(ps) != 1 || ps[0].Field != "Date" || ps[0].Value != c.value || ps[0].Line < 2 {
 				t.Fatalf("problems %v, want one on Date %q", ps, c.value)
 			}
@@ -293,26 +305,25 @@ func TestB23DayMonthOrderFromWholeColumn(t *testing.T) {
 	}
 }
 
-// TestB23OtherDateShapes: forms that carry no order ambiguity, and the decimal
-// comma tie-break for a column that proves nothing.
+// TestB23OtherDateShapes: forms that carry no order ambiguity; a decimal
+// comma does not settle an ambiguous column, it only shows in the message.
 func TestB23OtherDateShapes(t *testing.T) {
 	t.Parallel()
 
 	want := time.Date(2025, 4, 3, 0, 0, 0, 0, time.UTC)
 	for _, d := range []string{"2025-04-03", "2025/04/03", "03.04.2025", "03.04.25", "20250403",
 		"03-Apr-2025", "2025-04-03T10:15:00+02:00", "03.04.2025 10:15"} {
-		f := mustRead(t, d, lines("Date;Amount;Currency", d+";1,00;EUR"), bankcsv.Options{})
-		if !f.Transactions[0].BookingDate.Equal(want) || len(f.Warnings) != 0 {
+		f := mustRead(t, d, lines("Date;Amount;Currency", d+";1,00;EUR"))
+		if !f.Transactions[0].BookingDate.Equal(want) || len(f.Warnings) != 1 ||
+			!strings.Contains(f.Profile, "no day/month choice") {
 			t.Errorf("%s: %v warnings %v", d, f.Transactions[0].BookingDate, f.Warnings)
 		}
 	}
 
-	data := lines("Date;Amount;Currency", "03/04/2025;1,00;EUR")
-
-	f := mustRead(t, "comma", data, bankcsv.Options{})
-	if !f.Transactions[0].BookingDate.Equal(want) || len(f.Warnings) != 1 {
-		t.Errorf("decimal comma tie-break: %v warnings %v", f.Transactions[0].BookingDate,
-			f.Warnings)
+	ps := mustReject(t, "comma", lines("Date;Amount;Currency", "03/04/2025;1,00;EUR"))
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, "date format ambiguous") ||
+		!strings.Contains(ps[0].Message, "decimal comma suggests DD/MM/YYYY") {
+		t.Errorf("problems %v", ps)
 	}
 }
 
@@ -328,14 +339,12 @@ func TestEveryBadRowListed(t *testing.T) {
 		"2025-03-02,ODD MONEY,1.00,,EUX",
 		"2025-03-02,ACME, INC,10.00,,EUR")
 
-	ps := mustReject(t, "bad", data, bankcsv.Options{})
+	ps := mustReject(t, "bad", data)
 
-	// A row wider than the header is found while the rows are split, before
-	// the others are read.
 	want := []struct {
 		line  int
 		field string
-	}{{8, "columns"}, {3, "Date"}, {4, "Credit"}, {5, "Debit"}, {6, "Credit"}, {7, "Currency"}}
+	}{{3, "Date"}, {4, "Credit"}, {5, "Debit"}, {6, "Credit"}, {7, "Currency"}, {8, "columns"}}
 	if len(ps) != len(want) {
 		t.Fatalf("problems %v, want %d", ps, len(want))
 	}
@@ -358,7 +367,7 @@ func TestEncodingsAndDelimiters(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := mustRead(t, "cp1252", []byte(latin), bankcsv.Options{})
+	f := mustRead(t, "cp1252", []byte(latin))
 	if f.Encoding != "windows-1252" || f.Transactions[0].PayerName != "Müller & Söhne" ||
 		f.Transactions[0].Amount.Minor != 123450 {
 		t.Fatalf("encoding %q payer %q amount %d", f.Encoding, f.Transactions[0].PayerName,
@@ -373,7 +382,7 @@ func TestEncodingsAndDelimiters(t *testing.T) {
 		"classic mac":      "Date,Amount,Currency\r2025-02-03,12.00,USD\r",
 		"currency in cell": "Date,Amount\n2025-02-03,USD 12.00\n",
 	} {
-		g := mustRead(t, name, []byte(data), bankcsv.Options{})
+		g := mustRead(t, name, []byte(data))
 		if len(g.Transactions) != 1 || g.Transactions[0].Amount.Minor != 1200 {
 			t.Errorf("%s: %+v", name, g.Transactions)
 		}
@@ -391,7 +400,7 @@ func TestAmountsAndKinds(t *testing.T) {
 		"2025-03-03,Returned item,Completed,+25.00,USD",
 		"2025-03-03,Payment,Completed,1 000.00,USD")
 
-	f := mustRead(t, "kinds", data, bankcsv.Options{})
+	f := mustRead(t, "kinds", data)
 
 	want := []struct {
 		minor int64
@@ -401,9 +410,9 @@ func TestAmountsAndKinds(t *testing.T) {
 		{123456, "debit", "payment"}, {1200, "debit", "charge"}, {1000, "debit", "reversal"},
 		{2500, "credit", "return"}, {100000, "credit", "payment"},
 	}
-	if len(f.Transactions) != len(want) || len(f.Warnings) != 1 {
-		t.Fatalf("%d transactions %d warnings, want %d and the pending row", len(f.Transactions),
-			len(f.Warnings), len(want))
+	if len(f.Transactions) != len(want) || len(f.Warnings) != 2 {
+		t.Fatalf("%d transactions %d warnings, want %d, the pending row and the guess",
+			len(f.Transactions), len(f.Warnings), len(want))
 	}
 
 	for i, w := range want {
@@ -424,14 +433,14 @@ func TestAmountsAndKinds(t *testing.T) {
 		"no header":               lines("Foo,Bar", "1,2"),
 		"sign inside the number":  lines("Date,Amount,Currency", "2025-03-01,12-34,EUR"),
 	} {
-		mustReject(t, name, bad, bankcsv.Options{})
+		mustReject(t, name, bad)
 	}
 }
 
 func TestHeaderOnly(t *testing.T) {
 	t.Parallel()
 
-	f := mustRead(t, "empty", lines("Date,Description,Amount"), bankcsv.Options{})
+	f := mustRead(t, "empty", lines("Date,Description,Amount"))
 	if len(f.Transactions) != 0 || f.Controls != bankfile.ControlsNone {
 		t.Fatalf("%+v", f)
 	}

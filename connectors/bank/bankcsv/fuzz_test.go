@@ -1,15 +1,18 @@
 package bankcsv_test
 
 import (
+	"bytes"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// FuzzCSVRead feeds arbitrary bytes to Read: it must never panic, must reject
-// with a *bankfile.Error, and whatever it accepts must be consistent.
+// FuzzCSVRead feeds arbitrary bytes to Read and Scan: they must never panic,
+// must reject with a *bankfile.Error, must agree with each other, and whatever
+// they accept must be consistent.
 func FuzzCSVRead(f *testing.F) {
 	seeds := [][]byte{
 		lines(b14Header, "2025-02-10,UTR1,1,A,NEFT,\"40,000.00\",,\"1,40,000.00\",INR"),
@@ -18,6 +21,10 @@ func FuzzCSVRead(f *testing.F) {
 		lines("Datum\tBetrag\tS/H\tWährung", "03.02.2025\t7,50\tS\tEUR"),
 		lines("Account : 1,: EUR", "Date,Debit,Credit", "01/04/20,\"-50,00\",", "Total,,\"1,00\""),
 		lines("Date,Gross,Fee,Net,Status,Currency", "29/12/2015,84.00,-4.25,79.75,Completed,USD"),
+		lines("Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #,",
+			"DEBIT,3/18/2016,\"X\",-2.89,ACCT_XFER,3.86,,"),
+		[]byte("Date,Amount,Currency\r2025-02-03,12.00,USD\r"),
+		[]byte("Buchungstag;Empf\xe4nger;Betrag;W\xe4hrung\n03.02.2025;M\xfcller;1,00;EUR\n"),
 		generate(20),
 	}
 
@@ -27,6 +34,19 @@ func FuzzCSVRead(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := bankcsv.Read("fuzz", data)
+
+		var scanned []bankfile.Transaction
+
+		sf, serr := bankcsv.Scan("fuzz", bytes.NewReader(data),
+			func(tx bankfile.Transaction) error {
+				scanned = append(scanned, tx)
+				return nil
+			})
+
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("read error %v, scan error %v", err, serr)
+		}
+
 		if err != nil {
 			var be *bankfile.Error
 			if !errors.As(err, &be) || len(be.Problems) == 0 {
@@ -36,10 +56,15 @@ func FuzzCSVRead(f *testing.F) {
 			return
 		}
 
+		if !reflect.DeepEqual(scanned, file.Transactions) || sf.Transactions != nil {
+			t.Fatalf("scan emitted %d transactions, read returned %d", len(scanned),
+				len(file.Transactions))
+		}
+
 		keys := map[string]bool{}
 		for i, tx := range file.Transactions {
 			if tx.Seq != i+1 || tx.Amount.Minor < 0 || tx.DedupeKey == "" || keys[tx.DedupeKey] ||
-				tx.Amount.Currency == "" {
+				tx.Amount.Currency == "" || file.Profile == "" {
 				t.Fatalf("transaction %d inconsistent: %+v", i, tx)
 			}
 

@@ -84,7 +84,7 @@ func init() {
 		"note", "notes", "purpose", "particulars", "text", "transaction details",
 		"booking text", "payment details", "additional information", "causale", "descrizione")
 	add(roleReference, "reference", "ref", "payment reference", "customer reference",
-		"kundenreferenz", "referencia", "referentie", "riferimento", "your reference")
+		"kundenreferenz", "referenz", "referencia", "referentie", "riferimento", "your reference")
 	add(roleInvoice, "invoice", "invoice number", "invoice no", "invoice id", "id de factura",
 		"rechnungsnummer", "numero de facture", "factuurnummer", "numero fattura")
 	add(rolePayer, "payer", "payer name", "name", "counterparty", "counterparty name",
@@ -127,7 +127,7 @@ func normalise(s string) string {
 	}
 
 	out := s
-	if !isASCII([]byte(s)) {
+	if !isASCII(s) {
 		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 		if stripped, _, err := transform.String(t, s); err == nil {
 			out = stripped
@@ -180,10 +180,44 @@ func (l *layout) cell(row []string, r role) string {
 	return strings.TrimSpace(row[i])
 }
 
-// mapHeader maps a candidate header row. It reports ok when the row has a date
-// column and at least one amount column, which is what makes it the header.
-func mapHeader(row []string) (*layout, bool) {
-	l := &layout{first: map[role]int{}}
+// name returns the header text of the first column of role r, or "".
+func (l *layout) name(r role) string {
+	i, ok := l.first[r]
+	if !ok {
+		return ""
+	}
+
+	for _, c := range l.cols {
+		if c.index == i {
+			return c.name
+		}
+	}
+
+	return ""
+}
+
+// guessable reports whether a column may take role r by its name: the profile
+// has not mapped r, nor, for amount and date roles, any role of that group.
+func (s *settings) guessable(r role) bool {
+	switch {
+	case r == roleNone, s.mappedRole[r]:
+		return false
+	case moneyRoles[r]:
+		return !s.mapsMoney
+	case r == roleDate || r == roleValueDate:
+		return !s.mapsDates
+	}
+
+	return true
+}
+
+// newLayout maps a header row with the settings' columns and, where they allow,
+// the synonyms. It reports ok when the row has a date column and at least one
+// amount column, which is what makes it the header, and lists the profile's
+// columns the row lacks.
+func newLayout(row []string, s *settings) (l *layout, ok bool, missing []string) {
+	l = &layout{first: map[role]int{}}
+	found := map[string]bool{}
 
 	for i, h := range row {
 		n := normalise(h)
@@ -191,23 +225,49 @@ func mapHeader(row []string) (*layout, bool) {
 			continue
 		}
 
-		r := synonyms[n]
-		l.cols = append(l.cols, column{index: i, name: strings.TrimSpace(h), norm: n, role: r})
-
-		if r == roleDescription {
-			l.descrs = append(l.descrs, i)
+		r, mapped := s.mapped[n]
+		if mapped {
+			found[n] = true
+		} else if g := synonyms[n]; s.guessable(g) {
+			r = g
 		}
 
-		if _, dup := l.first[r]; !dup && r != roleNone {
-			l.first[r] = i
+		l.cols = append(l.cols, column{index: i, name: strings.TrimSpace(h), norm: n, role: r})
+	}
+
+	for n := range s.mapped {
+		if !found[n] {
+			missing = append(missing, n)
 		}
 	}
+
+	l.rebuild()
 
 	hasDate := l.has(roleDate) || l.has(roleValueDate)
 	hasAmount := l.has(roleAmount) || l.has(roleCredit) || l.has(roleDebit) || l.has(roleGross) ||
 		l.has(roleNet)
 
-	return l, hasDate && hasAmount
+	return l, hasDate && hasAmount, missing
+}
+
+// hasNames reports whether the row holds every one of the normalised names.
+func hasNames(row []string, names []string) bool {
+	if len(names) == 0 {
+		return false
+	}
+
+	cells := make(map[string]bool, len(row))
+	for _, c := range row {
+		cells[normalise(c)] = true
+	}
+
+	for _, n := range names {
+		if !cells[n] {
+			return false
+		}
+	}
+
+	return true
 }
 
 // indicatorWords are the values a debit/credit indicator column may hold.
@@ -280,4 +340,14 @@ func (l *layout) rebuild() {
 			l.first[c.role] = c.index
 		}
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+
+	return true
 }

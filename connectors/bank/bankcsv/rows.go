@@ -1,10 +1,7 @@
 package bankcsv
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -42,52 +39,533 @@ var (
 	}
 )
 
-// row is a data record with what the file-wide passes learned about it.
-type row struct {
-	rec    record
-	footer bool
-	wide   bool // has values beyond the header: rejected, left out of the inference
+// amountRoles are the columns whose cells are amounts.
+var amountRoles = []role{
+	roleAmount, roleCredit, roleDebit, roleGross, roleFee, roleNet, roleBalance, roleOriginalAmount,
 }
 
-// rows reads the data records under the header.
-func (r *reader) rows(header record, recs []record) {
-	var data []row
+// rowCtx carries one row through its checks.
+type rowCtx struct {
+	rec      record
+	ccy      string
+	exp      int
+	bad      bool
+	problems []string // flags for the transaction (read, not applied automatically)
+}
 
-	cells := make([][]string, 0, len(recs))
-	for _, rec := range recs {
-		if blank(rec.cells) {
-			continue
-		}
+func (s *scan) rowFail(c *rowCtx, ro role, value, msg string) {
+	c.bad = true
+	s.fail(c.rec.line, s.lay.name(ro), value, msg)
+}
 
-		w := row{rec: rec, footer: r.isFooter(rec.cells), wide: r.tooWide(header, rec)}
-		if !w.footer && !w.wide {
-			cells = append(cells, rec.cells)
-			data = append(data, w)
-		}
+// row reads one data record into one transaction (two with a fee) and emits
+// them.
+func (s *scan) row(rec record) {
+	c := &rowCtx{rec: rec}
+	lay := s.lay
 
-		if w.footer {
-			r.warn(w.rec.line, "", firstCell(w.rec.cells), "summary row skipped")
-		}
-	}
-
-	r.lay.promoteIndicator(cells)
-
-	before := len(r.problems)
-	r.decideDecimal(data)
-	r.decideDates(data)
-	r.decideDebitSigns(data)
-	r.needCurrency(data)
-
-	if len(r.problems) > before {
+	if !s.rowCurrency(c) {
 		return
 	}
 
-	r.file.Transactions = make([]bankfile.Transaction, 0, len(data))
-	for _, w := range data {
-		r.row(w.rec)
+	booking := s.rowDate(c, roleDate)
+	value := s.rowDate(c, roleValueDate)
+
+	if booking.IsZero() && value.IsZero() && !c.bad {
+		ro := roleDate
+		if !lay.has(roleDate) {
+			ro = roleValueDate
+		}
+
+		s.rowFail(c, ro, "", "date missing")
 	}
 
-	r.finish()
+	amt, dir, fee, ok := s.rowAmount(c)
+	if !ok || c.bad {
+		return
+	}
+
+	t := bankfile.Transaction{
+		Line:         rec.line,
+		Account:      firstOf(s.set.account, lay.cell(rec.cells, roleAccount), s.metaAccount),
+		Direction:    dir,
+		Kind:         s.kind(rec.cells, amt, dir),
+		Amount:       money.New(amt, c.ccy),
+		BookingDate:  booking,
+		ValueDate:    value,
+		BankRef:      lay.cell(rec.cells, roleTxID),
+		EndToEndID:   lay.cell(rec.cells, roleEndToEnd),
+		PaymentRef:   lay.cell(rec.cells, roleReference),
+		PayerName:    lay.cell(rec.cells, rolePayer),
+		PayerAccount: lay.cell(rec.cells, rolePayerAccount),
+		PayerID:      lay.cell(rec.cells, rolePayerID),
+		Remittance:   s.remittance(rec.cells),
+		OriginalRef:  lay.cell(rec.cells, roleOriginalRef),
+		Problem:      strings.Join(c.problems, "; "),
+	}
+
+	if inv := lay.cell(rec.cells, roleInvoice); inv != "" {
+		t.Remits = []bankfile.Remit{{Ref: inv, RefType: "IV"}}
+	}
+
+	s.balanceMove(c, signed(t.Amount.Minor, dir)+fee)
+
+	if s.pending(rec.cells) {
+		s.warn(rec.line, lay.name(roleStatus), lay.cell(rec.cells, roleStatus),
+			"row is not booked yet: skipped")
+
+		return
+	}
+
+	base := s.dedupeBase(&t, rec.cells)
+	s.add(t, base)
+
+	if fee != 0 {
+		f := t
+		f.Kind, f.Direction, f.Amount.Minor = bankfile.KindCharge, bankfile.Credit, fee
+		f.Remits, f.Problem = nil, ""
+
+		if fee < 0 {
+			f.Direction, f.Amount.Minor = bankfile.Debit, -fee
+		}
+
+		s.add(f, base+"/fee")
+	}
+}
+
+func signed(minor int64, dir bankfile.Direction) int64 {
+	if dir == bankfile.Debit {
+		return -minor
+	}
+
+	return minor
+}
+
+// rowCurrency sets the row's currency; false when the file has none at all,
+// which is a file-level problem that ends the read.
+func (s *scan) rowCurrency(c *rowCtx) bool {
+	c.ccy = s.currency
+
+	if v := strings.ToUpper(s.lay.cell(c.rec.cells, roleCurrency)); v != "" {
+		if _, ok := s.exponent(v); !ok {
+			s.rowFail(c, roleCurrency, v, "not an ISO 4217 currency code")
+			return true
+		}
+
+		c.ccy = v
+	}
+
+	if c.ccy == "" {
+		c.ccy = s.cellCurrency(c.rec.cells)
+	}
+
+	switch {
+	case c.ccy != "":
+		c.exp, _ = s.exponent(c.ccy)
+	case !s.lay.has(roleCurrency):
+		s.noCurrency()
+		return false
+	default:
+		s.rowFail(c, roleCurrency, "", "currency missing")
+	}
+
+	return true
+}
+
+// exponent returns the minor-unit digits of a currency code, remembering the
+// codes of the file; ok is false for a code ISO 4217 does not know.
+func (s *scan) exponent(code string) (exp int, ok bool) {
+	if e, seen := s.exponents[code]; seen {
+		return e, e >= 0
+	}
+
+	exp = -1
+	if money.ValidCurrency(code) {
+		exp, _ = money.Exponent(code)
+	}
+
+	if s.exponents == nil {
+		s.exponents = map[string]int{}
+	}
+
+	if len(s.exponents) < 1000 {
+		s.exponents[code] = exp
+	}
+
+	return exp, exp >= 0
+}
+
+// cellCurrency returns a currency written in the row's amount cells ("USD 12.00").
+func (s *scan) cellCurrency(cells []string) string {
+	for _, ro := range amountRoles {
+		if _, _, ccy, err := cleanNumber(s.lay.cell(cells, ro)); err == nil && ccy != "" {
+			return ccy
+		}
+	}
+
+	return ""
+}
+
+func (s *scan) rowDate(c *rowCtx, ro role) time.Time {
+	v := s.lay.cell(c.rec.cells, ro)
+	if v == "" {
+		return time.Time{}
+	}
+
+	if ls := s.set.layouts; len(ls) > 0 {
+		texts := make([]string, 0, len(ls))
+
+		for _, l := range ls {
+			t, err := l.parse(v)
+			if err == nil {
+				return t
+			}
+
+			if err == errImpossible {
+				s.rowFail(c, ro, v, "impossible date as "+l.text)
+				return time.Time{}
+			}
+
+			texts = append(texts, l.text)
+		}
+
+		s.rowFail(c, ro, v, "not a date in the bank profile's layout "+
+			strings.Join(texts, " or "))
+
+		return time.Time{}
+	}
+
+	d, err := splitDate(v)
+	if err != nil {
+		s.rowFail(c, ro, v, "not a date")
+		return time.Time{}
+	}
+
+	t, err := d.date(s.order)
+	if err != nil {
+		s.rowFail(c, ro, v, fmt.Sprintf("impossible date as %s", s.order))
+		return time.Time{}
+	}
+
+	return t
+}
+
+// decimalMark returns the decimal mark rows are parsed with.
+func (s *scan) decimalMark() byte {
+	if s.decimal == 0 {
+		return '.' // no amount of the file depends on it
+	}
+
+	return s.decimal
+}
+
+// parseCell reads the amount cell of role ro; ok is false when the cell is
+// empty. A malformed cell is a row problem.
+func (s *scan) parseCell(c *rowCtx, ro role) (n number, ok bool) {
+	v := s.lay.cell(c.rec.cells, ro)
+	if v == "" || c.ccy == "" {
+		return number{}, false
+	}
+
+	body, neg, ccy, err := cleanNumber(v)
+	if err == nil && ccy != "" && ccy != c.ccy {
+		s.rowFail(c, ro, v, fmt.Sprintf("amount in %s on a %s row", ccy, c.ccy))
+		return number{}, false
+	}
+
+	dec := s.decimalMark()
+	if err == nil {
+		n.minor, err = parseNumber(body, dec, s.set.thousands, c.exp)
+	}
+
+	if err != nil {
+		s.rowFail(c, ro, v, fmt.Sprintf("not an exact %s amount (decimal mark %q, at most %d "+
+			"decimals)", c.ccy, string(rune(dec)), c.exp))
+
+		return number{}, false
+	}
+
+	n.neg = neg
+
+	return n, true
+}
+
+// sign returns the sign convention of the file: the profile's, or the one its
+// columns imply.
+func (s *scan) sign() string {
+	if s.set.sign != "" {
+		return s.set.sign
+	}
+
+	switch l := s.lay; {
+	case l.has(roleAmount) && l.has(roleIndicator):
+		return signIndicator
+	case l.has(roleAmount) || l.has(roleGross) || l.has(roleNet):
+		return signAmount
+	}
+
+	return signDebitCredit
+}
+
+// rowAmount returns the booked amount (positive), its direction and the
+// signed fee (0 when none). Direction comes from the column (debit/credit),
+// the indicator, or the sign written in the cell, so "-0,00" stays a debit.
+func (s *scan) rowAmount(c *rowCtx) (minor int64, dir bankfile.Direction, fee int64, ok bool) {
+	lay := s.lay
+
+	switch s.sign() {
+	case signDebitCredit:
+		minor, dir, ok = s.debitCredit(c)
+	case signIndicator:
+		minor, dir, ok = s.signedAmount(c, true)
+	default:
+		minor, dir, ok = s.signedAmount(c, false)
+	}
+
+	if !ok {
+		return 0, "", 0, false
+	}
+
+	if lay.has(roleGross) && lay.has(roleFee) {
+		fee, ok = s.fee(c, signed(minor, dir))
+	}
+
+	if o, has := s.parseCell(c, roleOriginalAmount); has && o.minor != 0 && o.minor != minor {
+		c.problems = append(c.problems, fmt.Sprintf("column %q holds a second amount %s: "+
+			"which currency each amount is in is unclear", lay.name(roleOriginalAmount),
+			money.FormatMinor(o.minor, c.exp)))
+	}
+
+	return minor, dir, fee, ok
+}
+
+func (s *scan) signedAmount(c *rowCtx, indicator bool) (int64, bankfile.Direction, bool) {
+	ro := roleAmount
+	if !s.lay.has(ro) {
+		ro = roleGross
+	}
+
+	if !s.lay.has(ro) {
+		ro = roleNet
+	}
+
+	n, ok := s.parseCell(c, ro)
+	if !ok {
+		if !c.bad {
+			s.rowFail(c, ro, "", "amount missing")
+		}
+
+		return 0, "", false
+	}
+
+	dir := bankfile.Credit
+	if n.neg {
+		dir = bankfile.Debit
+	}
+
+	if !indicator {
+		return n.minor, dir, true
+	}
+
+	raw := s.lay.cell(c.rec.cells, roleIndicator)
+	ind := indicatorKey(raw)
+
+	switch {
+	case s.creditWords[ind]:
+		if n.neg {
+			s.rowFail(c, ro, s.lay.cell(c.rec.cells, ro), "negative amount on a credit row")
+			return 0, "", false
+		}
+
+		return n.minor, bankfile.Credit, true
+	case s.debitWords[ind]:
+		return n.minor, bankfile.Debit, true
+	}
+
+	s.rowFail(c, roleIndicator, raw, "not a debit/credit indicator")
+
+	return 0, "", false
+}
+
+func (s *scan) debitCredit(c *rowCtx) (int64, bankfile.Direction, bool) {
+	cr, hasCr := s.parseCell(c, roleCredit)
+	db, hasDb := s.parseCell(c, roleDebit)
+
+	if c.bad {
+		return 0, "", false
+	}
+
+	switch {
+	case hasCr && hasDb && cr.minor != 0 && db.minor != 0:
+		s.rowFail(c, roleDebit, s.lay.cell(c.rec.cells, roleDebit), fmt.Sprintf(
+			"both debit and credit on one row (credit %s)", s.lay.cell(c.rec.cells, roleCredit)))
+
+		return 0, "", false
+	case hasCr && cr.minor != 0:
+		if !cr.neg {
+			return cr.minor, bankfile.Credit, true
+		}
+
+		if s.set.creditSign != "signed" {
+			c.problems = append(c.problems, "negative amount in the credit column: read as a debit")
+		}
+
+		return cr.minor, bankfile.Debit, true
+	case hasDb && db.minor != 0:
+		s.debitConvention(c, db.neg)
+		return db.minor, bankfile.Debit, true
+	case hasCr && (!cr.neg || !hasDb):
+		if cr.neg {
+			return 0, bankfile.Debit, true
+		}
+
+		return 0, bankfile.Credit, true
+	case hasDb:
+		return 0, bankfile.Debit, true
+	}
+
+	ro := roleCredit
+	if !s.lay.has(ro) {
+		ro = roleDebit
+	}
+
+	s.rowFail(c, ro, "", "amount missing: neither debit nor credit")
+
+	return 0, "", false
+}
+
+// debitConvention flags a debit written with the other sign than the
+// profile's convention, or than the file's first debit when the profile
+// states none: the sign then means something the file does not say.
+func (s *scan) debitConvention(c *rowCtx, neg bool) {
+	want := neg
+
+	switch s.set.debitSign {
+	case "any":
+		return
+	case "positive":
+		want = false
+	case "negative":
+		want = true
+	default:
+		if s.debitNeg == 0 {
+			s.debitNeg = map[bool]int{true: 1, false: -1}[neg]
+		}
+
+		want = s.debitNeg > 0
+	}
+
+	if neg != want {
+		c.problems = append(c.problems, "the debit column mixes signed and unsigned "+
+			"amounts: read as a debit")
+	}
+}
+
+// fee reads the fee of a gross/fee/net row and checks gross + fee = net.
+func (s *scan) fee(c *rowCtx, gross int64) (int64, bool) {
+	f, ok := s.parseCell(c, roleFee)
+	if c.bad {
+		return 0, false
+	}
+
+	fee := f.minor
+	if ok && f.neg {
+		fee = -fee
+	}
+
+	n, has := s.parseCell(c, roleNet)
+	if !has || c.bad || s.set.net == checkOff {
+		return fee, !c.bad
+	}
+
+	net := n.minor
+	if n.neg {
+		net = -net
+	}
+
+	if gross+fee == net {
+		return fee, true
+	}
+
+	v := s.lay.cell(c.rec.cells, roleNet)
+	msg := fmt.Sprintf("gross %s + fee %s ≠ net", money.FormatMinor(gross, c.exp),
+		money.FormatMinor(fee, c.exp))
+
+	if s.set.net == checkReject {
+		s.rowFail(c, roleNet, v, msg)
+		return 0, false
+	}
+
+	c.problems = append(c.problems, msg)
+	s.warn(c.rec.line, s.lay.name(roleNet), v, msg)
+
+	return fee, true
+}
+
+// kind classifies a row: zero amounts are notices, a type column naming a fee,
+// reversal or return decides; without one, a debit whose text names a fee
+// ("ENTGELT", "CHARGES") is a charge; anything else is a payment.
+func (s *scan) kind(cells []string, minor int64, dir bankfile.Direction) bankfile.Kind {
+	if minor == 0 {
+		return bankfile.KindNotice
+	}
+
+	for _, w := range strings.Fields(normalise(s.lay.cell(cells, roleType))) {
+		switch {
+		case chargeWords[w]:
+			return bankfile.KindCharge
+		case reversalWords[w]:
+			return bankfile.KindReversal
+		case returnWords[w]:
+			return bankfile.KindReturn
+		}
+	}
+
+	if dir != bankfile.Debit || s.lay.has(roleType) {
+		return bankfile.KindPayment
+	}
+
+	for _, i := range s.lay.descrs {
+		if i >= len(cells) {
+			continue
+		}
+
+		for _, w := range strings.Fields(normalise(cells[i])) {
+			if chargeWords[w] {
+				return bankfile.KindCharge
+			}
+		}
+	}
+
+	return bankfile.KindPayment
+}
+
+func (s *scan) pending(cells []string) bool {
+	v := s.lay.cell(cells, roleStatus)
+	if v == "" {
+		return false
+	}
+
+	if s.set.skipStatus != nil {
+		return s.set.skipStatus[normalise(v)]
+	}
+
+	return pendingWords[normalise(v)]
+}
+
+// remittance joins the description and reference cells in column order.
+func (s *scan) remittance(cells []string) string {
+	var parts []string
+
+	for _, c := range s.lay.cols {
+		if (c.role == roleDescription || c.role == roleReference) && c.index < len(cells) {
+			if v := strings.Join(strings.Fields(cells[c.index]), " "); v != "" {
+				parts = append(parts, v)
+			}
+		}
+	}
+
+	return strings.Join(parts, " ")
 }
 
 func blank(cells []string) bool {
@@ -108,641 +586,6 @@ func firstCell(cells []string) string {
 	}
 
 	return ""
-}
-
-// isFooter reports a summary row: a date column holds, instead of a date, a
-// label starting with a word such as "balance" or "total". Anything else in a
-// date column is a bad row, so no payment is ever skipped as a summary.
-func (r *reader) isFooter(cells []string) bool {
-	footer := false
-
-	for _, ro := range []role{roleDate, roleValueDate} {
-		v := r.lay.cell(cells, ro)
-		if v == "" {
-			continue
-		}
-
-		if _, err := splitDate(v); err == nil {
-			return false
-		}
-
-		n := normalise(v)
-		for _, w := range footerWords {
-			if n == w || strings.HasPrefix(n, w+" ") {
-				footer = true
-			}
-		}
-	}
-
-	return footer
-}
-
-// tooWide rejects a row with non-empty cells beyond the header: an unquoted
-// delimiter inside a value shifts every later column, amounts included.
-func (r *reader) tooWide(header record, rec record) bool {
-	width := len(header.cells)
-
-	for i := width; i < len(rec.cells); i++ {
-		if strings.TrimSpace(rec.cells[i]) != "" {
-			r.fail(rec.line, "columns", rec.cells[i], fmt.Sprintf(
-				"row has %d fields, header has %d: a value may contain an unquoted delimiter",
-				len(rec.cells), width))
-
-			return true
-		}
-	}
-
-	return false
-}
-
-// amountRoles are the columns whose cells are amounts.
-var amountRoles = []role{
-	roleAmount, roleCredit, roleDebit, roleGross, roleFee, roleNet, roleBalance, roleOriginalAmount,
-}
-
-// decideDecimal sets the decimal mark for the whole file from every amount cell.
-func (r *reader) decideDecimal(data []row) {
-	if r.opts.Decimal != 0 {
-		r.decimal = r.opts.Decimal
-		return
-	}
-
-	var dot, comma, unsure *bankfile.Problem
-
-	for _, w := range data {
-		for _, ro := range amountRoles {
-			v := r.lay.cell(w.rec.cells, ro)
-			body, _, _, err := cleanNumber(v)
-			if v == "" || err != nil {
-				continue
-			}
-
-			p := &bankfile.Problem{Line: w.rec.line, Field: r.colName(ro), Value: v}
-			switch mark, sure := decimalMark(body); {
-			case sure && mark == '.' && dot == nil:
-				dot = p
-			case sure && mark == ',' && comma == nil:
-				comma = p
-			case !sure && mark == 0 && strings.ContainsAny(body, ".,") && unsure == nil:
-				unsure = p
-			}
-		}
-	}
-
-	switch {
-	case dot != nil && comma != nil:
-		r.fail(comma.Line, comma.Field, comma.Value, fmt.Sprintf(
-			"decimal comma here but decimal point on line %d (%q): decimal mark inconsistent",
-			dot.Line, dot.Value))
-	case comma != nil:
-		r.decimal = ','
-	case dot != nil:
-		r.decimal = '.'
-	case unsure != nil:
-		r.fail(unsure.Line, unsure.Field, unsure.Value,
-			"decimal mark ambiguous: set the decimal mark in the bank profile")
-	default:
-		r.decimal = '.'
-	}
-}
-
-// decideDates sets the day/month order for the whole file from every date cell.
-func (r *reader) decideDates(data []row) {
-	var dayFirst, monthFirst, either *bankfile.Problem
-
-	for _, w := range data {
-		for _, ro := range []role{roleDate, roleValueDate} {
-			v := r.lay.cell(w.rec.cells, ro)
-
-			d, err := splitDate(v)
-			if v == "" || err != nil {
-				continue // reported with the row
-			}
-
-			p := &bankfile.Problem{Line: w.rec.line, Field: r.colName(ro), Value: v}
-			switch {
-			case d.shape == shapeDayFirst && dayFirst == nil:
-				dayFirst = p
-			case d.shape == shapeMonthFirst && monthFirst == nil:
-				monthFirst = p
-			case d.shape == shapeEither && either == nil:
-				either = p
-			}
-		}
-	}
-
-	r.order = r.opts.DateOrder
-
-	switch {
-	case dayFirst != nil && monthFirst != nil:
-		r.fail(monthFirst.Line, monthFirst.Field, monthFirst.Value, fmt.Sprintf(
-			"month-first date but line %d has the day-first date %q: date format inconsistent",
-			dayFirst.Line, dayFirst.Value))
-	case r.order != DateAuto:
-	case dayFirst != nil:
-		r.order = DayFirst
-	case monthFirst != nil:
-		r.order = MonthFirst
-	case either == nil:
-		r.order = DayFirst // no date in the file depends on the order
-	case r.decimal == ',':
-		r.order = DayFirst
-		r.warn(either.Line, either.Field, either.Value, "date format ambiguous: read as "+
-			"DD/MM/YYYY because the amounts use a decimal comma")
-	default:
-		r.fail(either.Line, either.Field, either.Value, "date format ambiguous: every date "+
-			"fits both DD/MM/YYYY and MM/DD/YYYY; set the date order in the bank profile")
-	}
-}
-
-// decideDebitSigns notes a debit column that mixes "-12.00" and "12.00": the
-// signs then mean something the file does not say, and those rows are flagged.
-func (r *reader) decideDebitSigns(data []row) {
-	if !r.lay.has(roleDebit) {
-		return
-	}
-
-	var neg, pos bool
-
-	for _, w := range data {
-		if body, n, _, err := cleanNumber(r.lay.cell(w.rec.cells, roleDebit)); err == nil &&
-			strings.Trim(body, "0., ") != "" {
-			neg, pos = neg || n, pos || !n
-		}
-	}
-
-	r.debitMix = neg && pos
-}
-
-// needCurrency rejects a file with rows but no currency anywhere: no column,
-// no metadata row, no profile and no code in the amount cells.
-func (r *reader) needCurrency(data []row) {
-	if r.lay.has(roleCurrency) || r.currency != "" {
-		return
-	}
-
-	for _, w := range data {
-		if r.cellCurrency(w.rec.cells) == "" {
-			r.fail(0, "currency", "", "the file has no currency column and no currency in its "+
-				"metadata rows: set the currency in the bank profile")
-
-			return
-		}
-	}
-}
-
-// cellCurrency returns a currency written in the row's amount cells ("USD 12.00").
-func (r *reader) cellCurrency(cells []string) string {
-	for _, ro := range amountRoles {
-		if _, _, ccy, err := cleanNumber(r.lay.cell(cells, ro)); err == nil && ccy != "" {
-			return ccy
-		}
-	}
-
-	return ""
-}
-
-func (r *reader) colName(ro role) string {
-	i, ok := r.lay.first[ro]
-	if !ok {
-		return ""
-	}
-
-	for _, c := range r.lay.cols {
-		if c.index == i {
-			return c.name
-		}
-	}
-
-	return ""
-}
-
-// rowCtx carries one row through its checks.
-type rowCtx struct {
-	rec      record
-	ccy      string
-	exp      int
-	bad      bool
-	problems []string // flags for the transaction (read, not applied automatically)
-}
-
-func (r *reader) rowFail(c *rowCtx, ro role, value, msg string) {
-	c.bad = true
-	r.fail(c.rec.line, r.colName(ro), value, msg)
-}
-
-// row reads one data record into one transaction (two with a fee).
-func (r *reader) row(rec record) {
-	c := &rowCtx{rec: rec}
-	lay := r.lay
-
-	r.rowCurrency(c)
-	booking := r.rowDate(c, roleDate)
-	value := r.rowDate(c, roleValueDate)
-
-	if booking.IsZero() && value.IsZero() && !c.bad {
-		ro := roleDate
-		if !lay.has(roleDate) {
-			ro = roleValueDate
-		}
-
-		r.rowFail(c, ro, "", "date missing")
-	}
-
-	amt, dir, fee, ok := r.rowAmount(c)
-	if !ok || c.bad {
-		return
-	}
-
-	t := bankfile.Transaction{
-		Line:         rec.line,
-		Account:      firstOf(r.opts.Account, lay.cell(rec.cells, roleAccount), r.account),
-		Direction:    dir,
-		Kind:         r.kind(rec.cells, amt),
-		Amount:       money.New(amt, c.ccy),
-		BookingDate:  booking,
-		ValueDate:    value,
-		BankRef:      lay.cell(rec.cells, roleTxID),
-		EndToEndID:   lay.cell(rec.cells, roleEndToEnd),
-		PaymentRef:   lay.cell(rec.cells, roleReference),
-		PayerName:    lay.cell(rec.cells, rolePayer),
-		PayerAccount: lay.cell(rec.cells, rolePayerAccount),
-		PayerID:      lay.cell(rec.cells, rolePayerID),
-		Remittance:   r.remittance(rec.cells),
-		OriginalRef:  lay.cell(rec.cells, roleOriginalRef),
-		Problem:      strings.Join(c.problems, "; "),
-	}
-
-	if inv := lay.cell(rec.cells, roleInvoice); inv != "" {
-		t.Remits = []bankfile.Remit{{Ref: inv, RefType: "IV"}}
-	}
-
-	net := signed(t.Amount.Minor, dir)
-	if fee != 0 {
-		net += fee
-	}
-
-	r.balanceMove(c, net)
-
-	if r.pending(rec.cells) {
-		r.warn(rec.line, r.colName(roleStatus), lay.cell(rec.cells, roleStatus),
-			"row is not booked yet: skipped")
-
-		return
-	}
-
-	base := r.dedupeBase(t.Account, rec.cells)
-	r.add(t, base)
-
-	if fee != 0 {
-		f := t
-		f.Kind, f.Direction, f.Amount.Minor = bankfile.KindCharge, bankfile.Credit, fee
-		f.Remits, f.Problem = nil, ""
-
-		if fee < 0 {
-			f.Direction, f.Amount.Minor = bankfile.Debit, -fee
-		}
-
-		r.add(f, base+"/fee")
-	}
-}
-
-func signed(minor int64, dir bankfile.Direction) int64 {
-	if dir == bankfile.Debit {
-		return -minor
-	}
-
-	return minor
-}
-
-// add appends t with its dedupe key; a key already used in the file gets an
-// occurrence ordinal so identical rows both count.
-func (r *reader) add(t bankfile.Transaction, key string) {
-	r.keys[key]++
-	if n := r.keys[key]; n > 1 {
-		key += fmt.Sprintf("~%d", n)
-	}
-
-	t.DedupeKey = key
-	t.Seq = len(r.file.Transactions) + 1
-	r.file.Transactions = append(r.file.Transactions, t)
-}
-
-func (r *reader) rowCurrency(c *rowCtx) {
-	c.ccy = r.currency
-
-	if v := strings.ToUpper(r.lay.cell(c.rec.cells, roleCurrency)); v != "" {
-		if !money.ValidCurrency(v) {
-			r.rowFail(c, roleCurrency, v, "not an ISO 4217 currency code")
-			return
-		}
-
-		c.ccy = v
-	}
-
-	if c.ccy == "" {
-		c.ccy = r.cellCurrency(c.rec.cells)
-	}
-
-	if c.ccy == "" {
-		r.rowFail(c, roleCurrency, "", "currency missing")
-		return
-	}
-
-	c.exp, _ = money.Exponent(c.ccy)
-}
-
-func (r *reader) rowDate(c *rowCtx, ro role) time.Time {
-	v := r.lay.cell(c.rec.cells, ro)
-	if v == "" {
-		return time.Time{}
-	}
-
-	d, err := splitDate(v)
-	if err != nil {
-		r.rowFail(c, ro, v, "not a date")
-		return time.Time{}
-	}
-
-	t, err := d.date(r.order)
-	if err != nil {
-		r.rowFail(c, ro, v, fmt.Sprintf("impossible date as %s", r.order))
-		return time.Time{}
-	}
-
-	return t
-}
-
-// parseCell reads the amount cell of role ro; ok is false when the cell is
-// empty. A malformed cell is a row problem.
-func (r *reader) parseCell(c *rowCtx, ro role) (n number, ok bool) {
-	v := r.lay.cell(c.rec.cells, ro)
-	if v == "" || c.ccy == "" {
-		return number{}, false
-	}
-
-	body, neg, ccy, err := cleanNumber(v)
-	if err == nil && ccy != "" && ccy != c.ccy {
-		r.rowFail(c, ro, v, fmt.Sprintf("amount in %s on a %s row", ccy, c.ccy))
-		return number{}, false
-	}
-
-	if err == nil {
-		n.minor, err = parseNumber(body, r.decimal, c.exp)
-	}
-
-	if err != nil {
-		r.rowFail(c, ro, v, fmt.Sprintf("not an exact %s amount (decimal mark %q, at most %d "+
-			"decimals)", c.ccy, string(rune(r.decimal)), c.exp))
-
-		return number{}, false
-	}
-
-	n.neg = neg
-
-	return n, true
-}
-
-// rowAmount returns the booked amount (positive), its direction and the
-// signed fee (0 when none). Direction comes from the column (debit/credit),
-// the indicator, or the sign written in the cell, so "-0,00" stays a debit.
-func (r *reader) rowAmount(c *rowCtx) (minor int64, dir bankfile.Direction, fee int64, ok bool) {
-	lay := r.lay
-
-	switch {
-	case lay.has(roleAmount) || lay.has(roleGross) || lay.has(roleNet):
-		minor, dir, ok = r.signedAmount(c)
-	default:
-		minor, dir, ok = r.debitCredit(c)
-	}
-
-	if !ok {
-		return 0, "", 0, false
-	}
-
-	if lay.has(roleGross) && lay.has(roleFee) {
-		fee, ok = r.fee(c, signed(minor, dir))
-	}
-
-	if o, has := r.parseCell(c, roleOriginalAmount); has && o.minor != 0 && o.minor != minor {
-		c.problems = append(c.problems, fmt.Sprintf("column %q holds a second amount %s: "+
-			"which currency each amount is in is unclear", r.colName(roleOriginalAmount),
-			money.FormatMinor(o.minor, c.exp)))
-	}
-
-	return minor, dir, fee, ok
-}
-
-func (r *reader) signedAmount(c *rowCtx) (int64, bankfile.Direction, bool) {
-	ro := roleAmount
-	if !r.lay.has(ro) {
-		ro = roleGross
-	}
-
-	if !r.lay.has(ro) {
-		ro = roleNet
-	}
-
-	n, ok := r.parseCell(c, ro)
-	if !ok {
-		if !c.bad {
-			r.rowFail(c, ro, "", "amount missing")
-		}
-
-		return 0, "", false
-	}
-
-	dir := bankfile.Credit
-	if n.neg {
-		dir = bankfile.Debit
-	}
-
-	if !r.lay.has(roleIndicator) {
-		return n.minor, dir, true
-	}
-
-	ind := normalise(r.lay.cell(c.rec.cells, roleIndicator))
-	switch {
-	case !indicatorWords[ind]:
-		r.rowFail(c, roleIndicator, ind, "not a debit/credit indicator")
-		return 0, "", false
-	case creditWords[ind] && n.neg:
-		r.rowFail(c, ro, r.lay.cell(c.rec.cells, ro), "negative amount on a credit row")
-		return 0, "", false
-	case !creditWords[ind]:
-		dir = bankfile.Debit
-	}
-
-	return n.minor, dir, true
-}
-
-func (r *reader) debitCredit(c *rowCtx) (int64, bankfile.Direction, bool) {
-	cr, hasCr := r.parseCell(c, roleCredit)
-	db, hasDb := r.parseCell(c, roleDebit)
-
-	if c.bad {
-		return 0, "", false
-	}
-
-	switch {
-	case hasCr && hasDb && cr.minor != 0 && db.minor != 0:
-		r.rowFail(c, roleDebit, r.lay.cell(c.rec.cells, roleDebit), fmt.Sprintf(
-			"both debit and credit on one row (credit %s)", r.lay.cell(c.rec.cells, roleCredit)))
-
-		return 0, "", false
-	case hasCr && cr.minor != 0:
-		if cr.neg {
-			c.problems = append(c.problems, "negative amount in the credit column: read as a debit")
-			return cr.minor, bankfile.Debit, true
-		}
-
-		return cr.minor, bankfile.Credit, true
-	case hasDb && db.minor != 0:
-		if r.debitMix {
-			c.problems = append(c.problems, "the debit column mixes signed and unsigned "+
-				"amounts: read as a debit")
-		}
-
-		return db.minor, bankfile.Debit, true
-	case hasCr && (!cr.neg || !hasDb):
-		if cr.neg {
-			return 0, bankfile.Debit, true
-		}
-
-		return 0, bankfile.Credit, true
-	case hasDb:
-		return 0, bankfile.Debit, true
-	}
-
-	ro := roleCredit
-	if !r.lay.has(ro) {
-		ro = roleDebit
-	}
-
-	r.rowFail(c, ro, "", "amount missing: neither debit nor credit")
-
-	return 0, "", false
-}
-
-// fee reads the fee of a gross/fee/net row and checks gross + fee = net.
-func (r *reader) fee(c *rowCtx, gross int64) (int64, bool) {
-	f, ok := r.parseCell(c, roleFee)
-	if c.bad {
-		return 0, false
-	}
-
-	fee := f.minor
-	if ok && f.neg {
-		fee = -fee
-	}
-
-	if n, has := r.parseCell(c, roleNet); has {
-		net := n.minor
-		if n.neg {
-			net = -net
-		}
-
-		if gross+fee != net {
-			r.rowFail(c, roleNet, r.lay.cell(c.rec.cells, roleNet), fmt.Sprintf(
-				"gross %s + fee %s ≠ net", money.FormatMinor(gross, c.exp),
-				money.FormatMinor(fee, c.exp)))
-
-			return 0, false
-		}
-	}
-
-	return fee, !c.bad
-}
-
-// kind classifies a row: zero amounts are notices, a type column naming a fee,
-// reversal or return decides, anything else is a payment.
-func (r *reader) kind(cells []string, minor int64) bankfile.Kind {
-	if minor == 0 {
-		return bankfile.KindNotice
-	}
-
-	for _, w := range strings.Fields(normalise(r.lay.cell(cells, roleType))) {
-		switch {
-		case chargeWords[w]:
-			return bankfile.KindCharge
-		case reversalWords[w]:
-			return bankfile.KindReversal
-		case returnWords[w]:
-			return bankfile.KindReturn
-		}
-	}
-
-	return bankfile.KindPayment
-}
-
-func (r *reader) pending(cells []string) bool {
-	s := normalise(r.lay.cell(cells, roleStatus))
-	return pendingWords[s]
-}
-
-// remittance joins the description and reference cells in column order.
-func (r *reader) remittance(cells []string) string {
-	var parts []string
-
-	for _, c := range r.lay.cols {
-		if (c.role == roleDescription || c.role == roleReference) && c.index < len(cells) {
-			if v := strings.Join(strings.Fields(cells[c.index]), " "); v != "" {
-				parts = append(parts, v)
-			}
-		}
-	}
-
-	return strings.Join(parts, " ")
-}
-
-// dedupeBase is the stable part of a row's key: account + transaction id (+
-// serial number) when the file has them, else a hash of the row's content
-// without its running balance and status, which change between exports.
-func (r *reader) dedupeBase(account string, cells []string) string {
-	lay := r.lay
-	if id := lay.cell(cells, roleTxID); id != "" {
-		key := "csv:" + account + ":" + id
-		if lay.has(roleSerial) {
-			key += ":" + lay.cell(cells, roleSerial)
-		}
-
-		if account == "" {
-			// Without an account, transaction ids of two banks' exports may
-			// collide ("TID1"); the row's date and money make the key the
-			// bank's transaction, so a real payment is never taken for a
-			// duplicate of another bank's.
-			key += ":" + r.moneyHash(cells)
-		}
-
-		return key
-	}
-
-	parts := make([]string, 0, len(lay.cols))
-	for _, c := range lay.cols {
-		if c.role == roleBalance || c.role == roleStatus || c.index >= len(cells) {
-			continue
-		}
-
-		parts = append(parts, c.norm+"="+strings.Join(strings.Fields(cells[c.index]), " "))
-	}
-
-	sort.Strings(parts)
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
-
-	return "csv:" + account + ":h:" + hex.EncodeToString(sum[:10])
-}
-
-// moneyHash is a short hash of a row's date, amount and currency cells.
-func (r *reader) moneyHash(cells []string) string {
-	var parts []string
-	for _, role := range []role{roleDate, roleValueDate, roleAmount, roleCredit, roleDebit,
-		roleGross, roleNet, roleCurrency} {
-		parts = append(parts, strings.Join(strings.Fields(r.lay.cell(cells, role)), " "))
-	}
-
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
-
-	return hex.EncodeToString(sum[:6])
 }
 
 func firstOf(ss ...string) string {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
@@ -22,10 +23,27 @@ func samplesDir(t testing.TB, sub string) string {
 	return samplefiles.Dir(t, sub)
 }
 
-func mustRead(t testing.TB, name string, data []byte, opts bankcsv.Options) *bankfile.File {
+// newReader returns a reader with the given user profiles.
+func newReader(t testing.TB, profiles ...bankcsv.Profile) *bankcsv.Reader {
 	t.Helper()
 
-	f, err := bankcsv.ReadOptions(name, data, opts)
+	r, err := bankcsv.NewReader(profiles)
+	if err != nil {
+		t.Fatalf("new reader: %v", err)
+	}
+
+	return r
+}
+
+// byHeader is a profile matching files whose header has the given columns.
+func byHeader(name string, header ...string) bankcsv.Profile {
+	return bankcsv.Profile{Name: name, Match: bankcsv.Match{Header: header}}
+}
+
+func mustRead(t testing.TB, name string, data []byte, profiles ...bankcsv.Profile) *bankfile.File {
+	t.Helper()
+
+	f, err := newReader(t, profiles...).Read(name, data)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
 	}
@@ -33,10 +51,11 @@ func mustRead(t testing.TB, name string, data []byte, opts bankcsv.Options) *ban
 	return f
 }
 
-func mustReject(t testing.TB, name string, data []byte, opts bankcsv.Options) []bankfile.Problem {
+func mustReject(t testing.TB, name string, data []byte,
+	profiles ...bankcsv.Profile) []bankfile.Problem {
 	t.Helper()
 
-	f, err := bankcsv.ReadOptions(name, data, opts)
+	f, err := newReader(t, profiles...).Read(name, data)
 	if err == nil {
 		t.Fatalf("read %s: accepted with %d transactions, want a rejection", name,
 			len(f.Transactions))
@@ -53,8 +72,9 @@ func mustReject(t testing.TB, name string, data []byte, opts bankcsv.Options) []
 // sampleWant is what a shared sample must read as. The figures were worked out
 // by reading each file, not taken from the reader.
 type sampleWant struct {
-	opts        bankcsv.Options
-	reject      string // field of the expected rejection; "" when accepted
+	profile     *bankcsv.Profile // a user profile to read with
+	reject      string           // field of the expected rejection; "" when accepted
+	used        string           // File.Profile; "guessed" for a guess
 	account     string
 	currency    string
 	txs         int
@@ -72,47 +92,58 @@ type sampleCase struct {
 	want sampleWant
 }
 
+// ocaDebitCredit states the currency the OCA debit/credit fixture lacks, and
+// that its debit column holds debits whatever their sign.
+var ocaDebitCredit = bankcsv.Profile{
+	Name: "test-debit-credit-usd",
+	Match: bankcsv.Match{Header: []string{"Date", "Label", "Debit", "Credit", "Balance",
+		"Partner Name"}},
+	Currency: "USD", DebitSign: "any",
+}
+
 var samples = []sampleCase{
-	// No currency anywhere in the file.
+	// No currency anywhere in the file, no built-in profile for it.
 	{"debit-credit-balance-columns-signed.csv", sampleWant{reject: "currency"}},
 	// With a profile currency: +20.00; "-13.50" in Credit is read as a debit and
-	// flagged; the Debit column mixes "-33.50" and "1,500.00", so both are
-	// flagged; its balance column does not chain in either order.
+	// flagged; the Debit column's "-33.50" and "1,500.00" are both debits; its
+	// balance column does not chain in either order.
 	{"debit-credit-balance-columns-signed.csv", sampleWant{
-		opts: bankcsv.Options{Currency: "USD"}, currency: "USD", txs: 4, credits: 1,
-		creditTotal: 2000, debits: 3, debitTotal: 154700, problems: 3, warnings: 1,
+		profile: &ocaDebitCredit, used: ocaDebitCredit.Name, currency: "USD", txs: 4,
+		credits: 1, creditTotal: 2000, debits: 3, debitTotal: 154700, problems: 1, warnings: 1,
 		controls: bankfile.ControlsMismatch,
 	}},
-	// Preamble with account and ": EUR", dates 01/04/20 (all ambiguous, decimal
-	// comma → day-first with a warning), footer row skipped with a warning.
+	// Built-in French profile: preamble with account and ": EUR", DD/MM/YY dates
+	// (all ambiguous, the profile says), footer row skipped with a warning.
 	{"french-bank-preamble-debit-credit-columns-comma-decimal.csv", sampleWant{
-		account: "08088804068", currency: "EUR", txs: 4, credits: 1, creditTotal: 130000,
-		debits: 3, debitTotal: 23068, warnings: 2, controls: bankfile.ControlsNone,
+		used: "fr-bank-operations", account: "08088804068", currency: "EUR", txs: 4,
+		credits: 1, creditTotal: 130000, debits: 3, debitTotal: 23068, warnings: 1,
+		controls: bankfile.ControlsNone,
 	}},
-	{"header-only-empty-statement.csv", sampleWant{controls: bankfile.ControlsNone}},
+	// Nothing to read; the guess is still reported.
+	{"header-only-empty-statement.csv", sampleWant{used: "guessed", warnings: 1,
+		controls: bankfile.ControlsNone}},
 	// -33.50 USD; 1,525.00 EUR flagged because "Amount Currency" says 1,000.00.
 	{"multi-currency-amount-currency.csv", sampleWant{
-		txs: 2, credits: 1, creditTotal: 152500, debits: 1, debitTotal: 3350, problems: 1,
-		controls: bankfile.ControlsNone,
+		used: "guessed", txs: 2, credits: 1, creditTotal: 152500, debits: 1, debitTotal: 3350,
+		problems: 1, warnings: 1, controls: bankfile.ControlsNone,
 	}},
 	// 76 rows: 14 pending withdrawals skipped; 62 booked (43 credits, 19 debits)
 	// plus 26 fee lines; gross + fee = net on every row; balances chain per currency.
 	{"paypal-activity-fees-fx-invoice-numbers.csv", sampleWant{
-		txs: 88, credits: 43, creditTotal: 13393504, debits: 45, debitTotal: 7450612,
-		warnings: 14, controls: bankfile.ControlsOK,
+		used: "paypal-activity", txs: 88, credits: 43, creditTotal: 13393504, debits: 45,
+		debitTotal: 7450612, warnings: 14, controls: bankfile.ControlsOK,
 	}},
-	// Four payments with four fees; D/M/YYYY dates all ambiguous → day-first by
-	// the decimal comma; 4.626,81 + 27,63 = 4.654,44 and so on.
+	// Four payments with four fees; D/M/YYYY dates all ambiguous, day-first by
+	// the Spanish profile; 4.626,81 + 27,63 = 4.654,44 and so on.
 	{"paypal-statement-spanish-comma-decimals.csv", sampleWant{
-		currency: "EUR", txs: 8, credits: 4, creditTotal: 13644, debits: 4, debitTotal: 536,
-		warnings: 1, controls: bankfile.ControlsOK,
+		used: "paypal-statement-es", currency: "EUR", txs: 8, credits: 4, creditTotal: 13644,
+		debits: 4, debitTotal: 536, controls: bankfile.ControlsOK,
 	}},
-	{"us-checking-chase-style.csv", sampleWant{reject: "currency"}},
-	// With USD: credits 2590.73 + 110.00, debits 2680.89 + 150 + 60 + 1300; the
-	// balance column chains newest first.
+	// Built-in Chase profile (USD): credits 2590.73 + 110.00, debits 2680.89 +
+	// 150 + 60 + 1300; the balance column chains newest first.
 	{"us-checking-chase-style.csv", sampleWant{
-		opts: bankcsv.Options{Currency: "USD"}, currency: "USD", txs: 6, credits: 2,
-		creditTotal: 270073, debits: 4, debitTotal: 419089, controls: bankfile.ControlsOK,
+		used: "chase-checking", currency: "USD", txs: 6, credits: 2, creditTotal: 270073,
+		debits: 4, debitTotal: 419089, controls: bankfile.ControlsOK,
 	}},
 }
 
@@ -133,8 +164,13 @@ func TestSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			var profiles []bankcsv.Profile
+			if c.want.profile != nil {
+				profiles = append(profiles, *c.want.profile)
+			}
+
 			if c.want.reject != "" {
-				ps := mustReject(t, c.file, data, c.want.opts)
+				ps := mustReject(t, c.file, data, profiles...)
 				if len(ps) != 1 || ps[0].Field != c.want.reject {
 					t.Fatalf("problems %v, want one on %s", ps, c.want.reject)
 				}
@@ -142,9 +178,10 @@ func TestSamples(t *testing.T) {
 				return
 			}
 
-			f := mustRead(t, c.file, data, c.want.opts)
+			f := mustRead(t, c.file, data, profiles...)
 			checkSample(t, f, c.want)
-			checkVariants(t, c.file, data, c.want.opts, f)
+			checkVariants(t, c.file, data, f, profiles...)
+			checkScan(t, c.file, data, f, profiles...)
 		})
 	}
 
@@ -158,6 +195,15 @@ func TestSamples(t *testing.T) {
 
 func checkSample(t *testing.T, f *bankfile.File, want sampleWant) {
 	t.Helper()
+
+	used := f.Profile
+	if strings.HasPrefix(used, "no bank profile matched: guessed ") {
+		used = "guessed"
+	}
+
+	if used != want.used {
+		t.Errorf("profile %q, want %q", f.Profile, want.used)
+	}
 
 	if f.Account != want.account || f.Currency != want.currency {
 		t.Errorf("account %q currency %q, want %q %q", f.Account, f.Currency, want.account,
@@ -210,7 +256,8 @@ func checkSample(t *testing.T, f *bankfile.File, want sampleWant) {
 }
 
 // checkVariants reads CRLF and BOM copies: nothing but the encoding may change.
-func checkVariants(t *testing.T, name string, data []byte, opts bankcsv.Options, f *bankfile.File) {
+func checkVariants(t *testing.T, name string, data []byte, f *bankfile.File,
+	profiles ...bankcsv.Profile) {
 	t.Helper()
 
 	crlf := bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n"),
@@ -226,9 +273,36 @@ func checkVariants(t *testing.T, name string, data []byte, opts bankcsv.Options,
 	}
 
 	for variant, b := range variants {
-		g := mustRead(t, name+"+"+variant, b, opts)
+		g := mustRead(t, name+"+"+variant, b, profiles...)
 		if !reflect.DeepEqual(g.Transactions, f.Transactions) {
 			t.Errorf("%s copy reads differently", variant)
 		}
+	}
+}
+
+// checkScan streams the file: the same transactions as Read, emitted one by
+// one, and the same file without them.
+func checkScan(t *testing.T, name string, data []byte, f *bankfile.File,
+	profiles ...bankcsv.Profile) {
+	t.Helper()
+
+	var got []bankfile.Transaction
+
+	g, err := newReader(t, profiles...).Scan(name, bytes.NewReader(data),
+		func(tx bankfile.Transaction) error {
+			got = append(got, tx)
+			return nil
+		})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+
+	if !reflect.DeepEqual(got, f.Transactions) || g.Transactions != nil {
+		t.Errorf("scan emitted %d transactions, read has %d", len(got), len(f.Transactions))
+	}
+
+	g.Transactions = f.Transactions
+	if !reflect.DeepEqual(g, f) {
+		t.Errorf("scan file %+v, read file %+v", g, f)
 	}
 }

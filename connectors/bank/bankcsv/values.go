@@ -2,10 +2,12 @@ package bankcsv
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/o2c-dev/o2c/internal/money"
 )
@@ -54,12 +56,14 @@ var months = map[string]int{
 	"sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }
 
-var errDate = errors.New("not a date")
+var (
+	errDate       = errors.New("not a date")
+	errImpossible = errors.New("impossible date")
+)
 
-// splitDate reads a date cell: YYYY-MM-DD (also with / or . and a time),
-// YYYYMMDD, DD.MM.YYYY, a/b/YYYY or a-b-YYYY (two-digit years are 20YY),
-// DD-Mon-YYYY and "<date> as of <date>" (the first date counts).
-func splitDate(s string) (rawDate, error) {
+// trimDate drops what follows the date in a date cell: a time, or " as of
+// <date>" (the first date counts).
+func trimDate(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.Index(strings.ToLower(s), " as of "); i > 0 {
 		s = s[:i]
@@ -68,6 +72,15 @@ func splitDate(s string) (rawDate, error) {
 	if i := strings.IndexAny(s, " T"); i > 0 && strings.Contains(s[i:], ":") {
 		s = s[:i] // a time follows
 	}
+
+	return s
+}
+
+// splitDate reads a date cell: YYYY-MM-DD (also with / or . and a time),
+// YYYYMMDD, DD.MM.YYYY, a/b/YYYY or a-b-YYYY (two-digit years are 20YY),
+// DD-Mon-YYYY and "<date> as of <date>" (the first date counts).
+func splitDate(s string) (rawDate, error) {
+	s = trimDate(s)
 
 	if len(s) == 8 && allDigits(s) {
 		return fixed(atoi(s[:4]), atoi(s[4:6]), atoi(s[6:]))
@@ -140,12 +153,178 @@ func (d rawDate) date(order DateOrder) (time.Time, error) {
 		month, day = d.b, d.a
 	}
 
-	t := time.Date(d.y, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if t.Year() != d.y || int(t.Month()) != month || t.Day() != day || d.y < 1900 {
-		return time.Time{}, errDate
+	return calendar(d.y, month, day)
+}
+
+// calendar returns the date y-m-d, or errImpossible for a day the calendar
+// does not have.
+func calendar(y, m, d int) (time.Time, error) {
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != m || t.Day() != d || y < 1900 {
+		return time.Time{}, errImpossible
 	}
 
 	return t, nil
+}
+
+// dateLayout is a date format of a bank profile, such as DD.MM.YYYY.
+type dateLayout struct {
+	text string
+	toks []dateTok
+}
+
+// dateTok is one element of a layout: a field (kind Y, y, M, D or N for a
+// month name) or a literal character (kind 0).
+type dateTok struct {
+	kind byte
+	lit  rune
+}
+
+// layoutFields are the fields a layout is written with, longest first.
+var layoutFields = []struct {
+	text string
+	kind byte
+}{{"YYYY", 'Y'}, {"MON", 'N'}, {"MMM", 'N'}, {"YY", 'y'}, {"MM", 'M'}, {"DD", 'D'},
+	{"M", 'M'}, {"D", 'D'}}
+
+// parseLayout reads a layout written with YYYY, YY, MM, M, DD, D and MON.
+func parseLayout(s string) (dateLayout, error) {
+	l := dateLayout{text: s}
+	seen := map[byte]bool{}
+	up := strings.ToUpper(s)
+
+	for i := 0; i < len(up); {
+		matched := false
+
+		for _, f := range layoutFields {
+			if strings.HasPrefix(up[i:], f.text) {
+				kind := f.kind
+				if kind == 'y' {
+					kind = 'Y'
+				}
+
+				if kind == 'N' {
+					kind = 'M'
+				}
+
+				if seen[kind] {
+					return l, errors.New("a field appears twice")
+				}
+
+				seen[kind] = true
+				l.toks = append(l.toks, dateTok{kind: f.kind})
+				i += len(f.text)
+				matched = true
+
+				break
+			}
+		}
+
+		if matched {
+			continue
+		}
+
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return l, fmt.Errorf("%q is not one of YYYY, YY, MM, M, DD, D, MON", r)
+		}
+
+		l.toks = append(l.toks, dateTok{lit: r})
+		i += size
+	}
+
+	if !seen['Y'] || !seen['M'] || !seen['D'] {
+		return l, errors.New("needs a year, a month and a day")
+	}
+
+	return l, nil
+}
+
+// order says whether the layout puts the day or the month first.
+func (l dateLayout) order() DateOrder {
+	for _, t := range l.toks {
+		switch t.kind {
+		case 'D':
+			return DayFirst
+		case 'M', 'N':
+			return MonthFirst
+		}
+	}
+
+	return DateAuto
+}
+
+// parse reads a date cell in the layout: errDate when it does not fit,
+// errImpossible for a date such as 31/02/2025.
+func (l dateLayout) parse(cell string) (time.Time, error) {
+	s := trimDate(cell)
+	y, m, d := -1, -1, -1
+
+	for _, t := range l.toks {
+		if t.kind == 0 {
+			r, size := utf8.DecodeRuneInString(s)
+			if size == 0 || r != t.lit {
+				return time.Time{}, errDate
+			}
+
+			s = s[size:]
+
+			continue
+		}
+
+		if t.kind == 'N' {
+			n := 0
+			for n < len(s) && unicode.IsLetter(rune(s[n])) {
+				n++
+			}
+
+			mon, ok := months[strings.ToLower(s[:min(3, n)])]
+			if !ok || n < 3 {
+				return time.Time{}, errDate
+			}
+
+			m, s = mon, s[n:]
+
+			continue
+		}
+
+		width, least := 2, 1
+		switch t.kind {
+		case 'Y':
+			width, least = 4, 4
+		case 'y':
+			least = 2
+		}
+
+		n := 0
+		for n < width && n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+
+		if n < least {
+			return time.Time{}, errDate
+		}
+
+		v := atoi(s[:n])
+		s = s[n:]
+
+		switch t.kind {
+		case 'Y':
+			y = v
+		case 'y':
+			y = 2000 + v
+		case 'M':
+			m = v
+		case 'D':
+			d = v
+		}
+	}
+
+	if s != "" {
+		return time.Time{}, errDate
+	}
+
+	return calendar(y, m, d)
 }
 
 func allDigits(s string) bool {
@@ -296,12 +475,27 @@ func decimalMark(body string) (mark byte, sure bool) {
 }
 
 // parseNumber reads a cleaned number with decimal mark dec into minor units of
-// a currency with exp decimals. Thousands separators must group digits by
-// three (Indian two-digit groups are accepted before the last three).
-func parseNumber(body string, dec byte, exp int) (int64, error) {
-	thousands := byte(',')
+// a currency with exp decimals. Thousands separators (the other mark when
+// thousands is 0, spaces only when it is ' ', none when it is noGrouping) must
+// group digits by three (Indian two-digit groups are accepted before the last
+// three).
+func parseNumber(body string, dec, thousands byte, exp int) (int64, error) {
+	other := byte(',')
 	if dec == ',' {
-		thousands = '.'
+		other = '.'
+	}
+
+	switch thousands {
+	case 0:
+		thousands = other
+	case noGrouping:
+		if strings.ContainsAny(body, " "+string(other)) {
+			return 0, errGrouping
+		}
+	case ' ':
+		if strings.IndexByte(body, other) >= 0 {
+			return 0, errGrouping
+		}
 	}
 
 	whole, frac := body, ""
