@@ -84,6 +84,24 @@ type controlField struct {
 	money    bool
 	want     int64
 	skip     bool
+	check    Check  // the check a bank profile may relax; "" for the money totals
+	unit     string // what want counts, for the message
+}
+
+// controlProblem reports a control field that does not reconcile: a rejection,
+// or a warning when the bank profile relaxes check; File.Controls then says
+// mismatch.
+func (p *parser) controlProblem(check Check, line int, field, value, format string,
+	args ...any) {
+	if p.opts.relaxed(check) {
+		p.mismatch = true
+		p.warn(stageControls, line, field, value, format, args...)
+
+		return
+	}
+
+	p.controlRejected = true
+	p.reject(stageControls, line, field, value, format, args...)
 }
 
 func (p *parser) compareBatch(b *batch, c *record) {
@@ -91,8 +109,10 @@ func (p *parser) compareBatch(b *batch, c *record) {
 	label := "batch " + b.number + " control"
 
 	p.compareFields(c, "batch control", label, []controlField{
-		{from: 5, to: 10, name: "entry/addenda count", want: int64(b.records)},
-		{from: 11, to: 20, name: "entry hash", want: t.hash, skip: !t.hashOK},
+		{from: 5, to: 10, name: "entry/addenda count", want: int64(b.records),
+			check: CheckEntryAddendaCount},
+		{from: 11, to: 20, name: "entry hash", want: t.hash, skip: !t.hashOK,
+			check: CheckEntryHash},
 		{from: 21, to: 32, name: "total debit", money: true, want: t.debit},
 		{from: 33, to: 44, name: "total credit", money: true, want: t.credit},
 	})
@@ -122,33 +142,25 @@ func (p *parser) compareBatch(b *batch, c *record) {
 func (p *parser) compareFile(f *achFile, label string) {
 	t := f.sum
 
+	// Blocks of ten records: the file header and control, the batch headers and
+	// controls, the entries and addenda; the nines only fill the last block.
+	records := f.batchRecords + f.entryAddenda + 1
+	if f.header != nil {
+		records++
+	}
+
 	p.compareFields(f.control, "file control", label, []controlField{
-		{from: 14, to: 21, name: "entry/addenda count", want: f.entryAddenda},
-		{from: 22, to: 31, name: "entry hash", want: t.hash, skip: !t.hashOK},
+		{from: 14, to: 21, name: "entry/addenda count", want: f.entryAddenda,
+			check: CheckEntryAddendaCount},
+		{from: 22, to: 31, name: "entry hash", want: t.hash, skip: !t.hashOK,
+			check: CheckEntryHash},
 		{from: 32, to: 43, name: "total debit", money: true, want: t.debit},
 		{from: 44, to: 55, name: "total credit", money: true, want: t.credit},
+		{from: 2, to: 7, name: "batch count", want: int64(f.batches), check: CheckBatchCount,
+			unit: "batches in the file"},
+		{from: 8, to: 13, name: "block count", want: (records + 9) / 10, check: CheckBlockCount,
+			unit: "blocks of 10 records"},
 	})
-
-	p.checkBatchCount(f, label)
-	p.checkBlockCount(f)
-}
-
-// checkBatchCount compares the batch count with the batches read. A batch
-// that went missing also changes the record count, hash and totals, which
-// reject the file; a wrong batch count alone cannot miscount money, so it is a
-// warning.
-func (p *parser) checkBatchCount(f *achFile, label string) {
-	c := f.control
-	raw := c.field(2, 7)
-
-	got, ok := digits(raw)
-	if !ok {
-		p.warn(stageControls, c.line, "file control batch count", raw,
-			"%s: batch count %q is not a number", label, raw)
-	} else if got != int64(f.batches) {
-		p.warn(stageControls, c.line, "file control batch count", raw,
-			"%s: batch count %d != %d batches in the file", label, got, f.batches)
-	}
 }
 
 func (p *parser) compareFields(c *record, record, label string, fields []controlField) {
@@ -156,43 +168,23 @@ func (p *parser) compareFields(c *record, record, label string, fields []control
 		raw := c.field(fd.from, fd.to)
 		got, ok := digits(raw)
 
+		unit := fd.unit
+		if unit == "" {
+			unit = "counted in the file"
+		}
+
 		switch {
 		case !ok:
-			p.reject(stageControls, c.line, record+" "+fd.name, raw,
+			p.controlProblem(fd.check, c.line, record+" "+fd.name, raw,
 				"%s: %s %q is not a number", label, fd.name, raw)
 		case fd.skip:
 		case got != fd.want && fd.money:
-			p.reject(stageControls, c.line, record+" "+fd.name, raw,
+			p.controlProblem(fd.check, c.line, record+" "+fd.name, raw,
 				"%s: %s %s != sum of entries %s",
 				label, fd.name, money.FormatMinor(got, 2), money.FormatMinor(fd.want, 2))
 		case got != fd.want:
-			p.reject(stageControls, c.line, record+" "+fd.name, raw,
-				"%s: %s %d != %d counted in the file", label, fd.name, got, fd.want)
+			p.controlProblem(fd.check, c.line, record+" "+fd.name, raw,
+				"%s: %s %d != %d %s", label, fd.name, got, fd.want, unit)
 		}
-	}
-}
-
-// checkBlockCount compares the block count with the records of the file, with
-// or without the nines filler; files that drop the filler are common, so a
-// difference is only a warning.
-func (p *parser) checkBlockCount(f *achFile) {
-	c := f.control
-	raw := c.field(8, 13)
-
-	got, ok := digits(raw)
-	if !ok {
-		p.warn(stageControls, c.line, "file control block count", raw,
-			"block count %q is not a number", raw)
-		return
-	}
-
-	n := f.batchRecords + f.entryAddenda + 1 // and the file control
-	if f.header != nil {
-		n++
-	}
-
-	if want := (n + 9) / 10; got != want {
-		p.warn(stageControls, c.line, "file control block count", raw,
-			"block count %d != %d blocks of 10 records", got, want)
 	}
 }

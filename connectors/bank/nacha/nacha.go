@@ -1,9 +1,11 @@
 // Package nacha reads NACHA ACH files (the US ACH network's 94-character
-// fixed-width format) into the format-neutral bankfile model.
+// fixed-width format) into the format-neutral bankfile model, as a stream:
+// Scan hands over each entry as soon as its addenda are read and keeps only
+// the running control totals, so a file of any size is read in bounded memory.
 //
 // The reader does its own record handling rather than relying on
 // github.com/moov-io/ach's file reader, because real files break that reader's
-// rules in ways that must only be warnings: CRLF or no line breaks at all,
+// rules in ways that must only be warnings: CRLF, CR or no line breaks at all,
 // short or unpadded records, missing nines filler, missing file header or
 // control (processor fragments), UTF-8 names that make a record longer than 94
 // bytes, masked routing numbers and bank-specific return codes. It also needs
@@ -12,28 +14,93 @@
 // record (their findings become warnings) and its tables name return and
 // change codes.
 //
-// A file is rejected only when money could be miscounted: a batch or file
-// control total that does not reconcile, an unreadable amount or transaction
-// code, an unknown record type or records after the file control.
+// A file is rejected when money could be miscounted or the file is not what
+// it says: a batch or file control field that does not reconcile (entry/addenda
+// count, entry hash, total debit, total credit, and in the file control the
+// batch and block counts), an unreadable amount or transaction code, an
+// unknown record type or records after the file control. A bank profile
+// (Options) can make the count and hash checks warnings for a bank known to
+// break them; the money totals stay strict.
 package nacha
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"slices"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// Read parses the NACHA file named name. A file that must be rejected yields a
-// *bankfile.Error listing every problem, each naming its line and field.
-//
-// Read is Scan over data, collecting the transactions. A file without batch or
-// file control totals (Controls none) is read, but its credits carry a Problem
-// so that they are not applied without a person looking.
+// Check names a family of control checks that a bank profile can make
+// warnings instead of rejections, for a bank known to get them wrong.
+type Check string
+
+// The control checks of a NACHA file that a bank profile can relax. The total
+// debit and total credit of batch and file controls are the money: they are
+// always strict.
+const (
+	// CheckBatchCount is the file control's batch count against the batch
+	// header records of the file.
+	CheckBatchCount Check = "batch_count"
+	// CheckBlockCount is the file control's block count against the file's
+	// records divided by ten, rounded up.
+	CheckBlockCount Check = "block_count"
+	// CheckEntryAddendaCount is the entry/addenda count of batch and file
+	// controls against the entry detail and addenda records.
+	CheckEntryAddendaCount Check = "entry_addenda_count"
+	// CheckEntryHash is the entry hash of batch and file controls against the
+	// sum of the entries' 8-digit RDFI identifications.
+	CheckEntryHash Check = "entry_hash"
+)
+
+// ErrUnknownCheck reports an Options.WarnOnly entry that names no check.
+var ErrUnknownCheck = errors.New("unknown nacha control check")
+
+// Options is the bank profile a file is read with. The zero value is strict
+// and suits an unknown bank.
+type Options struct {
+	// WarnOnly lists the control checks whose failure is only a warning for
+	// this bank: the file is read, File.Controls says mismatch and
+	// File.Warnings has the numbers. Defaults to none: every control total that
+	// does not reconcile rejects the file.
+	WarnOnly []Check
+}
+
+// Validate reports a WarnOnly entry that names no check.
+func (o Options) Validate() error {
+	for _, c := range o.WarnOnly {
+		switch c {
+		case CheckBatchCount, CheckBlockCount, CheckEntryAddendaCount, CheckEntryHash:
+		default:
+			return fmt.Errorf("validate nacha options: %w %q", ErrUnknownCheck, c)
+		}
+	}
+
+	return nil
+}
+
+func (o Options) relaxed(c Check) bool {
+	return c != "" && slices.Contains(o.WarnOnly, c)
+}
+
+// Read parses the NACHA file named name with the default (strict) Options. A
+// file that must be rejected yields a *bankfile.Error listing every problem,
+// each naming its line and field.
 func Read(name string, data []byte) (*bankfile.File, error) {
+	return ReadOptions(name, data, Options{})
+}
+
+// ReadOptions is ScanOptions over data, collecting the transactions into
+// File.Transactions. A file without batch or file control totals to prove it
+// whole (Controls none, or a relaxed profile's mismatch in such a file) is
+// read, but its credits carry a Problem so that they are not applied without a
+// person looking.
+func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error) {
 	txs := []bankfile.Transaction{}
 
-	f, p, err := scan(name, bytes.NewReader(data), defaultBufSize,
+	f, p, err := scan(name, bytes.NewReader(data), opts, defaultBufSize,
 		func(t bankfile.Transaction) error {
 			txs = append(txs, t)
 			return nil
@@ -43,8 +110,6 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 	}
 
 	if p.unchecked {
-		// Nothing proves the file whole (a fragment, or a file cut short): its
-		// credits are kept but never applied without a person looking.
 		for i := range txs {
 			t := &txs[i]
 			if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
@@ -58,33 +123,48 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 	return f, nil
 }
 
-// Scan reads a NACHA file from r and calls emit for every entry, in file
-// order, as soon as its addenda are complete. It holds one buffer of the
-// stream, the current entry and the running control totals, never the file:
-// memory does not grow with the file, but for 16 bytes per entry that number
-// repeated dedupe keys. The returned File has no Transactions.
-//
-// A file is rejected only once it was read to its end (a control total comes
-// last), with a *bankfile.Error listing every problem; whatever emit received
-// is then void, and nothing more is emitted once a problem is found. Callers
-// store what emit receives in a database transaction they commit only when
-// Scan returns no error.
-//
-// Scan cannot know at emit time that a file lacks its control records: when
-// the returned File says ControlsNone, nothing proved the file whole and the
-// caller must not apply its credits without a person looking (Read marks them
-// with a Problem itself). An error from emit stops the scan and is returned as
-// it is; an error reading r is returned wrapped.
+// Scan reads a NACHA file from r with the default (strict) Options; see
+// ScanOptions.
 func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (*bankfile.File, error) {
-	f, _, err := scan(name, r, defaultBufSize, emit)
+	return ScanOptions(name, r, Options{}, emit)
+}
+
+// ScanOptions reads a NACHA file from r with the bank profile opts and calls
+// emit for every entry, in file order, as soon as its addenda are complete. It
+// holds one buffer of the stream, the current entry and the running control
+// totals, never the file: memory does not grow with the file, but for 16 bytes
+// per entry that count repeated dedupe keys. The returned File has no
+// Transactions.
+//
+// A file is rejected once it was read to its end (a control total comes last),
+// with a *bankfile.Error listing every problem; its Controls says mismatch when
+// a control total is among them. Whatever emit received is then void, and
+// nothing more is emitted once a problem is found: callers store what emit
+// receives in a database transaction they commit only when ScanOptions returns
+// no error.
+//
+// At emit time ScanOptions cannot know that a file lacks a control record:
+// when the returned File says ControlsNone (or mismatch under a relaxed
+// profile), check its Warnings before applying cash; ReadOptions marks such
+// credits with a Problem itself. An error from emit stops the scan and is
+// returned as it is; an error reading r is returned wrapped.
+func ScanOptions(name string, r io.Reader, opts Options,
+	emit func(bankfile.Transaction) error,
+) (*bankfile.File, error) {
+	f, _, err := scan(name, r, opts, defaultBufSize, emit)
 	return f, err
 }
 
-// scan is Scan with a buffer of size bytes; it also returns the parser, whose
-// state Read needs.
-func scan(name string, r io.Reader, size int, emit func(bankfile.Transaction) error) (
-	*bankfile.File, *parser, error) {
-	p := newParser(name, emit)
+// scan is ScanOptions with a buffer of size bytes; it also returns the parser,
+// whose state ReadOptions needs.
+func scan(name string, r io.Reader, opts Options, size int,
+	emit func(bankfile.Transaction) error,
+) (*bankfile.File, *parser, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, err
+	}
+
+	p := newParser(name, opts, emit)
 	s := newSplitter(p, r, size)
 
 	if err := s.run(); err != nil {
@@ -98,13 +178,22 @@ func scan(name string, r io.Reader, size int, emit func(bankfile.Transaction) er
 	p.lineWarnings(&s.info)
 
 	if p.rejs.total > 0 {
-		return nil, p, &bankfile.Error{
+		be := &bankfile.Error{
 			File: name, Format: bankfile.FormatNACHA, Problems: p.rejs.list(),
 		}
+		if p.controlRejected {
+			be.Controls = bankfile.ControlsMismatch
+		}
+
+		return nil, p, be
 	}
 
 	controls := bankfile.ControlsOK
-	if p.unchecked {
+
+	switch {
+	case p.mismatch:
+		controls = bankfile.ControlsMismatch
+	case p.unchecked:
 		controls = bankfile.ControlsNone
 	}
 

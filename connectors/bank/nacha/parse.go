@@ -60,6 +60,7 @@ type entry struct {
 // arrives.
 type parser struct {
 	name string
+	opts Options
 	emit func(bankfile.Transaction) error
 
 	rejs  problemList
@@ -88,8 +89,8 @@ type parser struct {
 	ptrs         []*record // scratch for an entry's addenda
 }
 
-func newParser(name string, emit func(bankfile.Transaction) error) *parser {
-	return &parser{name: name, emit: emit}
+func newParser(name string, opts Options, emit func(bankfile.Transaction) error) *parser {
+	return &parser{name: name, opts: opts, emit: emit}
 }
 
 func (p *parser) reject(s stage, line int, field, value, format string, args ...any) {
