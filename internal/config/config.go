@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/pgembed"
 )
 
@@ -36,6 +37,11 @@ type Config struct {
 	Bus      Bus      `yaml:"bus"`
 	Matching Matching `yaml:"matching"`
 	Ingest   Ingest   `yaml:"ingest"`
+
+	// BankProfiles say how each bank's CSV exports are read (delimiter, number and date
+	// formats, columns, signs, currency, ...); they are tried in order before the built-in
+	// profiles (bankcsv.Builtins). Defaults to none.
+	BankProfiles []bankcsv.Profile `yaml:"bank_profiles"`
 }
 
 // Database says which PostgreSQL o2c uses.
@@ -213,7 +219,8 @@ func Default() Config {
 		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15, Partials: true,
 			Deductions: true, DeductionPercent: 10, NameThreshold: 0.92, FuzzyReferences: true,
 			Tolerances: defaultTolerances(), KnownFees: defaultKnownFees()},
-		Ingest: Ingest{MaxFileBytes: 256 << 20},
+		Ingest:       Ingest{MaxFileBytes: 256 << 20},
+		BankProfiles: []bankcsv.Profile{},
 	}
 }
 

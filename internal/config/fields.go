@@ -220,6 +220,11 @@ var fields = []field{
 		Key: "ingest.max_file_bytes", Default: "268435456",
 		Doc: "largest bank file accepted, in bytes (default 256 MiB)",
 	}, func(c *Config) string { return strconv.FormatInt(c.Ingest.MaxFileBytes, 10) }),
+	fileOnly(Field{
+		Key: "bank_profiles", Default: "[]",
+		Doc: "bank CSV profiles, a list tried in order before the built-in ones; each says " +
+			"which files it is for and how to read them (keys bank_profiles[].*)",
+	}, func(c *Config) string { return profileNames(c.BankProfiles) }),
 }
 
 // The defaults of the map settings, as YAML.

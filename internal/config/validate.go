@@ -73,6 +73,7 @@ func (c *Config) Validate() error {
 	check("matching.tolerances", tolerances(c.Matching.Tolerances))
 	check("matching.known_fees", knownFees(c.Matching.KnownFees))
 	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
+	check("bank_profiles", checkBankProfiles(c.BankProfiles))
 
 	if c.Database.URL == "" && c.Database.DataDir == "" {
 		check("database.data_dir", errors.New("required when database.url is empty"))
