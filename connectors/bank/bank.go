@@ -1,6 +1,6 @@
 // Package bank recognises a bank file's format from its content and hands it to
-// the reader for that format (NACHA, camt.05x, CSV). Formats that o2c knows but
-// cannot read yet (BAI2, MT940/942, lockbox) and unknown content are rejected
+// the reader for that format (NACHA, camt.05x, CSV, lockbox). Formats that o2c
+// knows but cannot read yet (BAI2, MT940/942) and unknown content are rejected
 // cleanly with a *bankfile.Error, never by a crash: a panic inside a reader
 // becomes a rejection of that one file.
 package bank
@@ -19,6 +19,7 @@ import (
 
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/connectors/bank/camt"
+	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -76,7 +77,9 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 		return safeRead(name, format, data, camt.Read)
 	case bankfile.FormatCSV:
 		return safeRead(name, format, data, bankcsv.Read)
-	case bankfile.FormatBAI2, bankfile.FormatMT940, bankfile.FormatLockbox:
+	case bankfile.FormatLockbox:
+		return safeRead(name, format, data, lockbox.Read)
+	case bankfile.FormatBAI2, bankfile.FormatMT940:
 		return nil, reject(name, format, "format",
 			fmt.Sprintf("%s files are not supported yet", format))
 	default:
@@ -289,8 +292,10 @@ func isMT940(head []byte) bool {
 func firstLines(head []byte, n int) []string {
 	var out []string
 
-	for _, l := range strings.Split(string(head), "\n") {
-		l = strings.TrimRight(l, "\r")
+	// CR alone ends lines in some bank files too.
+	for _, l := range strings.FieldsFunc(string(head), func(r rune) bool {
+		return r == '\n' || r == '\r'
+	}) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
@@ -325,7 +330,8 @@ func isNACHA(head []byte) bool {
 
 	switch first[0] {
 	case '1':
-		return len(first) >= 40 && (strings.HasPrefix(first, "101") || first[34:37] == "094")
+		// A lockbox header can start "101" too (priority 01); only NACHA says 094.
+		return len(first) >= 40 && first[34:37] == "094"
 	case '5':
 		class := first[1:4]
 		okClass := class == "200" || class == "220" || class == "225" || class == "280"
@@ -344,9 +350,10 @@ func nachaRecord(s string) bool {
 // priority code, destination and origin, date YYMMDD and time HHMM.
 var lockboxHeader = regexp.MustCompile(`^1\d{2}[A-Za-z0-9 ]{10,20}\d{6}`)
 
-// isLockbox accepts a short "1" header record followed by a "2" service
-// record or a "5" lockbox header, fixed-width (BAI lockbox) or with '|'
-// between fields (best effort: lockbox layouts vary by bank).
+// isLockbox accepts a "1" header record followed by a "2" service record, a
+// "5" lockbox or batch header or, from banks that send no batch records, a "6"
+// check: fixed-width (BAI lockbox, of any record length; a NACHA file header
+// says 094 where a lockbox header never does) or with '|' between fields.
 func isLockbox(head []byte) bool {
 	lines := firstLines(head, 2)
 	if len(lines) < 2 {
@@ -354,14 +361,16 @@ func isLockbox(head []byte) bool {
 	}
 
 	if strings.HasPrefix(lines[0], "1|") {
-		return strings.HasPrefix(lines[1], "2|") || strings.HasPrefix(lines[1], "5|")
+		return strings.HasPrefix(lines[1], "2|") || strings.HasPrefix(lines[1], "5|") ||
+			strings.HasPrefix(lines[1], "6|")
 	}
 
-	if !lockboxHeader.MatchString(lines[0]) || len(lines[0]) >= 94 {
+	first := lines[0]
+	if !lockboxHeader.MatchString(first) || len(first) >= 37 && first[34:37] == "094" {
 		return false
 	}
 
-	return lines[1][0] == '2' || lines[1][0] == '5'
+	return strings.ContainsRune("256", rune(lines[1][0]))
 }
 
 // isCSV accepts a first non-blank line (the header, or a bank's preamble)

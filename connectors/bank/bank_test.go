@@ -20,6 +20,10 @@ func samplesDir(t *testing.T) string {
 	return samplefiles.Dir(t)
 }
 
+func pad104(s string) string {
+	return s + strings.Repeat(" ", 104-len(s))
+}
+
 func pad94(s string) string {
 	return s + strings.Repeat(" ", 94-len(s))
 }
@@ -97,6 +101,14 @@ func TestDetect(t *testing.T) {
 			"2ABCDEFGHIJ0099999991000000000040008000801\n", bankfile.FormatLockbox},
 		{"lockbox with pipes", "1|LBX100|GLOBEX|20260301|0700\n5|001|20260301\n",
 			bankfile.FormatLockbox},
+		{"lockbox with pipes, no batch records", "1|LBX100|GLOBEX|20260301|0700\n" +
+			"6|001|001|CHK|1001|500|021000021|123456|ACME\n", bankfile.FormatLockbox},
+		{"lockbox with CR line ends", "100ABCDEFGHIJ00999999911605231800\r" +
+			"2ABCDEFGHIJ0099999991000000000040008000801\r", bankfile.FormatLockbox},
+		// Priority 01 makes a lockbox header start "101" like a NACHA one, and
+		// 104-character records make it as long: only NACHA's 094 tells them apart.
+		{"lockbox header 101, 104 characters", pad104("101ABCDEFGHIJ00999999911605231800") +
+			"\n" + pad104("5001000123411605231605230101") + "\n", bankfile.FormatLockbox},
 		{"csv comma", "Date,Amount,Reference\n2026-03-01,10.00,INV-1\n", bankfile.FormatCSV},
 		{"csv semicolon", "Datum;Betrag;Verwendungszweck\n01.03.2026;10,00;INV-1\n",
 			bankfile.FormatCSV},
@@ -200,8 +212,6 @@ func TestReadRejectsCleanly(t *testing.T) {
 			"format", "bai2 files are not supported yet"},
 		{"a.sta", ":20:X\n:25:Y\n:60F:C260301EUR1,00\n", bankfile.FormatMT940,
 			"format", "mt940 files are not supported yet"},
-		{"a.lbx", "1|LBX1|X|20260301|0700\n5|001|20260301\n", bankfile.FormatLockbox,
-			"format", "lockbox files are not supported yet"},
 		{"a.bin", "\x00\x01\x02 binary", bankfile.FormatUnknown,
 			"format", "unrecognised bank file format"},
 		{"a.txt", "", bankfile.FormatUnknown, "file", "empty file"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
@@ -18,7 +19,9 @@ type scanner func(name string, r io.Reader, emit func(bankfile.Transaction) erro
 
 // scanners are the formats read as a stream. The others are read whole, within
 // MaxFileSize, and their transactions emitted afterwards.
-var scanners = map[bankfile.Format]scanner{}
+var scanners = map[bankfile.Format]scanner{
+	bankfile.FormatLockbox: lockbox.Scan,
+}
 
 // errEmit wraps an error of the caller's emit, so that it passes through the
 // reader and the checks here untouched.

@@ -67,14 +67,14 @@ func TestScanReturnsEmitErrorUntouched(t *testing.T) {
 
 	stop := errors.New("store full")
 
-	data, err := os.ReadFile(filepath.Join(samplesDir(t), "nacha",
-		"ppd-credits-multi-batch-usbank-example.ach"))
+	data, err := os.ReadFile(filepath.Join(samplesDir(t), "camt",
+		"camt053.001.02-finnish-fffs-sample-batches.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	calls := 0
-	_, _, err = bank.Scan("x.ach", bytes.NewReader(data), func(bankfile.Transaction) error {
+	_, _, err = bank.Scan("x.xml", bytes.NewReader(data), func(bankfile.Transaction) error {
 		calls++
 		return stop
 	})
