@@ -134,7 +134,8 @@ func (p *parser) emitDetail(a *account, code int, t *bankfile.Transaction) {
 }
 
 // text joins the free text of the record and its continuations into
-// Remittance, one blank between records, and reads the "KEY: value" and
+// Remittance, one blank between records (none after a record that fills the
+// physical record length, see parser.full), and reads the "KEY: value" and
 // "KEY:=value" fields banks write one per 88 record.
 func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 	var (
@@ -142,6 +143,7 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 		routing, act string
 		first        string // the only piece so far, not copied yet
 		n            int    // pieces with text
+		glue         bool   // the next piece continues the last one's word
 	)
 
 	size := 0
@@ -150,7 +152,7 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 	}
 
 	for _, pc := range pieces {
-		s := normalize(pc.text)
+		s := normalize(pc.text, pc.full)
 		if s == "" {
 			continue
 		}
@@ -163,16 +165,19 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 			b.WriteString(first)
 			fallthrough
 		default:
-			b.WriteByte(' ')
+			if !glue || pc.text[0] == ' ' {
+				b.WriteByte(' ')
+			}
+
 			b.WriteString(s)
 		}
+
+		glue = pc.full && !strings.HasSuffix(pc.text, " ")
 
 		key, value, ok := keyValue(s)
 		if !ok || value == "" {
 			continue
 		}
-
-		credit := t.Direction == bankfile.Credit
 
 		switch key {
 		case "EREF":
@@ -180,17 +185,11 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 		case "CREF":
 			setOnce(&t.PaymentRef, value)
 		case "DBNM", "ORG", "ORIGINATOR", "ORIGINATOR NAME":
-			if credit {
-				setOnce(&t.PayerName, value)
-			}
+			setOnce(&t.PayerName, value)
 		case "DACT":
-			if credit {
-				setOnce(&act, value)
-			}
+			setOnce(&act, value)
 		case "DABA":
-			if credit {
-				setOnce(&routing, value)
-			}
+			setOnce(&routing, value)
 		}
 	}
 
@@ -199,11 +198,21 @@ func (p *parser) text(t *bankfile.Transaction, pieces []part) {
 		t.Remittance = b.String()
 	}
 
-	switch {
-	case act != "" && routing != "":
-		t.PayerAccount = routing + ":" + act
-	case act != "":
-		t.PayerAccount = act
+	p.payer(t, routing, act)
+}
+
+// payer keeps what the text says of the ordering party for credits only, and
+// reads the return reason of returns.
+func (p *parser) payer(t *bankfile.Transaction, routing, act string) {
+	if t.Direction != bankfile.Credit {
+		t.PayerName = ""
+	} else {
+		switch {
+		case act != "" && routing != "":
+			t.PayerAccount = routing + ":" + act
+		case act != "":
+			t.PayerAccount = act
+		}
 	}
 
 	if t.Kind == bankfile.KindReturn {

@@ -10,6 +10,7 @@ import (
 type part struct {
 	text string
 	line int
+	full bool // the record fills its physical record length: see parser.full
 }
 
 // cursor walks the comma-separated fields of a record and its continuations
@@ -106,7 +107,7 @@ func (c *cursor) line() int {
 // following continuation whole, commas and slashes included.
 func (c *cursor) text(out []part) []part {
 	if c.i < len(c.parts) && !c.done {
-		out = append(out, part{text: c.rest, line: c.parts[c.i].line})
+		out = append(out, part{text: c.rest, line: c.parts[c.i].line, full: c.parts[c.i].full})
 	}
 
 	if c.i+1 < len(c.parts) {
@@ -195,10 +196,13 @@ func parseDate(s string) (time.Time, bool) {
 
 // normalize makes one piece of free text readable: runs of blanks and line
 // breaks become one blank, the ends are trimmed, and one trailing comma (the
-// ",/" some banks end every record with) is dropped.
-func normalize(s string) string {
+// ",/" some banks end every record with) is dropped unless the record fills
+// its physical length (full), where the comma is text cut off mid-sentence.
+func normalize(s string, full bool) string {
 	s = strings.TrimSpace(s)
-	s = strings.TrimSuffix(s, ",")
+	if !full {
+		s = strings.TrimSuffix(s, ",")
+	}
 
 	if !needsSpacing(s) {
 		return strings.TrimSpace(s)

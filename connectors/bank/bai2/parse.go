@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/money"
@@ -79,17 +80,19 @@ type pending struct {
 	buf    []byte
 	ends   []int // end of each record's text in buf
 	lines  []int
+	ended  []bool // a '/' closed the record
 	over   bool
 }
 
-func (pd *pending) start(code, line int, text []byte) {
+func (pd *pending) start(code, line int, text []byte, ended bool) {
 	pd.active, pd.code, pd.line, pd.over = true, code, line, false
 	pd.buf = append(pd.buf[:0], text...)
 	pd.ends = append(pd.ends[:0], len(pd.buf))
 	pd.lines = append(pd.lines[:0], line)
+	pd.ended = append(pd.ended[:0], ended)
 }
 
-func (pd *pending) add(text []byte, line int) {
+func (pd *pending) add(text []byte, line int, ended bool) {
 	if len(pd.buf)+len(text) > maxPending || len(pd.ends) > maxContinuation {
 		pd.over = true
 		return
@@ -98,6 +101,7 @@ func (pd *pending) add(text []byte, line int) {
 	pd.buf = append(pd.buf, text...)
 	pd.ends = append(pd.ends, len(pd.buf))
 	pd.lines = append(pd.lines, line)
+	pd.ended = append(pd.ended, ended)
 }
 
 // parser holds the state of one Scan.
@@ -124,6 +128,7 @@ type parser struct {
 	grp       *group
 	acct      *account
 	afterFile bool // a 99 closed the file: only an 01 may follow
+	recLen    int  // physical record length the 01 states, 0 if none
 	records   int
 
 	seq  int
@@ -351,7 +356,7 @@ func (p *parser) strayLine(line int, text []byte) {
 }
 
 // record takes one logical record from the tokenizer.
-func (p *parser) record(code, line int, text []byte, over bool) {
+func (p *parser) record(code, line int, text []byte, over, ended bool) {
 	if p.emitErr != nil {
 		return
 	}
@@ -364,7 +369,7 @@ func (p *parser) record(code, line int, text []byte, over bool) {
 
 	if code != recContinuation {
 		p.finishPending()
-		p.pend.start(code, line, text)
+		p.pend.start(code, line, text, ended)
 
 		return
 	}
@@ -377,7 +382,15 @@ func (p *parser) record(code, line int, text []byte, over bool) {
 		return
 	}
 
-	p.pend.add(text, line)
+	p.pend.add(text, line, ended)
+}
+
+// full reports a record that fills the physical record length the file
+// header states, without a '/' to end it: its text goes on in the next 88
+// without a blank in between (a word may be cut there).
+func (p *parser) full(text string, ended bool) bool {
+	return p.recLen > 0 && !ended && strings.IndexByte(text, '\n') < 0 &&
+		3+utf8.RuneCountInString(text) == p.recLen
 }
 
 // count adds n logical records to the open account, group and file.
@@ -414,7 +427,9 @@ func (p *parser) finishPending() {
 	start := 0
 
 	for i, end := range pd.ends {
-		p.parts = append(p.parts, part{text: all[start:end], line: pd.lines[i]})
+		text := all[start:end]
+		p.parts = append(p.parts, part{text: text, line: pd.lines[i], full: p.full(text,
+			pd.ended[i])})
 		start = end
 	}
 

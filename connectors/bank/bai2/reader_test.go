@@ -723,3 +723,51 @@ func TestTransmissionLinesSkipped(t *testing.T) {
 			f.Warnings)
 	}
 }
+
+// A 16 or 88 that fills the physical record length the 01 states (80) and
+// has no '/' was cut there: its text goes on in the next 88 without a blank,
+// so an invoice number cut in two reads whole. Shorter records are joined
+// with a blank.
+func TestTextCutAtRecordLength(t *testing.T) {
+	t.Parallel()
+
+	head := "16,142,1000,0,R1,,PAYMENT FOR INVOICES "
+	tail := " INV-10"
+	full := head + strings.Repeat("X", 80-len(head)-len(tail)) + tail
+
+	if len(full) != 80 {
+		t.Fatalf("line of %d characters", len(full))
+	}
+
+	file := func(header string) []byte {
+		return lines(header,
+			"02,WIDGETCO,TESTBANK,1,250228,2400,USD,2/",
+			"03,111,USD/",
+			full,
+			"88,02, INV-1003/",
+			"16,142,2000,0,R2,,SHORT LINE INV-20",
+			"88,04/",
+			"49,3000,6/",
+			"98,3000,1,8/",
+			"99,3000,1,10/")
+	}
+
+	f := mustRead(t, "cut.bai2", file("01,TESTBANK,WIDGETCO,250301,0700,1,80,1,2/"),
+		bai2.Options{})
+
+	wantFull := strings.TrimPrefix(full, "16,142,1000,0,R1,,")
+
+	if got := f.Transactions[0].Remittance; got != wantFull+"02, INV-1003" {
+		t.Errorf("full record: %q", got)
+	}
+
+	if got := f.Transactions[1].Remittance; got != "SHORT LINE INV-20 04" {
+		t.Errorf("short record: %q", got)
+	}
+
+	// Without a stated record length nothing is glued.
+	g := mustRead(t, "cut.bai2", file("01,TESTBANK,WIDGETCO,250301,0700,1,,,2/"), bai2.Options{})
+	if got := g.Transactions[0].Remittance; got != wantFull+" 02, INV-1003" {
+		t.Errorf("no record length: %q", got)
+	}
+}

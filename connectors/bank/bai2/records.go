@@ -29,9 +29,15 @@ func (p *parser) fileHeader(c *cursor, line, n int) {
 		}
 	}
 
-	for range 4 { // creation time, file id, record length, block size
-		c.value()
+	c.value() // creation time
+	c.value() // file id
+
+	p.recLen = 0
+	if n, ok := parseCount(c.value()); ok {
+		p.recLen = n
 	}
+
+	c.value() // block size
 
 	if v := c.value(); v != "2" {
 		p.warn(line, "file header version", v,

@@ -29,7 +29,8 @@ type tokenizer struct {
 	over       bool // the record grew past maxRecord
 	contLines  int  // physical lines read as the continuation of a record
 
-	record func(code, line int, text []byte, over bool)
+	// record receives each logical record; ended says that a '/' closed it.
+	record func(code, line int, text []byte, over, ended bool)
 	stray  func(line int, text []byte)
 }
 
@@ -144,12 +145,14 @@ func (t *tokenizer) flush() {
 
 	t.open = false
 	text := bytes.TrimRight(t.buf, " \t\n")
+	ended := t.terminated
 
 	if !t.terminated && len(text) > 0 && text[len(text)-1] == '/' {
 		text = text[:len(text)-1]
+		ended = true
 	}
 
-	t.record(t.code, t.line, text, t.over)
+	t.record(t.code, t.line, text, t.over, ended)
 }
 
 func skipBlanks(b []byte, i int) int {
