@@ -90,7 +90,8 @@ func TestB05InfoSubfields(t *testing.T) {
 		t.Errorf("purpose %q", in.Purpose)
 	}
 
-	if in.EndToEndID != "ORD-2025-3381" || in.Remittance != "AR-7731-0042 AR-7731-0049 KUNDE 88120" {
+	if in.EndToEndID != "ORD-2025-3381" ||
+		in.Remittance != "AR-7731-0042 AR-7731-0049 KUNDE 88120" {
 		t.Errorf("SEPA split: EREF %q SVWZ %q", in.EndToEndID, in.Remittance)
 	}
 

@@ -59,7 +59,8 @@ func checkFile(t testing.TB, f *bankfile.File) {
 		}
 
 		if !strings.HasPrefix(tx.DedupeKey, "mt940:") || keys[tx.DedupeKey] {
-			t.Errorf("transaction %d: dedupe key %q missing, unprefixed or repeated", i, tx.DedupeKey)
+			t.Errorf("transaction %d: dedupe key %q missing, unprefixed or repeated", i,
+				tx.DedupeKey)
 		}
 
 		keys[tx.DedupeKey] = true

@@ -277,8 +277,13 @@ func dutchKeyAt(s string, i int) (string, int, bool) {
 }
 
 func dutchStart(s string) bool {
+	if s == "" {
+		return false
+	}
+
 	_, _, ok := dutchKeyAt(s, 0)
-	return len(s) > 0 && ok
+
+	return ok
 }
 
 func dutch(tight string) Info {

@@ -175,13 +175,13 @@ func parseHead(head string) (line61, int, error) {
 		return l, 0, errShort
 	}
 
-	switch head[p] {
-	case 'N', 'S', 'F':
-	default:
-		return l, 0, fmt.Errorf("transaction type %q must start with N, S or F", head[p:p+4])
+	typ := head[p : p+4]
+	if typ[0] != 'N' && typ[0] != 'S' && typ[0] != 'F' || !printableASCII(typ) {
+		return l, 0, fmt.Errorf("transaction type %q must be N, S or F and three characters",
+			clip(head[p:]))
 	}
 
-	l.typ = head[p : p+4]
+	l.typ = typ
 
 	return l, p + 4, nil
 }
@@ -206,8 +206,19 @@ func markAt(head string, p int) (string, error) {
 		}
 	}
 
-	return "", fmt.Errorf("debit/credit mark %q must be C, D, RC, RD, EC or ED",
-		head[p:min(len(head), p+2)])
+	return "", fmt.Errorf("debit/credit mark must be C, D, RC, RD, EC or ED, not %q",
+		clip(head[p:]))
+}
+
+// printableASCII reports characters from blank to tilde only.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+
+	return true
 }
 
 // clip shortens a value quoted in a message.

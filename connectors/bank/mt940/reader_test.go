@@ -202,7 +202,8 @@ func mt942(totals ...string) []byte {
 
 func TestMT942Totals(t *testing.T) {
 	f := mustRead(t, "942", mt942(":90D:1EUR9,99", ":90C:2EUR150,50"), mt940.Options{})
-	if f.Format != mt940.FormatMT942 || f.Controls != bankfile.ControlsOK || len(f.Transactions) != 3 {
+	if f.Format != mt940.FormatMT942 || f.Controls != bankfile.ControlsOK ||
+		len(f.Transactions) != 3 {
 		t.Fatalf("format %s controls %s, %d transactions", f.Format, f.Controls,
 			len(f.Transactions))
 	}
@@ -250,7 +251,8 @@ func TestColonLinesInsideInfoStayText(t *testing.T) {
 	}, "C250102EUR5,00")...)
 
 	f := mustRead(t, "colon", data, mt940.Options{})
-	if got := f.Transactions[0].Remittance; got != "PAID AT 12 :26:37 FOR INVOICE 88 - SEE ATTACHMENT" {
+	got := f.Transactions[0].Remittance
+	if got != "PAID AT 12 :26:37 FOR INVOICE 88 - SEE ATTACHMENT" {
 		t.Errorf("remittance %q", got)
 	}
 }
@@ -450,7 +452,8 @@ func TestScanStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if strings.Join(refs, ",") != "S1,S2" || f.Transactions != nil || f.Controls != bankfile.ControlsOK {
+	if strings.Join(refs, ",") != "S1,S2" || f.Transactions != nil ||
+		f.Controls != bankfile.ControlsOK {
 		t.Errorf("refs %v, file %+v", refs, f)
 	}
 }

@@ -295,7 +295,8 @@ func TestSampleFieldsStructured(t *testing.T) {
 	first := f.Transactions[0]
 	if first.BankRef != "00000000001005" || first.EndToEndID != "EV12341REP1231456T1234" ||
 		first.PayerAccount != "NL32INGB0000012345" || first.PayerID != "INGBNL2A" ||
-		first.PayerName != "ING BANK NV INZAKE WEB" || first.Remittance != "EV10001REP1000000T1000" {
+		first.PayerName != "ING BANK NV INZAKE WEB" ||
+		first.Remittance != "EV10001REP1000000T1000" {
 		t.Errorf("first ING line %+v", first)
 	}
 
