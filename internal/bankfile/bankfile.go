@@ -25,6 +25,7 @@ const (
 	FormatCSV     Format = "csv"
 	FormatBAI2    Format = "bai2"
 	FormatMT940   Format = "mt940"
+	FormatMT942   Format = "mt942" // SWIFT interim (intraday) report
 	FormatLockbox Format = "lockbox"
 )
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/o2c-dev/o2c/connectors/bank/mt940"
+	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
 // eod is an end-of-day statement: two payments from one payer with the same
@@ -117,7 +118,7 @@ func TestDedupeKeysIntradayThenEndOfDay(t *testing.T) {
 	)
 
 	i := mustRead(t, "intra", intraday, mt940.Options{})
-	if i.Format != mt940.FormatMT942 || len(i.Transactions) != 2 {
+	if i.Format != bankfile.FormatMT942 || len(i.Transactions) != 2 {
 		t.Fatalf("format %s, %d transactions", i.Format, len(i.Transactions))
 	}
 

@@ -67,10 +67,6 @@ import (
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// FormatMT942 is what File.Format says when every message of a file is an
-// MT942 interim report.
-const FormatMT942 bankfile.Format = "mt942"
-
 // Check names a control check that a bank profile may downgrade to a warning.
 type Check string
 

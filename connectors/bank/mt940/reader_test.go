@@ -202,7 +202,7 @@ func mt942(totals ...string) []byte {
 
 func TestMT942Totals(t *testing.T) {
 	f := mustRead(t, "942", mt942(":90D:1EUR9,99", ":90C:2EUR150,50"), mt940.Options{})
-	if f.Format != mt940.FormatMT942 || f.Controls != bankfile.ControlsOK ||
+	if f.Format != bankfile.FormatMT942 || f.Controls != bankfile.ControlsOK ||
 		len(f.Transactions) != 3 {
 		t.Fatalf("format %s controls %s, %d transactions", f.Format, f.Controls,
 			len(f.Transactions))

@@ -95,7 +95,7 @@ var samples = map[string]sampleWant{
 	}},
 	// MT942: three credits of 0.01; :90D: 0 / 0.00 and :90C: 3 / 0.03 agree.
 	"mbank-poland-mt942-control-chars.sta": {
-		format: mt940.FormatMT942, encoding: "ascii", account: "PL29114010810000267002001002",
+		format: bankfile.FormatMT942, encoding: "ascii", account: "PL29114010810000267002001002",
 		currency: "PLN", txs: 3, credits: map[string]int64{"PLN": 3}, payments: 3,
 		controls: bankfile.ControlsOK,
 	},

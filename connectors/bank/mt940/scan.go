@@ -192,7 +192,7 @@ func (s *scanner) check(c Check, line int, field, value, msg string) {
 
 func (s *scanner) format() bankfile.Format {
 	if s.statements > 0 && s.mt942s == s.statements {
-		return FormatMT942
+		return bankfile.FormatMT942
 	}
 
 	return bankfile.FormatMT940
