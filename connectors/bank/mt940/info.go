@@ -239,7 +239,10 @@ func sepa(in *Info) {
 		case "ABWA":
 			in.UltimateDebtor = v
 		case "SVWZ":
-			in.Remittance = strings.TrimSpace(prefix + " " + v)
+			in.Remittance = v
+			if prefix != "" {
+				in.Remittance = prefix + " " + v
+			}
 		case "IBAN":
 			if in.Account == "" {
 				in.Account = strings.ReplaceAll(v, " ", "")

@@ -155,7 +155,8 @@ func ScanOptions(name string, r io.Reader, opts Options,
 	}
 
 	if len(s.problems) > 0 {
-		return nil, &bankfile.Error{File: name, Format: s.format(), Problems: capped(s.problems)}
+		return nil, &bankfile.Error{File: name, Format: s.format(),
+			Problems: more(s.problems, s.moreProblems)}
 	}
 
 	return s.result(), nil
@@ -184,15 +185,14 @@ func charsetFor(name string) (*charmap.Charmap, string, error) {
 // counted in a last entry.
 const maxProblems = 200
 
-func capped(ps []bankfile.Problem) []bankfile.Problem {
-	if len(ps) <= maxProblems {
+// more appends the count of problems not kept, if any.
+func more(ps []bankfile.Problem, n int) []bankfile.Problem {
+	if n == 0 {
 		return ps
 	}
 
-	out := append([]bankfile.Problem(nil), ps[:maxProblems]...)
-
-	return append(out, bankfile.Problem{
+	return append(ps, bankfile.Problem{
 		File: ps[0].File, Field: "file",
-		Message: fmt.Sprintf("%d more problems of this file not listed", len(ps)-maxProblems),
+		Message: fmt.Sprintf("%d more problems of this file not listed", n),
 	})
 }

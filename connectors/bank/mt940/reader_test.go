@@ -3,6 +3,7 @@ package mt940_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -60,6 +61,33 @@ func TestProblemsAllReported(t *testing.T) {
 
 	if be.Format != bankfile.FormatMT940 {
 		t.Errorf("format %s", be.Format)
+	}
+}
+
+// TestProblemsAndWarningsCapped: a hostile file cannot make the reader keep
+// an unbounded list; what is left out is counted.
+func TestProblemsAndWarningsCapped(t *testing.T) {
+	bad := []string{":20:X", ":25:NL91ABNA0417164300", ":60F:C250101EUR0,00"}
+	for range 300 {
+		bad = append(bad, ":61:250101C1,001NTRFNONREF")
+	}
+
+	be := mustReject(t, "many", lf(bad...), mt940.Options{})
+	last := be.Problems[len(be.Problems)-1]
+
+	if len(be.Problems) != 201 || last.Message != "100 more problems of this file not listed" {
+		t.Errorf("%d problems, last %+v", len(be.Problems), last)
+	}
+
+	var open []string
+	for i := range 300 {
+		open = append(open, fmt.Sprintf(":20:S%d", i), ":25:NL91ABNA0417164300",
+			":60F:C250101EUR0,00", ":61:250101D1,00NTRFNONREF")
+	}
+
+	f := mustRead(t, "open", lf(open...), mt940.Options{})
+	if len(f.Warnings) != 201 || len(f.Transactions) != 300 {
+		t.Errorf("%d warnings, %d transactions", len(f.Warnings), len(f.Transactions))
 	}
 }
 

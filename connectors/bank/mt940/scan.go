@@ -16,6 +16,9 @@ import (
 // earlier ones on (memory stays bounded) and says so in a warning.
 const maxHeld = 1024
 
+// maxAccounts bounds the closing balances kept for continuity checks.
+const maxAccounts = 4096
+
 // scanner holds the state of one read.
 type scanner struct {
 	name    string
@@ -36,10 +39,12 @@ type scanner struct {
 	warned   map[string]bool // warnings given once per file
 
 	seq      int
-	keys     keySet // dedupe keys seen, by hash, for occurrence counts
-	accounts map[string]bool
-	ccys     map[string]bool
+	keys     keySet             // dedupe keys seen, by hash, for occurrence counts
+	account  one                // the file's account, if it has only one
+	currency one                // the file's currency, if it has only one
 	closes   map[string]balance // last closing balance per account and currency
+
+	moreProblems, moreWarnings int // beyond maxProblems, counted only
 
 	statements, mt942s int
 	checked, open      int // statements proved by a control; with lines and none
@@ -83,14 +88,12 @@ func newScanner(name string, opts Options, emit func(bankfile.Transaction) error
 	*scanner, error,
 ) {
 	s := &scanner{
-		name:     name,
-		opts:     opts,
-		lenient:  map[Check]bool{},
-		emit:     emit,
-		warned:   map[string]bool{},
-		accounts: map[string]bool{},
-		ccys:     map[string]bool{},
-		closes:   map[string]balance{},
+		name:    name,
+		opts:    opts,
+		lenient: map[Check]bool{},
+		emit:    emit,
+		warned:  map[string]bool{},
+		closes:  map[string]balance{},
 	}
 
 	for _, c := range opts.Lenient {
@@ -163,16 +166,53 @@ func (s *scanner) run(r io.Reader) error {
 	return nil
 }
 
+// fail records a problem that rejects the file. Only the first maxProblems
+// are kept, so a hostile file cannot fill memory with them.
 func (s *scanner) fail(line int, field, value, msg string) {
+	if len(s.problems) >= maxProblems {
+		s.moreProblems++
+		return
+	}
+
 	s.problems = append(s.problems, bankfile.Problem{
-		File: s.name, Line: line, Field: field, Value: value, Message: msg,
+		File: s.name, Line: line, Field: field, Value: clip(value), Message: msg,
 	})
 }
 
+// warn records a warning, the first maxProblems of them.
 func (s *scanner) warn(line int, field, value, msg string) {
+	if len(s.warnings) >= maxProblems {
+		s.moreWarnings++
+		return
+	}
+
 	s.warnings = append(s.warnings, bankfile.Problem{
-		File: s.name, Line: line, Field: field, Value: value, Message: msg,
+		File: s.name, Line: line, Field: field, Value: clip(value), Message: msg,
 	})
+}
+
+// one tracks whether a file names a single value (account, currency).
+type one struct {
+	value   string
+	several bool
+}
+
+func (o *one) add(v string) {
+	switch {
+	case v == "" || o.value == v:
+	case o.value == "":
+		o.value = v
+	default:
+		o.several = true
+	}
+}
+
+func (o *one) get() string {
+	if o.several {
+		return ""
+	}
+
+	return o.value
 }
 
 // check records a failed control check: a problem, or a warning when the bank
@@ -203,20 +243,10 @@ func (s *scanner) result() *bankfile.File {
 		Name:     s.name,
 		Format:   s.format(),
 		Encoding: s.lr.encoding(),
-		Warnings: capped(s.warnings),
+		Warnings: more(s.warnings, s.moreWarnings),
 	}
 
-	if len(s.accounts) == 1 {
-		for a := range s.accounts {
-			f.Account = a
-		}
-	}
-
-	if len(s.ccys) == 1 {
-		for c := range s.ccys {
-			f.Currency = c
-		}
-	}
+	f.Account, f.Currency = s.account.get(), s.currency.get()
 
 	switch {
 	case s.mismatched > 0:
@@ -495,13 +525,8 @@ func (s *scanner) closeStatement() {
 		s.mt942s++
 	}
 
-	if st.account != "" {
-		s.accounts[st.account] = true
-	}
-
-	if st.ccy.code != "" {
-		s.ccys[st.ccy.code] = true
-	}
+	s.account.add(st.account)
+	s.currency.add(st.ccy.code)
 
 	// A check the profile downgraded failed: the statement is not proved.
 	verified := s.controls(st) && st.problem == ""
@@ -521,6 +546,10 @@ func (s *scanner) closeStatement() {
 	s.pass(st)
 
 	if st.close != nil {
+		if len(s.closes) >= maxAccounts {
+			clear(s.closes) // continuity is checked for the accounts seen lately
+		}
+
 		s.closes[st.account+"|"+st.close.ccy.code] = *st.close
 	}
 
