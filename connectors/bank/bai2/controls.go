@@ -7,6 +7,7 @@ import (
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
+// accountTrailer reads a 49 and compares it with the account it closes.
 func (p *parser) accountTrailer(c *cursor, line, n int) {
 	a := p.acct
 	if a == nil {
@@ -60,6 +61,7 @@ func (p *parser) compare(c Check, line int, fieldName, raw string, want int64, c
 	return got, true
 }
 
+// missingAccountTrailer closes an account that has no 49.
 func (p *parser) missingAccountTrailer(line int) {
 	p.envelope(line, "account trailer", fmt.Sprintf("account %s (line %d) has no account "+
 		"trailer (49)", p.acct.number, p.acct.line))
@@ -80,6 +82,7 @@ func (p *parser) closeAccount(stated int64, ok bool) {
 	p.acct = nil
 }
 
+// groupTrailer reads a 98 and compares it with the group it closes.
 func (p *parser) groupTrailer(c *cursor, line, n int) {
 	if p.acct != nil {
 		p.missingAccountTrailer(line)
@@ -106,6 +109,8 @@ func (p *parser) groupTrailer(c *cursor, line, n int) {
 	p.closeGroup(stated, ok)
 }
 
+// closeGroup ends the open group: its control total (stated, or computed
+// when it has no readable trailer) counts towards the file's.
 func (p *parser) closeGroup(stated int64, ok bool) {
 	if p.fs != nil {
 		if ok {
@@ -118,6 +123,7 @@ func (p *parser) closeGroup(stated int64, ok bool) {
 	p.grp = nil
 }
 
+// fileTrailer reads a 99 and compares it with the file it closes.
 func (p *parser) fileTrailer(c *cursor, line, n int) {
 	if p.acct != nil {
 		p.missingAccountTrailer(line)

@@ -9,6 +9,8 @@ import (
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
+// fileHeader reads an 01: it opens a file (closing one left without its 99)
+// and notes the physical record length.
 func (p *parser) fileHeader(c *cursor, line, n int) {
 	if p.fs != nil {
 		p.closeScopes(line)
@@ -45,6 +47,8 @@ func (p *parser) fileHeader(c *cursor, line, n int) {
 	}
 }
 
+// groupHeader reads an 02: status, as-of date, currency and as-of-date
+// modifier of the group it opens.
 func (p *parser) groupHeader(c *cursor, line, n int) {
 	if p.acct != nil {
 		p.missingAccountTrailer(line)
@@ -121,6 +125,7 @@ func (p *parser) currencyOf(line int, field, code string) (string, int) {
 	return code, exp
 }
 
+// accountHeader reads an 03: the account, its currency and its summaries.
 func (p *parser) accountHeader(c *cursor, line, n int) {
 	if p.acct != nil {
 		p.missingAccountTrailer(line)
@@ -160,6 +165,7 @@ func (p *parser) accountHeader(c *cursor, line, n int) {
 	p.noteAccount(a)
 }
 
+// noteAccount tracks whether the file has one account and one currency.
 func (p *parser) noteAccount(a *account) {
 	if p.account == "" && !p.manyAccts {
 		p.account = a.number
@@ -346,6 +352,7 @@ func (p *parser) readFunds(c *cursor, line int, where string) (funds, bool) {
 	return out, true
 }
 
+// distAmount adds one availability amount of funds type S or D.
 func (p *parser) distAmount(out *funds, raw string, line int, where string) {
 	if raw == "" {
 		return
