@@ -76,8 +76,11 @@ func (s *scanner) transaction(st *statement, p *pending, info *field) (
 	}
 
 	if st.ccy.code == "" {
-		s.fail(line, ":61:", "", "no currency for this line: the statement has no opening "+
-			"balance (:60F:) or floor limit (:34F:) before it")
+		if !st.bad { // else an unreadable balance or an earlier line said it already
+			s.fail(line, ":61:", "", "no currency for this line: the statement has no "+
+				"opening balance (:60F:) or floor limit (:34F:) before it")
+		}
+
 		return bankfile.Transaction{}, false
 	}
 
@@ -114,21 +117,19 @@ func (s *scanner) transaction(st *statement, p *pending, info *field) (
 	}
 
 	t := bankfile.Transaction{
-		Line:         line,
-		Account:      st.account,
-		Direction:    dir,
-		Kind:         kindOf(l, in, minor),
-		Amount:       money.New(minor, st.ccy.code),
-		BookingDate:  booking,
-		ValueDate:    value,
-		BankRef:      l.bankRef,
-		EndToEndID:   in.EndToEndID,
-		PaymentRef:   firstOf(in.PaymentRef, ownRef(l.custRef)),
-		PayerName:    in.Name,
-		PayerAccount: in.Account,
-		PayerID:      in.BankID,
-		Remittance:   firstOf(in.Remittance, in.Purpose),
-		ReturnCode:   in.ReturnCode,
+		Line:        line,
+		Account:     st.account,
+		Direction:   dir,
+		Kind:        kindOf(l, in, minor),
+		Amount:      money.New(minor, st.ccy.code),
+		BookingDate: booking,
+		ValueDate:   value,
+		BankRef:     l.bankRef,
+		EndToEndID:  in.EndToEndID,
+		PaymentRef:  firstOf(in.PaymentRef, ownRef(l.custRef)),
+		PayerName:   in.Name,
+		Remittance:  firstOf(in.Remittance, in.Purpose),
+		ReturnCode:  in.ReturnCode,
 	}
 
 	t.PayerAccount, t.PayerID = payerBank(in)

@@ -19,7 +19,8 @@
 //   - :60F:/:60M: and :62F:/:62M: are D/C mark, YYMMDD, currency and an amount
 //     with a decimal comma and optional fraction digits ("6800,", "620,3"); the
 //     fraction may not exceed the currency's minor digits. Withdrawn currencies
-//     (DEM, NLG, ...) are read with their historic exponent and a warning.
+//     (DEM, NLG, ...) are read with their historic exponent; their lines carry
+//     a Problem.
 //   - :61: is value date YYMMDD, optional entry date MMDD (its year is the one
 //     closest to the value date, so December/January entries land right), mark
 //     C, D, RC (reversal of a credit: money out), RD (reversal of a debit: money
@@ -52,6 +53,21 @@
 // Windows-1252, or ISO-8859-1 when a line has bytes Windows-1252 leaves
 // undefined, or the charset of the bank profile (Options.Charset, e.g. "ibm852"
 // for Hungarian banks). Control characters become spaces.
+//
+// A file whose messages are all MT942 (block 2 "942", or :34F:, :13D:,
+// :90D:/:90C: fields) reads as bankfile.FormatMT942, else FormatMT940.
+//
+// DedupeKey is "mt940:" account ":" value date ":" mark ":" amount currency
+// ":" type ":" customer ref "/" bank ref, all from the :61: as written (blanks
+// dropped from the references), plus "#n" for the n-th identical line of a
+// file. Line breaks, encoding, :86: text, :20: references and SWIFT headers do
+// not enter it, and MT942 and MT940 build it alike, so a re-sent or rewrapped
+// file and an end-of-day statement repeating an intraday line give the same
+// keys; EC/ED (expected) keep their mark apart from the booked line. EntryKey
+// stays empty:
+// an MT940 line is already one booking, and bank references are not unique
+// enough to drop lines across files on them (one sample reuses "55555" for two
+// bookings).
 package mt940
 
 import (
@@ -107,6 +123,9 @@ type Options struct {
 
 // ErrCharset reports an Options.Charset that is not a known single-byte charset.
 var ErrCharset = errors.New("unsupported charset")
+
+// ErrOptionCurrency reports an Options.Currency that is no ISO 4217 code.
+var ErrOptionCurrency = errors.New("unknown currency in options")
 
 // Read parses the MT940/MT942 file named name with the default Options. A file
 // that must be rejected yields a *bankfile.Error listing every problem.

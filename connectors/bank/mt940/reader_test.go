@@ -389,8 +389,9 @@ func TestOptionsChecked(t *testing.T) {
 		t.Errorf("charset: %v", err)
 	}
 
-	if _, err := mt940.ReadOptions("o", data, mt940.Options{Currency: "ZZZ"}); err == nil {
-		t.Error("unknown profile currency accepted")
+	_, err = mt940.ReadOptions("o", data, mt940.Options{Currency: "ZZZ"})
+	if !errors.Is(err, mt940.ErrOptionCurrency) {
+		t.Errorf("currency: %v", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package mt940
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -102,7 +101,7 @@ func newScanner(name string, opts Options, emit func(bankfile.Transaction) error
 
 	if opts.Currency != "" {
 		if _, ok := lookupCurrency(opts.Currency); !ok {
-			return nil, fmt.Errorf("read mt940: %w: %q", errOptionCurrency, opts.Currency)
+			return nil, fmt.Errorf("read mt940: %w: %q", ErrOptionCurrency, opts.Currency)
 		}
 	}
 
@@ -110,9 +109,6 @@ func newScanner(name string, opts Options, emit func(bankfile.Transaction) error
 
 	return s, nil
 }
-
-// errOptionCurrency reports an Options.Currency that is no currency code.
-var errOptionCurrency = errors.New("unknown currency in options")
 
 // run reads every line of r.
 func (s *scanner) run(r io.Reader) error {
@@ -282,7 +278,11 @@ func (s *scanner) field(f *field) {
 	}
 
 	st := s.st
-	text := strings.TrimSpace(strings.Join(f.lines, ""))
+
+	var text string
+	if f.tag != "61" && f.tag != "86" {
+		text = strings.TrimSpace(strings.Join(f.lines, ""))
+	}
 
 	switch f.tag {
 	case "20":
@@ -489,8 +489,16 @@ func (s *scanner) total(f *field, text string) {
 		return
 	}
 
-	if s.st.ccy.code == "" {
+	switch s.st.ccy.code {
+	case "":
 		s.st.ccy = c
+	case c.code:
+	default:
+		s.fail(f.line, ":"+f.tag+":", text, fmt.Sprintf("total in %s, the report is in %s",
+			c.code, s.st.ccy.code))
+		s.st.bad = true
+
+		return
 	}
 
 	t := &total{line: f.line, raw: text, n: atoi(text[:i]), minor: minor}
@@ -543,6 +551,10 @@ func (s *scanner) closeStatement() {
 		s.mismatched++
 	}
 
+	if st.account == "" && st.lines > 0 {
+		s.noAccount(st)
+	}
+
 	s.pass(st)
 
 	if st.close != nil {
@@ -561,7 +573,7 @@ func (s *scanner) unproved(st *statement) {
 	why := st.problem
 	if why == "" {
 		why = s.unprovedReason(st)
-		s.warn(st.line, "statement", st.ref, why)
+		s.warn(st.line, "statement", strings.TrimSpace(st.ref+" "+st.number), why)
 	}
 
 	for i := range s.held {
@@ -575,6 +587,21 @@ func (s *scanner) unproved(st *statement) {
 		s.warn(st.line, "statement", st.ref, fmt.Sprintf(
 			"%d lines of this statement were passed on before it proved unreconciled",
 			st.passed))
+	}
+}
+
+// noAccount marks the credits of a statement without :25: account: the money
+// is real, but whose account received it the file does not say.
+func (s *scanner) noAccount(st *statement) {
+	const why = "statement has no account (:25:)"
+
+	s.warn(st.line, "statement", strings.TrimSpace(st.ref+" "+st.number), why)
+
+	for i := range s.held {
+		t := &s.held[i]
+		if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
+			t.Problem = why
+		}
 	}
 }
 
