@@ -68,11 +68,12 @@ func parse61(lines []string) (line61, string, error) {
 	l.custRef = strings.TrimSpace(l.custRef)
 	l.bankRef = strings.TrimSpace(l.bankRef)
 
-	// A bank reference cut in the middle (ING "00000000001" / "005") goes on
-	// when the next line is short plain characters and more lines follow it.
-	if l.bankRef != "" && used+1 < len(lines) {
+	// A numeric bank reference cut in the middle (ING "00000000001" / "005")
+	// goes on when the next line holds only digits that fit and more lines
+	// (the supplementary details) follow it.
+	if digits(l.bankRef) && l.bankRef != "" && used+1 < len(lines) {
 		next := strings.TrimSpace(lines[used])
-		if next != "" && refChars(next) && len(l.bankRef)+len(next) <= 16 {
+		if next != "" && digits(next) && len(l.bankRef)+len(next) <= 16 {
 			l.bankRef += next
 			used++
 		}
@@ -88,11 +89,13 @@ func parse61(lines []string) (line61, string, error) {
 	return l, head, nil
 }
 
-// refChars reports letters and digits only.
+// refChars reports characters of the SWIFT x set other than blank and '/',
+// as references are made of.
 func refChars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' ||
+			strings.IndexByte("-?:().,'+", c) >= 0) {
 			return false
 		}
 	}

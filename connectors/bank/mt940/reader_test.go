@@ -532,3 +532,39 @@ func TestLatin1ProfileCharset(t *testing.T) {
 		t.Errorf("name %q remittance %q encoding %s", tx.PayerName, tx.Remittance, f.Encoding)
 	}
 }
+
+// TestStatementLineWrapping covers how a :61: continues over lines: a
+// numeric bank reference cut in two (ING), references on the next line, and
+// the supplementary line carrying the counterparty (Rabobank, SNS).
+func TestStatementLineWrapping(t *testing.T) {
+	cases := []struct {
+		name                   string
+		lines                  []string
+		bankRef, payRef        string
+		payerAccount, payerNam string
+	}{
+		{"numeric bank ref cut", []string{":61:2501020102C5,00NTRFEREF//00000000001", "005",
+			"/TRCD/00100/"}, "00000000001005", "", "", ""},
+		{"letters not joined", []string{":61:2501020102C5,00NTRFNONREF//ABC", "DEF", "GHI"},
+			"ABC", "", "", ""},
+		{"references on the next line", []string{":61:2501020102C5,00NTRF", "INV-7//X9"},
+			"X9", "INV-7", "", ""},
+		{"cut in the amount", []string{":61:2501020102C", "5,", "00NTRFINV-8//X10"},
+			"X10", "INV-8", "", ""},
+		{"iban as supplementary", []string{":61:2501020102C5,00N541NONREF",
+			"NL66RABO0160878799"}, "", "", "NL66RABO0160878799", ""},
+		{"iban as reference, name after", []string{":61:2501020102C5,00NOVBNL47INGB0001234567",
+			"j doe"}, "", "", "NL47INGB0001234567", "j doe"},
+	}
+
+	for _, c := range cases {
+		data := lf(statement("W", "C250102EUR0,00", c.lines, "C250102EUR5,00")...)
+		f := mustRead(t, c.name, data, mt940.Options{})
+
+		tx := f.Transactions[0]
+		if tx.Amount.Minor != 500 || tx.BankRef != c.bankRef || tx.PaymentRef != c.payRef ||
+			tx.PayerAccount != c.payerAccount || tx.PayerName != c.payerNam {
+			t.Errorf("%s: %+v", c.name, tx)
+		}
+	}
+}
