@@ -21,7 +21,8 @@ func ExampleScan() {
 	}, "\r\n")
 
 	f, err := mt940.Scan("stmt.sta", strings.NewReader(file), func(t bankfile.Transaction) error {
-		fmt.Println(t.Direction, t.Amount, t.PayerName, t.Remittance, t.DedupeKey)
+		fmt.Println(t.Direction, t.Amount, t.PayerName, t.Remittance)
+		fmt.Println(t.DedupeKey)
 		return nil
 	})
 	if err != nil {
@@ -32,7 +33,8 @@ func ExampleScan() {
 	fmt.Println(f.Format, f.Account, f.Controls)
 
 	// Output:
-	// credit 250.00 EUR ACME BV INV-1001 mt940:NL91ABNA0417164300:250102:C:250.00EUR:NTRF:NONREF/BR-1
+	// credit 250.00 EUR ACME BV INV-1001
+	// mt940:NL91ABNA0417164300:250102:C:250.00EUR:NTRF:NONREF/BR-1
 	// mt940 NL91ABNA0417164300 ok
 }
 
