@@ -42,6 +42,8 @@ Commands:
                             re-run the current rules over resolved history
   rules list|approve ID|reject ID
                             rules proposed from resolved exceptions
+  users add|list|disable|enable|role|password|token
+                            manage who may log in, their roles and API tokens
   migrate                   apply the database migrations
   help                      show this help
 
@@ -118,6 +120,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		"migrate":    cmdMigrate,
 		"backtest":   cmdBacktest,
 		"rules":      cmdRules,
+		"users":      cmdUsers,
 	}
 
 	fn, ok := commands[cmd]

@@ -76,6 +76,11 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 		return err
 	}
 
+	access, err := startAuth(ctx, e, svc.Pool)
+	if err != nil {
+		return errors.Join(err, stopRouter(), ln.Close())
+	}
+
 	sched := schedule.New(svc.Pool, e.logger)
 	if err := addJobs(sched, e.cfg, svc, crm, erp); err != nil {
 		return errors.Join(err, stopRouter(), ln.Close())
@@ -85,8 +90,8 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
-		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger,
-			Token: e.cfg.HTTP.Token.Value(), MaxUploadBytes: e.cfg.Ingest.MaxFileBytes}),
+		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
+			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 

@@ -30,6 +30,7 @@ const EnvConfig = "O2C_CONFIG"
 type Config struct {
 	Database Database `yaml:"database"`
 	HTTP     HTTP     `yaml:"http"`
+	Auth     Auth     `yaml:"auth"`
 	Log      Log      `yaml:"log"`
 	HubSpot  HubSpot  `yaml:"hubspot"`
 	Xero     Xero     `yaml:"xero"`
@@ -61,9 +62,42 @@ type HTTP struct {
 	// Addr is the listen address, host:port. Defaults to "127.0.0.1:8080".
 	Addr string `yaml:"addr"`
 
-	// Token, when set, is the bearer token the JSON API requires on /api/.
-	// Defaults to "" (no token required: keep http.addr on loopback then).
+	// Token, when set, is accepted on /api/ as "Authorization: Bearer <token>" of the
+	// built-in admin "api". Deprecated: give each script a user and an API token (o2c
+	// users token NAME). Defaults to "".
 	Token Secret `yaml:"token"`
+}
+
+// Auth configures users, sessions and login rate limiting (package auth).
+type Auth struct {
+	// BootstrapAdmin is the name of the admin created at start when no enabled admin
+	// exists, with BootstrapPassword. Defaults to "" (create the first admin with
+	// o2c users add NAME --role admin).
+	BootstrapAdmin string `yaml:"bootstrap_admin"`
+
+	// BootstrapPassword is BootstrapAdmin's first password; required to create it.
+	// Defaults to "".
+	BootstrapPassword Secret `yaml:"bootstrap_password"`
+
+	// CookieSecure marks the session cookie Secure on every response, for o2c behind a
+	// proxy that terminates TLS. Defaults to false: Secure only on TLS requests.
+	CookieSecure bool `yaml:"cookie_secure"`
+
+	// LoginMaxFailures is how many failed logins of one account within LoginWindow
+	// refuse further attempts. Defaults to 5.
+	LoginMaxFailures int `yaml:"login_max_failures"`
+
+	// LoginMaxFailuresIP is the same limit per client address. Defaults to 20.
+	LoginMaxFailuresIP int `yaml:"login_max_failures_ip"`
+
+	// LoginWindow is how long a failed login counts. Defaults to 15m.
+	LoginWindow time.Duration `yaml:"login_window"`
+
+	// SessionIdle ends a session unused for that long. Defaults to 1h.
+	SessionIdle time.Duration `yaml:"session_idle"`
+
+	// SessionMax ends a session that long after login. Defaults to 12h.
+	SessionMax time.Duration `yaml:"session_max"`
 }
 
 // Log configures the process logger.
@@ -201,7 +235,9 @@ type Ingest struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{Addr: "127.0.0.1:8080"},
-		Log:  Log{Level: "info", Format: "text"},
+		Auth: Auth{LoginMaxFailures: 5, LoginMaxFailuresIP: 20, LoginWindow: 15 * time.Minute,
+			SessionIdle: time.Hour, SessionMax: 12 * time.Hour},
+		Log: Log{Level: "info", Format: "text"},
 		HubSpot: HubSpot{
 			BaseURL:    "https://api.hubapi.com",
 			WonStages:  []string{"closedwon"},

@@ -309,6 +309,11 @@ func TestValidationNamesTheField(t *testing.T) {
 		}},
 		{"matching.min_margin", func(c *Config) { c.Matching.MinMargin = -0.1 }},
 		{"ingest.max_file_bytes", func(c *Config) { c.Ingest.MaxFileBytes = 0 }},
+		{"auth.login_max_failures", func(c *Config) { c.Auth.LoginMaxFailures = 0 }},
+		{"auth.login_max_failures_ip", func(c *Config) { c.Auth.LoginMaxFailuresIP = -1 }},
+		{"auth.login_window", func(c *Config) { c.Auth.LoginWindow = 0 }},
+		{"auth.session_idle", func(c *Config) { c.Auth.SessionIdle = time.Second }},
+		{"auth.session_max", func(c *Config) { c.Auth.SessionMax = 30 * time.Minute }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
@@ -360,6 +365,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 		dbPassword = "db-pa55word"
 		token      = "pat-na1-tok3n"
 		secret     = "xero-s3cret"
+		adminPass  = "first-adm1n-pa55"
 	)
 
 	cfg := Default()
@@ -367,6 +373,8 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 	cfg.HubSpot.Token = token
 	cfg.Xero.ClientID = "client-1"
 	cfg.Xero.ClientSecret = secret
+	cfg.Auth.BootstrapAdmin = "root.admin"
+	cfg.Auth.BootstrapPassword = adminPass
 
 	var outputs []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X"} {
@@ -396,7 +404,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 	outputs = append(outputs, fmt.Sprint(bad.Validate()))
 
 	for _, out := range outputs {
-		for _, s := range []string{dbPassword, token, secret} {
+		for _, s := range []string{dbPassword, token, secret, adminPass} {
 			if strings.Contains(out, s) {
 				t.Errorf("secret %q printed in:\n%s", s, out)
 			}

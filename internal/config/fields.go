@@ -97,8 +97,45 @@ var fields = []field{
 	}, func(c *Config) *string { return &c.HTTP.Addr }),
 	envSecret(Field{
 		Key: "http.token", Env: "O2C_API_TOKEN", Default: `""`, Secret: true,
-		Doc: "bearer token the JSON API requires on /api/; empty requires none",
+		Doc: "deprecated shared API token: accepted on /api/ as a bearer token of the " +
+			"built-in admin \"api\"; empty accepts none (use per-user tokens)",
 	}, func(c *Config) *Secret { return &c.HTTP.Token }),
+	envText(Field{
+		Key: "auth.bootstrap_admin", Env: "O2C_ADMIN_USER", Default: `""`,
+		Doc: "admin created at start when no enabled admin exists, with " +
+			"auth.bootstrap_password; empty creates none",
+	}, func(c *Config) *string { return &c.Auth.BootstrapAdmin }),
+	envSecret(Field{
+		Key: "auth.bootstrap_password", Env: "O2C_ADMIN_PASSWORD", Default: `""`, Secret: true,
+		Doc: "first password of auth.bootstrap_admin (12 to 1024 bytes)",
+	}, func(c *Config) *Secret { return &c.Auth.BootstrapPassword }),
+	fileOnly(Field{
+		Key: "auth.cookie_secure", Default: "false",
+		Doc: "mark the session cookie Secure on every response (o2c behind a TLS proxy); " +
+			"false marks it Secure on TLS requests only",
+	}, func(c *Config) string { return strconv.FormatBool(c.Auth.CookieSecure) }),
+	fileOnly(Field{
+		Key: "auth.login_max_failures", Default: "5",
+		Doc: "failed logins of one account within auth.login_window that refuse " +
+			"further attempts (429)",
+	}, func(c *Config) string { return strconv.Itoa(c.Auth.LoginMaxFailures) }),
+	fileOnly(Field{
+		Key: "auth.login_max_failures_ip", Default: "20",
+		Doc: "failed logins from one client address within auth.login_window that " +
+			"refuse further attempts (429)",
+	}, func(c *Config) string { return strconv.Itoa(c.Auth.LoginMaxFailuresIP) }),
+	fileOnly(Field{
+		Key: "auth.login_window", Default: "15m",
+		Doc: "how long a failed login counts against its account and address (Go duration)",
+	}, func(c *Config) string { return c.Auth.LoginWindow.String() }),
+	fileOnly(Field{
+		Key: "auth.session_idle", Default: "1h",
+		Doc: "a session unused for this long ends (Go duration)",
+	}, func(c *Config) string { return c.Auth.SessionIdle.String() }),
+	fileOnly(Field{
+		Key: "auth.session_max", Default: "12h",
+		Doc: "a session ends this long after login, used or not (Go duration)",
+	}, func(c *Config) string { return c.Auth.SessionMax.String() }),
 	envText(Field{
 		Key: "log.level", Env: "O2C_LOG_LEVEL", Default: "info",
 		Doc: "minimum log level: debug, info, warn or error",

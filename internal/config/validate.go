@@ -47,6 +47,12 @@ func (c *Config) Validate() error {
 
 	check("database.url", checkDatabaseURL(c.Database.URL.Value()))
 	check("http.addr", checkAddr(c.HTTP.Addr))
+	check("auth.login_max_failures", intBetween(c.Auth.LoginMaxFailures, 1, 1000))
+	check("auth.login_max_failures_ip", intBetween(c.Auth.LoginMaxFailuresIP, 1, 10000))
+	check("auth.login_window", between(c.Auth.LoginWindow, time.Second, 24*time.Hour))
+	check("auth.session_idle", between(c.Auth.SessionIdle, time.Minute, 30*24*time.Hour))
+	check("auth.session_max", between(c.Auth.SessionMax, c.Auth.SessionIdle,
+		30*24*time.Hour))
 	check("log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"))
 	check("log.format", oneOf(c.Log.Format, "text", "json"))
 	check("hubspot.base_url", checkHTTPURL(c.HubSpot.BaseURL))
@@ -234,6 +240,14 @@ func unitInterval(v float64, zeroOK bool) error {
 		}
 
 		return fmt.Errorf("%v, want a number above 0, at most 1", v)
+	}
+
+	return nil
+}
+
+func intBetween(n, lo, hi int) error {
+	if n < lo || n > hi {
+		return fmt.Errorf("%d, want a number from %d to %d", n, lo, hi)
 	}
 
 	return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/pgtest"
 	"github.com/o2c-dev/o2c/internal/web"
 )
@@ -17,7 +18,7 @@ import (
 func TestBadTextIsRefusedAsBadRequest(t *testing.T) {
 	t.Parallel()
 
-	a := start(t, "")
+	a := start(t)
 	ids := seed(t, a.pool, 10000)
 
 	var e apiError
@@ -41,8 +42,13 @@ func TestOversizedMultipartUploadIs413(t *testing.T) {
 	t.Parallel()
 
 	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, MaxUploadBytes: 64}))
+	svc := auth.New(pool, auth.Config{Logger: quiet})
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet,
+		MaxUploadBytes: 64}))
 	t.Cleanup(srv.Close)
+
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+	a.token = a.tokenFor(t, "treasury.test", auth.RoleTreasury)
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -55,35 +61,32 @@ func TestOversizedMultipartUploadIs413(t *testing.T) {
 	_, _ = fw.Write([]byte(strings.Repeat(csvFile, 4)))
 	_ = mw.Close()
 
-	resp, err := http.Post(srv.URL+"/api/bank-files", mw.FormDataContentType(), &buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d, want 413", resp.StatusCode)
+	var e apiError
+	if code := a.do(t, http.MethodPost, "/api/bank-files", mw.FormDataContentType(), &buf,
+		&e); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", code)
 	}
 }
 
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	t.Parallel()
 
-	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Token: "tok"}))
-	t.Cleanup(srv.Close)
+	a := startWith(t, auth.Config{Logger: quiet, LegacyToken: "legacy-tok"})
 
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/exceptions", nil)
-	req.Header.Set("Authorization", "bearer tok")
+	for _, h := range []string{"bearer " + a.token, "BEARER " + a.token, "bearer legacy-tok"} {
+		req, _ := http.NewRequest(http.MethodGet, a.url+"/api/exceptions", nil)
+		req.Header.Set("Authorization", h)
 
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("status %d, want 200", resp.StatusCode)
+		_ = resp.Body.Close()
+
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%.10s...: status %d, want 200", h, resp.StatusCode)
+		}
 	}
 }
 

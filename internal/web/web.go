@@ -1,11 +1,11 @@
 // Package web serves o2c's JSON HTTP API: bank-file upload and history, the
-// exception queue, and health checks.
+// exception queue, login, API tokens and health checks. Every /api/ route requires a
+// user whose role allows its action (package auth); /healthz and /readyz are public.
 package web
 
 import (
 	"bufio"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/pipelines"
@@ -27,21 +28,27 @@ import (
 
 // Config wires the API.
 type Config struct {
+	// Auth authenticates every request and keeps users, sessions and tokens. Nil
+	// serves every /api/ request as the built-in admin auth.APIUser without any check,
+	// for tests of other packages and embedding only: o2c serve always sets it.
+	// Defaults to nil.
+	Auth *auth.Service
 	// Logger receives one line per request, without bodies or secrets.
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
 	MaxUploadBytes int64
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
-	// Token, when set, is required as "Authorization: Bearer <token>" on /api/.
-	Token string
 }
 
 // Server is the HTTP API.
 type Server struct {
 	cfg        Config
 	exceptions *exceptions.Service
-	mux        *http.ServeMux
+	// mux holds the public health checks and passes everything else to api.
+	mux *http.ServeMux
+	// api holds the routes behind authentication.
+	api *http.ServeMux
 }
 
 // New builds the API's handler.
@@ -54,19 +61,63 @@ func New(cfg Config) *Server {
 		cfg.MaxUploadBytes = 256 << 20
 	}
 
-	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool}, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool},
+		mux: http.NewServeMux(), api: http.NewServeMux()}
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /api/exceptions", s.auth(s.listExceptions))
-	s.mux.HandleFunc("GET /api/exceptions/{id}", s.auth(s.getException))
-	s.mux.HandleFunc("POST /api/exceptions/{id}/resolve", s.auth(s.resolveException))
-	s.mux.HandleFunc("POST /api/exceptions/{id}/assign", s.auth(s.assignException))
-	s.mux.HandleFunc("POST /api/bank-files", s.auth(s.uploadBankFile))
-	s.mux.HandleFunc("GET /api/bank-files", s.auth(s.listBankFiles))
-	s.mux.HandleFunc("GET /api/bank-files/{id}", s.auth(s.getBankFile))
+
+	if cfg.Auth != nil {
+		s.mux.Handle("/", cfg.Auth.Middleware(s.api))
+	} else {
+		cfg.Logger.Warn("Web API without authentication: every request acts as admin")
+		s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.api.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), auth.APIUser)))
+		}))
+	}
+
+	for _, rt := range s.routes() {
+		s.api.HandleFunc(rt.Pattern, auth.Require(rt.Action, rt.handler))
+	}
+
+	// Login is public: it is how a user gets a session. Logout needs none, so that a
+	// stale cookie can always be cleared; Middleware still checks the CSRF token of a
+	// live session.
+	s.api.HandleFunc("POST /api/login", s.login)
+	s.api.HandleFunc("POST /api/logout", s.logout)
 
 	return s
+}
+
+// Route is one authenticated API route and the action its caller's role must allow.
+type Route struct {
+	// Pattern is the http.ServeMux pattern, method and path.
+	Pattern string
+	// Action is what the route does, checked with auth.Can.
+	Action  auth.Action
+	handler http.HandlerFunc
+}
+
+// Routes lists every authenticated API route with its action, for documentation
+// and tests.
+func (s *Server) Routes() []Route {
+	return s.routes()
+}
+
+func (s *Server) routes() []Route {
+	return []Route{
+		{"GET /api/me", auth.ActionRead, s.me},
+		{"GET /api/tokens", auth.ActionTokens, s.listTokens},
+		{"POST /api/tokens", auth.ActionTokens, s.createToken},
+		{"DELETE /api/tokens/{id}", auth.ActionTokens, s.revokeToken},
+		{"GET /api/exceptions", auth.ActionRead, s.listExceptions},
+		{"GET /api/exceptions/{id}", auth.ActionRead, s.getException},
+		{"POST /api/exceptions/{id}/resolve", auth.ActionResolve, s.resolveException},
+		{"POST /api/exceptions/{id}/assign", auth.ActionResolve, s.assignException},
+		{"POST /api/bank-files", auth.ActionUpload, s.uploadBankFile},
+		{"GET /api/bank-files", auth.ActionRead, s.listBankFiles},
+		{"GET /api/bank-files/{id}", auth.ActionRead, s.getBankFile},
+	}
 }
 
 // ServeHTTP logs each request and dispatches it.
@@ -129,28 +180,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Token != "" {
-			scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-			if !strings.EqualFold(scheme, "Bearer") ||
-				subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
-				writeError(w, http.StatusUnauthorized, "unauthorized", nil)
-				return
-			}
-		}
-
-		next(w, r)
-	}
-}
-
-// actor names who acts: the X-O2C-Actor header, else "api".
+// actor names who acts, for the audit log: the authenticated user (auth.Actor).
 func actor(r *http.Request) string {
-	if a := r.Header.Get("X-O2C-Actor"); a != "" && len(a) <= 64 {
-		return a
-	}
-
-	return "api"
+	return auth.Actor(r)
 }
 
 func pathID(r *http.Request) (int64, error) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -14,14 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/o2c-dev/o2c/internal/service"
-
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/pgtest"
+	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/internal/web"
 )
@@ -95,21 +97,69 @@ func seed(t *testing.T, pool *pgxpool.Pool, amounts ...int64) []int64 {
 	return ids
 }
 
-// api is a running API on a fresh database.
+// api is a running API on a fresh database, called as one user through an API
+// token.
 type api struct {
 	pool  *pgxpool.Pool
+	auth  *auth.Service
 	url   string
 	token string
 }
 
-func start(t *testing.T, token string) *api {
+// quiet discards the server's request logs.
+var quiet = slog.New(slog.DiscardHandler)
+
+// start runs the API with authentication on a fresh database and returns it signed
+// in as "ops.test", an admin, through an API token.
+func start(t *testing.T) *api {
+	t.Helper()
+
+	return startWith(t, auth.Config{Logger: quiet})
+}
+
+func startWith(t *testing.T, cfg auth.Config) *api {
 	t.Helper()
 
 	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Token: token}))
+	svc := auth.New(pool, cfg)
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet}))
 	t.Cleanup(srv.Close)
 
-	return &api{pool: pool, url: srv.URL, token: token}
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+	a.token = a.tokenFor(t, "ops.test", auth.RoleAdmin)
+
+	return a
+}
+
+// tokenFor adds a user with role (unless one of that name exists) and returns a new
+// API token of theirs.
+func (a *api) tokenFor(t *testing.T, name string, role auth.Role) string {
+	t.Helper()
+
+	ctx := context.Background()
+	if _, err := a.auth.UserByName(ctx, name); errors.Is(err, auth.ErrNoUser) {
+		if _, err := a.auth.AddUser(ctx, "test", name, role, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, secret, err := a.auth.CreateToken(ctx, "test", name, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return secret
+}
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+// as returns a copy of a that calls as the holder of token ("" for nobody).
+func (a *api) as(token string) *api {
+	c := *a
+	c.token = token
+
+	return &c
 }
 
 // do sends a request and decodes a JSON answer into out (when not nil), returning
@@ -131,7 +181,8 @@ func (a *api) do(t *testing.T, method, path, contentType string, body io.Reader,
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 
-	req.Header.Set("X-O2C-Actor", "ops.test")
+	// Ignored for a user's own token: the actor is the user.
+	req.Header.Set("X-O2C-Actor", "someone.else")
 
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -180,7 +231,7 @@ type exceptionList struct {
 }
 
 func TestHealth(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 
 	for _, p := range []string{"/healthz", "/readyz"} {
 		var body map[string]string
@@ -195,7 +246,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestListExceptions(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 	ids := seed(t, a.pool, 10000, 20000, 30000)
 
 	var all exceptionList
@@ -262,7 +313,7 @@ func TestListExceptions(t *testing.T) {
 }
 
 func TestGetException(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 	ids := seed(t, a.pool, 42000)
 
 	var d struct {
@@ -294,7 +345,7 @@ func TestGetException(t *testing.T) {
 }
 
 func TestResolveException(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 	ids := seed(t, a.pool, 100050)
 	path := fmt.Sprintf("/api/exceptions/%d/resolve", ids[0])
 
@@ -359,7 +410,7 @@ func TestResolveException(t *testing.T) {
 }
 
 func TestAssignException(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 	ids := seed(t, a.pool, 5000)
 
 	var out map[string]string
@@ -411,7 +462,7 @@ const csvFile = "date,amount,currency,payer,reference\n" +
 	"2026-10-02,640.00,EUR,Orrin Tiles GmbH,INV-1001\n"
 
 func TestUploadBankFileRaw(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 
 	var first uploadResult
 
@@ -473,7 +524,7 @@ func TestUploadBankFileRaw(t *testing.T) {
 }
 
 func TestUploadBankFileSeededPayments(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 	seed(t, a.pool, 1234, 5678)
 
 	var list struct {
@@ -499,7 +550,7 @@ func TestUploadBankFileSeededPayments(t *testing.T) {
 }
 
 func TestUploadBankFilesMultipart(t *testing.T) {
-	a := start(t, "")
+	a := start(t)
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -543,18 +594,18 @@ func TestUploadBankFilesMultipart(t *testing.T) {
 
 func TestUploadTooLarge(t *testing.T) {
 	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, MaxUploadBytes: 16}))
+	svc := auth.New(pool, auth.Config{Logger: quiet})
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet,
+		MaxUploadBytes: 16}))
 	t.Cleanup(srv.Close)
 
-	resp, err := http.Post(srv.URL+"/api/bank-files?name=big.csv", "text/csv",
-		strings.NewReader(csvFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+	a.token = a.tokenFor(t, "treasury.test", auth.RoleTreasury)
 
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d, want 413", resp.StatusCode)
+	var e apiError
+	if code := a.do(t, http.MethodPost, "/api/bank-files?name=big.csv", "text/csv",
+		strings.NewReader(csvFile), &e); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", code)
 	}
 
 	n, err := store.BankFiles(context.Background(), pool, 10)
@@ -564,61 +615,5 @@ func TestUploadTooLarge(t *testing.T) {
 
 	if len(n) != 0 {
 		t.Errorf("%d files stored from a refused upload", len(n))
-	}
-}
-
-func TestToken(t *testing.T) {
-	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Token: "s3cret-token"}))
-	t.Cleanup(srv.Close)
-
-	get := func(path, auth string) int {
-		t.Helper()
-
-		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-
-		_ = resp.Body.Close()
-
-		return resp.StatusCode
-	}
-
-	cases := []struct {
-		path, auth string
-		want       int
-	}{
-		{"/api/exceptions", "", http.StatusUnauthorized},
-		{"/api/exceptions", "Bearer wrong", http.StatusUnauthorized},
-		{"/api/exceptions", "s3cret-token", http.StatusUnauthorized},
-		{"/api/exceptions", "Bearer s3cret-token", http.StatusOK},
-		{"/api/bank-files", "", http.StatusUnauthorized},
-		{"/api/bank-files", "Bearer s3cret-token", http.StatusOK},
-		{"/healthz", "", http.StatusOK},
-		{"/readyz", "", http.StatusOK},
-	}
-
-	for _, c := range cases {
-		if got := get(c.path, c.auth); got != c.want {
-			t.Errorf("GET %s with %q: %d, want %d", c.path, c.auth, got, c.want)
-		}
-	}
-
-	a := &api{pool: pool, url: srv.URL, token: "s3cret-token"}
-
-	var out uploadResult
-	if code := a.do(t, http.MethodPost, "/api/bank-files?name=t.csv", "text/csv",
-		strings.NewReader(csvFile), &out); code != http.StatusAccepted {
-		t.Errorf("upload with token: %d", code)
 	}
 }
