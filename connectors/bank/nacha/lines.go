@@ -94,15 +94,27 @@ func (s *splitter) fill() error {
 		s.pos, s.end = 0, n
 	}
 
-	n, err := io.ReadFull(s.r, s.buf[s.end:])
-	s.end += n
+	// Not io.ReadFull: it drops an error that comes with the bytes that fill
+	// the buffer.
+	for empty := 0; s.end < len(s.buf); {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
 
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		s.eof = true
-	case err != nil:
-		s.err = fmt.Errorf("read nacha file: %w", err)
-		return s.err
+		switch {
+		case errors.Is(err, io.EOF):
+			s.eof = true
+			return nil
+		case err != nil:
+			s.err = fmt.Errorf("read nacha file: %w", err)
+			return s.err
+		case n > 0:
+			empty = 0
+		default:
+			if empty++; empty == 100 {
+				s.err = fmt.Errorf("read nacha file: %w", io.ErrNoProgress)
+				return s.err
+			}
+		}
 	}
 
 	return nil

@@ -66,10 +66,21 @@ type Options struct {
 	// File.Warnings has the numbers. Defaults to none: every control total that
 	// does not reconcile rejects the file.
 	WarnOnly []Check
+
+	// MaxBytes is the largest file read: a longer one is rejected with a
+	// problem naming the limit as soon as the limit is passed, without reading
+	// the rest. Defaults to 0, no limit of its own (bank.Scan holds every file
+	// to bank.MaxFileSize); memory does not depend on it.
+	MaxBytes int64
 }
 
-// Validate reports a WarnOnly entry that names no check.
+// Validate reports a WarnOnly entry that names no check and a negative
+// MaxBytes.
 func (o Options) Validate() error {
+	if o.MaxBytes < 0 {
+		return fmt.Errorf("validate nacha options: max bytes %d is negative", o.MaxBytes)
+	}
+
 	for _, c := range o.WarnOnly {
 		switch c {
 		case CheckBatchCount, CheckBlockCount, CheckEntryAddendaCount, CheckEntryHash:
@@ -98,7 +109,8 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 // read, but its credits carry a Problem so that they are not applied without a
 // person looking.
 func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error) {
-	txs := []bankfile.Transaction{}
+	// Most entries have one addenda record: two records of 94 characters.
+	txs := make([]bankfile.Transaction, 0, len(data)/(2*recordLen))
 
 	f, p, err := scan(name, bytes.NewReader(data), opts, defaultBufSize,
 		func(t bankfile.Transaction) error {
@@ -164,10 +176,18 @@ func scan(name string, r io.Reader, opts Options, size int,
 		return nil, nil, err
 	}
 
+	if opts.MaxBytes > 0 {
+		r = &capReader{r: r, left: opts.MaxBytes}
+	}
+
 	p := newParser(name, opts, emit)
 	s := newSplitter(p, r, size)
 
-	if err := s.run(); err != nil {
+	if err := s.run(); errors.Is(err, errOverCap) {
+		return nil, p, &bankfile.Error{File: name, Format: bankfile.FormatNACHA,
+			Problems: []bankfile.Problem{{File: name, Field: "file", Message: fmt.Sprintf(
+				"file is larger than the limit of %d bytes", opts.MaxBytes)}}}
+	} else if err != nil {
 		return nil, p, err
 	}
 
@@ -206,6 +226,26 @@ func scan(name string, r io.Reader, opts Options, size int,
 		Controls: controls,
 		Warnings: p.warns.list(),
 	}, p, nil
+}
+
+// errOverCap stops reading a file longer than Options.MaxBytes.
+var errOverCap = errors.New("file over the size limit")
+
+// capReader fails once more than left bytes went through it.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.left -= int64(n)
+
+	if c.left < 0 {
+		return n, errOverCap
+	}
+
+	return n, err
 }
 
 func (p *parser) lineWarnings(info *lineInfo) {
