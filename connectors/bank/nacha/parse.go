@@ -168,7 +168,8 @@ func (p *parser) record(r record) error {
 			return err
 		}
 
-		p.openBatch(&r)
+		h := r // only headers and controls are kept: r itself stays on the stack
+		p.openBatch(&h)
 	case '6':
 		p.ensureFile()
 		if p.batch == nil {
@@ -192,8 +193,9 @@ func (p *parser) record(r record) error {
 			return err
 		}
 
-		p.file.control = &r
-		p.validate(&r, "file control", newFileControl())
+		c := r
+		p.file.control = &c
+		p.validate(&c, "file control", newFileControl())
 	default:
 		p.reject(stageStructure, r.line, "record type", r.field(1, 1),
 			"unknown record type %q: a NACHA record starts with 1, 5, 6, 7, 8 or 9",

@@ -143,12 +143,21 @@ func segmentTag(text string) (string, string) {
 	return text[:n], text[n:]
 }
 
+// asciiSeparators are the ASCII characters separatorRune accepts: printable
+// punctuation and symbols.
+var asciiSeparators = func() (t [utf8.RuneSelf]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = (c < '0' || c > '9') && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z')
+	}
+
+	return t
+}()
+
 // separatorRune accepts punctuation and symbols as X12 delimiters, never
 // letters, digits or blanks.
 func separatorRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r > ' ' && r < 0x7f && (r < '0' || r > '9') && (r < 'A' || r > 'Z') &&
-			(r < 'a' || r > 'z')
+		return r >= 0 && asciiSeparators[r]
 	}
 
 	return r != utf8.RuneError && !unicode.IsLetter(r) && !unicode.IsDigit(r) &&
@@ -168,14 +177,14 @@ func guessTerminator(text string, elem rune) rune {
 			continue
 		}
 
-		next := strings.TrimLeft(text[i+utf8.RuneLen(r):], " \r\n")
+		next := trimBreaks(text[i+utf8.RuneLen(r):], true)
 		tag, rest := segmentTag(next)
 		if tag != "" && strings.HasPrefix(rest, string(elem)) {
 			cands = addCandidate(cands, r, 2)
 		}
 	}
 
-	trimmed := strings.TrimRight(text, " \r\n")
+	trimmed := trimBreaks(text, false)
 	if last, _ := utf8.DecodeLastRuneInString(trimmed); last != elem && separatorRune(last) {
 		cands = addCandidate(cands, last, 1)
 	}
@@ -193,6 +202,28 @@ func guessTerminator(text string, elem rune) rune {
 	}
 
 	return best
+}
+
+// trimBreaks removes blanks, carriage returns and line feeds from the start
+// (left) or the end of s.
+func trimBreaks(s string, left bool) string {
+	blank := func(c byte) bool { return c == ' ' || c == '\r' || c == '\n' }
+
+	if left {
+		i := 0
+		for i < len(s) && blank(s[i]) {
+			i++
+		}
+
+		return s[i:]
+	}
+
+	i := len(s)
+	for i > 0 && blank(s[i-1]) {
+		i--
+	}
+
+	return s[:i]
 }
 
 // maxElements is how many elements of a segment the reader looks at (RMR06).
