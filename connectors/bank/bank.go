@@ -1,6 +1,6 @@
 // Package bank recognises a bank file's format from its content and hands it to
-// the reader for that format (NACHA, camt.05x, CSV, lockbox). Formats that o2c
-// knows but cannot read yet (BAI2, MT940/942) and unknown content are rejected
+// the reader for that format (NACHA, camt.05x, BAI2, CSV, lockbox). Formats that
+// o2c knows but cannot read yet (MT940/942) and unknown content are rejected
 // cleanly with a *bankfile.Error, never by a crash: a panic inside a reader
 // becomes a rejection of that one file.
 package bank
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/o2c-dev/o2c/connectors/bank/bai2"
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/connectors/bank/camt"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
@@ -79,7 +80,9 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 		return safeRead(name, format, data, bankcsv.Read)
 	case bankfile.FormatLockbox:
 		return safeRead(name, format, data, lockbox.Read)
-	case bankfile.FormatBAI2, bankfile.FormatMT940:
+	case bankfile.FormatBAI2:
+		return safeRead(name, format, data, bai2.Read)
+	case bankfile.FormatMT940:
 		return nil, reject(name, format, "format",
 			fmt.Sprintf("%s files are not supported yet", format))
 	default:

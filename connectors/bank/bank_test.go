@@ -208,8 +208,6 @@ func TestReadRejectsCleanly(t *testing.T) {
 		format     bankfile.Format
 		field, msg string
 	}{
-		{"a.bai", "01,121140399,9999999999,050608,1015,1,80,1,2/\n", bankfile.FormatBAI2,
-			"format", "bai2 files are not supported yet"},
 		{"a.sta", ":20:X\n:25:Y\n:60F:C260301EUR1,00\n", bankfile.FormatMT940,
 			"format", "mt940 files are not supported yet"},
 		{"a.bin", "\x00\x01\x02 binary", bankfile.FormatUnknown,

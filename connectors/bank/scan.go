@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/o2c-dev/o2c/connectors/bank/bai2"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -20,6 +21,7 @@ type scanner func(name string, r io.Reader, emit func(bankfile.Transaction) erro
 // scanners are the formats read as a stream. The others are read whole, within
 // MaxFileSize, and their transactions emitted afterwards.
 var scanners = map[bankfile.Format]scanner{
+	bankfile.FormatBAI2:    bai2.Scan,
 	bankfile.FormatLockbox: lockbox.Scan,
 }
 
