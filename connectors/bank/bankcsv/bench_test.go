@@ -193,7 +193,7 @@ func startHeapSampler() *heapSampler {
 
 		var ms runtime.MemStats
 
-		tick := time.NewTicker(2 * time.Millisecond)
+		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 
 		for {

@@ -3,6 +3,7 @@ package bankcsv
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -60,6 +61,8 @@ func (o *occurrences) key(k string) string {
 // Running balance, status and type columns are left out: they change between
 // exports of the same transaction.
 func (s *scan) dedupeBase(t *bankfile.Transaction, cells []string) string {
+	k := &s.keyer
+
 	if id := s.lay.cell(cells, roleTxID); id != "" {
 		key := "csv:" + t.Account + ":" + id
 		if s.lay.has(roleSerial) {
@@ -67,47 +70,94 @@ func (s *scan) dedupeBase(t *bankfile.Transaction, cells []string) string {
 		}
 
 		if t.Account == "" {
-			key += ":" + hashOf(6, moneyParts(t)...)
+			k.start()
+			k.money(t)
+			key += ":" + k.sum(6)
 		}
 
 		return key
 	}
 
-	var words []string
+	k.words = k.words[:0]
 
 	for _, c := range s.lay.cols {
 		switch c.role {
 		case rolePayer, rolePayerID, roleDescription, roleReference, roleInvoice, roleEndToEnd,
 			roleOriginalRef:
 			if c.index < len(cells) {
-				words = append(words, strings.Fields(normalise(cells[c.index]))...)
+				for n := normalise(cells[c.index]); n != ""; {
+					var w string
+					w, n, _ = strings.Cut(n, " ")
+					k.words = append(k.words, w)
+				}
 			}
 		}
 	}
 
-	slices.Sort(words)
+	slices.Sort(k.words)
 
-	parts := append(moneyParts(t), compact(t.PayerAccount), strings.Join(words, " "))
+	k.start()
+	k.money(t)
+	k.part([]byte(compact(t.PayerAccount)))
+	k.part(nil)
 
-	return "csv:" + t.Account + ":h:" + hashOf(10, parts...)
-}
+	for i, w := range k.words {
+		if i > 0 {
+			_, _ = k.h.Write([]byte{' '})
+		}
 
-// moneyParts are the dates, signed amount and currency of t as text.
-func moneyParts(t *bankfile.Transaction) []string {
-	return []string{isoDay(t.BookingDate), isoDay(t.ValueDate), string(t.Direction),
-		strconv.FormatInt(t.Amount.Minor, 10), t.Amount.Currency}
-}
-
-func isoDay(d time.Time) string {
-	if d.IsZero() {
-		return ""
+		_, _ = k.h.Write([]byte(w))
 	}
 
-	return d.Format(time.DateOnly)
+	return "csv:" + t.Account + ":h:" + k.sum(10)
 }
 
-// hashOf returns the first n bytes of the SHA-256 of parts, in hex.
-func hashOf(n int, parts ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
-	return hex.EncodeToString(sum[:n])
+// keyer hashes the parts of a key, separated by 0x1F, with buffers reused
+// from row to row.
+type keyer struct {
+	h     hash.Hash
+	buf   []byte
+	words []string
+	parts int
+}
+
+func (k *keyer) start() {
+	if k.h == nil {
+		k.h = sha256.New()
+	}
+
+	k.h.Reset()
+	k.parts = 0
+}
+
+// part starts a new part and writes b into it.
+func (k *keyer) part(b []byte) {
+	if k.parts > 0 {
+		_, _ = k.h.Write([]byte{0x1f})
+	}
+
+	k.parts++
+	_, _ = k.h.Write(b)
+}
+
+// money writes the dates, direction, amount in minor units and currency of t.
+func (k *keyer) money(t *bankfile.Transaction) {
+	for _, d := range []time.Time{t.BookingDate, t.ValueDate} {
+		k.buf = k.buf[:0]
+		if !d.IsZero() {
+			k.buf = d.AppendFormat(k.buf, time.DateOnly)
+		}
+
+		k.part(k.buf)
+	}
+
+	k.part([]byte(t.Direction))
+	k.part(strconv.AppendInt(k.buf[:0], t.Amount.Minor, 10))
+	k.part([]byte(t.Amount.Currency))
+}
+
+// sum returns the first n bytes of the hash in hex.
+func (k *keyer) sum(n int) string {
+	k.buf = k.h.Sum(k.buf[:0])
+	return hex.EncodeToString(k.buf[:n])
 }

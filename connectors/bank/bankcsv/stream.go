@@ -59,6 +59,7 @@ type scan struct {
 	seq       int
 	exponents map[string]int // minor-unit digits by currency code, -1 for unknown codes
 	keys      occurrences
+	keyer     keyer
 	balances  balances
 	common    common
 }
@@ -321,15 +322,15 @@ func (s *scan) observe(rec record) (p pending, ok bool) {
 				continue // reported with the row
 			}
 
-			ev := &bankfile.Problem{Line: rec.line, Field: s.lay.name(ro), Value: v}
+			at := cellRef{line: rec.line, role: ro, value: v}
 
 			switch mark, sure := decimalMark(body); {
 			case sure:
-				ok = s.decideDecimal(mark, ev) && ok
+				ok = s.decideDecimal(mark, at) && ok
 			case strings.ContainsAny(body, ".,"):
 				p.needDecimal = true
 				if s.unsure == nil {
-					s.unsure = ev
+					s.unsure = s.evidence(at)
 				}
 			}
 		}
@@ -354,17 +355,17 @@ func (s *scan) observe(rec record) (p pending, ok bool) {
 			continue // reported with the row
 		}
 
-		ev := &bankfile.Problem{Line: rec.line, Field: s.lay.name(ro), Value: v}
+		at := cellRef{line: rec.line, role: ro, value: v}
 
 		switch d.shape {
 		case shapeDayFirst:
-			ok = s.decideOrder(DayFirst, ev) && ok
+			ok = s.decideOrder(DayFirst, at) && ok
 		case shapeMonthFirst:
-			ok = s.decideOrder(MonthFirst, ev) && ok
+			ok = s.decideOrder(MonthFirst, at) && ok
 		case shapeEither:
 			p.needOrder = true
 			if s.either == nil {
-				s.either = ev
+				s.either = s.evidence(at)
 			}
 		}
 	}
@@ -380,14 +381,26 @@ func (s *scan) noCurrency() {
 	s.fatal = true
 }
 
-func (s *scan) decideDecimal(mark byte, ev *bankfile.Problem) bool {
+// cellRef locates a cell that shows a decision.
+type cellRef struct {
+	line  int
+	role  role
+	value string
+}
+
+// evidence keeps the cell that showed a decision, for messages.
+func (s *scan) evidence(at cellRef) *bankfile.Problem {
+	return &bankfile.Problem{Line: at.line, Field: s.lay.name(at.role), Value: at.value}
+}
+
+func (s *scan) decideDecimal(mark byte, at cellRef) bool {
 	first := &s.dot
 	if mark == ',' {
 		first = &s.comma
 	}
 
 	if *first == nil {
-		*first = ev
+		*first = s.evidence(at)
 	}
 
 	if s.decimal == 0 {
@@ -405,15 +418,15 @@ func (s *scan) decideDecimal(mark byte, ev *bankfile.Problem) bool {
 		other = s.comma
 	}
 
-	s.fail(ev.Line, ev.Field, ev.Value, fmt.Sprintf("%s here but %s on line %d (%q): "+
-		"decimal mark inconsistent", names[mark], names[s.decimal], other.Line, other.Value))
+	s.fail(at.line, s.lay.name(at.role), at.value, fmt.Sprintf("%s here but %s on line %d "+
+		"(%q): decimal mark inconsistent", names[mark], names[s.decimal], other.Line, other.Value))
 
 	return false
 }
 
-func (s *scan) decideOrder(o DateOrder, ev *bankfile.Problem) bool {
+func (s *scan) decideOrder(o DateOrder, at cellRef) bool {
 	if s.order == DateAuto {
-		s.order, s.orderFrom = o, ev
+		s.order, s.orderFrom = o, s.evidence(at)
 		return true
 	}
 
@@ -422,8 +435,8 @@ func (s *scan) decideOrder(o DateOrder, ev *bankfile.Problem) bool {
 	}
 
 	names := map[DateOrder]string{DayFirst: "day-first", MonthFirst: "month-first"}
-	s.fail(ev.Line, ev.Field, ev.Value, fmt.Sprintf("%s date but line %d has the %s date %q: "+
-		"date format inconsistent", names[o], s.orderFrom.Line, names[s.order],
+	s.fail(at.line, s.lay.name(at.role), at.value, fmt.Sprintf("%s date but line %d has the "+
+		"%s date %q: date format inconsistent", names[o], s.orderFrom.Line, names[s.order],
 		s.orderFrom.Value))
 
 	return false
