@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -372,6 +373,16 @@ func TestEncodingsAndDelimiters(t *testing.T) {
 		f.Transactions[0].Amount.Minor != 123450 {
 		t.Fatalf("encoding %q payer %q amount %d", f.Encoding, f.Transactions[0].PayerName,
 			f.Transactions[0].Amount.Minor)
+	}
+
+	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f = mustRead(t, "utf16", []byte(utf16))
+	if f.Encoding != "utf-16" || f.Transactions[0].PayerName != "Müller & Söhne" {
+		t.Fatalf("encoding %q payer %q", f.Encoding, f.Transactions[0].PayerName)
 	}
 
 	for name, data := range map[string]string{

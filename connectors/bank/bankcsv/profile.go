@@ -124,31 +124,31 @@ type Match struct {
 // others are not guessed; the same holds for the two date columns. Other roles
 // left out are recognised by name.
 type Columns struct {
-	Date           string   `yaml:"date"`
-	ValueDate      string   `yaml:"value_date"`
-	Amount         string   `yaml:"amount"`
-	Debit          string   `yaml:"debit"`
-	Credit         string   `yaml:"credit"`
-	Indicator      string   `yaml:"indicator"`
-	Gross          string   `yaml:"gross"`
-	Fee            string   `yaml:"fee"`
-	Net            string   `yaml:"net"`
-	Balance        string   `yaml:"balance"`
-	OriginalAmount string   `yaml:"original_amount"`
-	Currency       string   `yaml:"currency"`
-	PayerName      string   `yaml:"payer_name"`
-	PayerAccount   string   `yaml:"payer_account"`
-	PayerID        string   `yaml:"payer_id"`
-	Reference      []string `yaml:"reference"`
-	Remittance     []string `yaml:"remittance"`
-	Invoice        string   `yaml:"invoice"`
-	EndToEndID     string   `yaml:"end_to_end_id"`
-	TransactionID  string   `yaml:"transaction_id"`
-	Serial         string   `yaml:"serial"`
-	OriginalRef    string   `yaml:"original_ref"`
-	Status         string   `yaml:"status"`
-	Type           string   `yaml:"type"`
-	Account        string   `yaml:"account"`
+	Date           string   `yaml:"date"`            // booking date
+	ValueDate      string   `yaml:"value_date"`      // value (effective) date
+	Amount         string   `yaml:"amount"`          // one amount, signed or with an indicator
+	Debit          string   `yaml:"debit"`           // money out
+	Credit         string   `yaml:"credit"`          // money in
+	Indicator      string   `yaml:"indicator"`       // debit/credit indicator (D/C, S/H, ...)
+	Gross          string   `yaml:"gross"`           // amount before the fee (PayPal)
+	Fee            string   `yaml:"fee"`             // fee, booked as a charge of its own
+	Net            string   `yaml:"net"`             // gross + fee, checked
+	Balance        string   `yaml:"balance"`         // running balance, checked
+	OriginalAmount string   `yaml:"original_amount"` // amount in another currency
+	Currency       string   `yaml:"currency"`        // ISO 4217 code of the row
+	PayerName      string   `yaml:"payer_name"`      // counterparty name
+	PayerAccount   string   `yaml:"payer_account"`   // counterparty IBAN or account
+	PayerID        string   `yaml:"payer_id"`        // counterparty id or e-mail
+	Reference      []string `yaml:"reference"`       // payment references, the first is PaymentRef
+	Remittance     []string `yaml:"remittance"`      // free text, joined in column order
+	Invoice        string   `yaml:"invoice"`         // invoice number the payer stated
+	EndToEndID     string   `yaml:"end_to_end_id"`   // SEPA end-to-end id
+	TransactionID  string   `yaml:"transaction_id"`  // the bank's id: the dedupe key
+	Serial         string   `yaml:"serial"`          // line number within a transaction id
+	OriginalRef    string   `yaml:"original_ref"`    // id of a related transaction
+	Status         string   `yaml:"status"`          // booked or pending (see SkipStatus)
+	Type           string   `yaml:"type"`            // transaction type: fee, reversal, return
+	Account        string   `yaml:"account"`         // our account
 }
 
 // Checks says what a failed control check does: "reject" the file, "warn" (the
