@@ -576,12 +576,7 @@ func (s *scanner) unproved(st *statement) {
 		s.warn(st.line, "statement", strings.TrimSpace(st.ref+" "+st.number), why)
 	}
 
-	for i := range s.held {
-		t := &s.held[i]
-		if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
-			t.Problem = why
-		}
-	}
+	s.markCredits(why)
 
 	if st.passed > 0 {
 		s.warn(st.line, "statement", st.ref, fmt.Sprintf(
@@ -596,7 +591,12 @@ func (s *scanner) noAccount(st *statement) {
 	const why = "statement has no account (:25:)"
 
 	s.warn(st.line, "statement", strings.TrimSpace(st.ref+" "+st.number), why)
+	s.markCredits(why)
+}
 
+// markCredits sets why as the Problem of the held payments received that
+// have none, so they are never applied without a person looking.
+func (s *scanner) markCredits(why string) {
 	for i := range s.held {
 		t := &s.held[i]
 		if t.Direction == bankfile.Credit && t.Kind == bankfile.KindPayment && t.Problem == "" {
