@@ -57,10 +57,25 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 		return usageError{usersUsage}
 	}
 
-	// Ask for the password before opening the database, which may take a while.
+	// Check what can be checked before opening the database, which may take a while.
+	switch args[0] {
+	case "add":
+		_, err = auth.ParseRole(*role)
+	case "role":
+		_, err = auth.ParseRole(pos[1])
+	}
+
+	if err != nil {
+		return err
+	}
+
 	var password string
 	if args[0] == "add" || args[0] == "password" {
 		if password, err = readPassword(e, *fromStdin); err != nil {
+			return err
+		}
+
+		if err := auth.CheckPassword(password); err != nil {
 			return err
 		}
 	}

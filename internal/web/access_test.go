@@ -119,16 +119,6 @@ func sessionCookie(resp *http.Response) *http.Cookie {
 	return nil
 }
 
-// addUser stores a user with testPassword.
-func (a *api) addUser(t *testing.T, name string, role auth.Role) {
-	t.Helper()
-
-	if _, err := a.auth.AddUser(context.Background(), "test", name, role,
-		testPassword); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // routeCall is how the role table calls one route as one caller: call returns the
 // method, path, content type and body, fresh for each caller so that a successful
 // call does not spoil the next one.
@@ -720,11 +710,7 @@ func TestCSRFInMultipartUpload(t *testing.T) {
 func TestSecureCookieBehindTLS(t *testing.T) {
 	pool := pgtest.DB(t)
 	svc := auth.New(pool, auth.Config{Logger: quiet})
-
-	if _, err := svc.AddUser(context.Background(), "test", "ana", auth.RoleViewer,
-		testPassword); err != nil {
-		t.Fatal(err)
-	}
+	(&api{pool: pool}).addUser(t, "ana", auth.RoleViewer)
 
 	tls := httptest.NewTLSServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet}))
 	t.Cleanup(tls.Close)

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,6 +132,21 @@ func startWith(t *testing.T, cfg auth.Config) *api {
 	return a
 }
 
+// testHash is testPassword's argon2id hash, made once: hashing is slow under the race
+// detector, and package auth's own tests cover AddUser.
+var testHash = sync.OnceValue(func() string { return auth.HashPassword(testPassword) })
+
+// addUser stores a user with testPassword.
+func (a *api) addUser(t *testing.T, name string, role auth.Role) {
+	t.Helper()
+
+	_, err := a.pool.Exec(context.Background(), `INSERT INTO users (name, role, password_hash)
+		VALUES ($1, $2, $3)`, name, role, testHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // tokenFor adds a user with role (unless one of that name exists) and returns a new
 // API token of theirs.
 func (a *api) tokenFor(t *testing.T, name string, role auth.Role) string {
@@ -138,9 +154,7 @@ func (a *api) tokenFor(t *testing.T, name string, role auth.Role) string {
 
 	ctx := context.Background()
 	if _, err := a.auth.UserByName(ctx, name); errors.Is(err, auth.ErrNoUser) {
-		if _, err := a.auth.AddUser(ctx, "test", name, role, testPassword); err != nil {
-			t.Fatal(err)
-		}
+		a.addUser(t, name, role)
 	}
 
 	_, secret, err := a.auth.CreateToken(ctx, "test", name, "test", 0)
