@@ -242,6 +242,12 @@ func (p *parser) parties(b *batch, e *entry, ad addendaSet, t *bankfile.Transact
 			receiver = strings.TrimSpace(a.field(47, 81))
 		}
 
+		// The receiver identification number of the 715 addenda is the IAT
+		// counterpart of the identification number of other SEC codes.
+		if a := ad.iat["15"]; a != nil {
+			ident = strings.TrimSpace(a.field(4, 18))
+		}
+
 		if a := ad.iat["11"]; a != nil {
 			t.PayerName = strings.TrimSpace(a.field(4, 38))
 		}
@@ -439,6 +445,12 @@ func (p *parser) nocInfo(ad addendaSet, t *bankfile.Transaction) {
 
 		if data := strings.TrimSpace(a.field(36, 64)); data != "" {
 			text += "; corrected data: " + data
+		}
+
+		// A refused notification of change (C61-C69) names the change code of
+		// the notification it refuses.
+		if ach.IsRefusedChangeCode(code) {
+			text += "; refuses change code " + strings.TrimSpace(a.field(65, 67))
 		}
 
 		texts = append(texts, text)

@@ -365,6 +365,11 @@ func TestSharedSampleFields(t *testing.T) {
 		t.Errorf("IAT remittance %q", iat[0].Remittance)
 	}
 
+	if iat[0].PaymentRef != "987465493213987" || iat[1].PaymentRef != "987465493213987" {
+		t.Errorf("IAT payment refs %q %q, want the 715 receiver identification numbers",
+			iat[0].PaymentRef, iat[1].PaymentRef)
+	}
+
 	ret := read("returns-web-r01-r03.ach").Transactions[0]
 	if ret.ReturnCode != "R01" || ret.OriginalRef != "091400600000001" ||
 		ret.BankRef != "091000017611242" {

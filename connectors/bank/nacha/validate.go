@@ -107,7 +107,16 @@ func (c *moovCache) addenda(a *record) moovRecord {
 		}
 
 		return c.a05
+	case "02":
+		m := ach.NewAddenda02()
+		m.SetValidation(validateOpts)
+
+		return m
 	case "98":
+		if ach.IsRefusedChangeCode(strings.TrimSpace(a.field(4, 6))) {
+			return ach.NewAddenda98Refused()
+		}
+
 		return ach.NewAddenda98()
 	case "99":
 		return returnAddenda(strings.TrimSpace(a.field(4, 6)))
