@@ -174,8 +174,13 @@ func ScanOptions(name string, r io.Reader, opts Options,
 	}
 
 	if len(s.problems) > 0 {
-		return nil, &bankfile.Error{File: name, Format: s.format(),
+		be := &bankfile.Error{File: name, Format: s.format(),
 			Problems: more(s.problems, s.moreProblems)}
+		if s.failedControl {
+			be.Controls = bankfile.ControlsMismatch
+		}
+
+		return nil, be
 	}
 
 	return s.result(), nil

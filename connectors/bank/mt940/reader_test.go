@@ -568,3 +568,35 @@ func TestStatementLineWrapping(t *testing.T) {
 		}
 	}
 }
+
+// TestBalancesStated: File.Balances lists the balance and total fields as
+// stated, signed, with their account, date and line.
+func TestBalancesStated(t *testing.T) {
+	data := lf(":20:B", ":25:NL91ABNA0417164300", ":60F:D250102EUR10,00",
+		":61:2501020102C15,00NTRFNONREF//B1", ":62F:C250102EUR5,00",
+		":64:C250102EUR4,50", ":65:C250103EUR5,00", "-")
+
+	f := mustRead(t, "bal", data, mt940.Options{})
+
+	var got []string
+	for _, b := range f.Balances {
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %d", b.Account, b.Code, b.Amount,
+			b.Date.Format(time.DateOnly), b.Name, b.Line))
+	}
+
+	want := []string{
+		"NL91ABNA0417164300 60F -10.00 EUR 2025-01-02 opening balance 3",
+		"NL91ABNA0417164300 62F 5.00 EUR 2025-01-02 closing balance 5",
+		"NL91ABNA0417164300 64 4.50 EUR 2025-01-02 closing available balance 6",
+		"NL91ABNA0417164300 65 5.00 EUR 2025-01-03 forward available balance 7",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("balances\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	f = mustRead(t, "942", mt942(":90D:1EUR9,99", ":90C:2EUR150,50"), mt940.Options{})
+	if len(f.Balances) != 2 || f.Balances[1].Code != "90C" || f.Balances[1].ItemCount != 2 ||
+		f.Balances[1].Amount.Minor != 15050 {
+		t.Errorf("MT942 totals %+v", f.Balances)
+	}
+}

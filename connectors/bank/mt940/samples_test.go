@@ -22,6 +22,7 @@ type rejection struct {
 // by reading each file (lines, balances, totals), not taken from the reader.
 type sampleWant struct {
 	rejects  []rejection // the file is rejected with at least these problems
+	mismatch bool        // the rejection is a control total that did not reconcile
 	format   bankfile.Format
 	encoding string
 	account  string
@@ -31,6 +32,7 @@ type sampleWant struct {
 	debits   map[string]int64
 	payments int // credits of KindPayment
 	problems int // transactions carrying a Problem
+	balances int // balance and total fields stated (File.Balances)
 	controls bankfile.Controls
 }
 
@@ -42,14 +44,15 @@ var samples = map[string]sampleWant{
 		{":62F:", 27, "C110523EUR876,84", "= 2914.84"},
 		{":60M:", 35, "C110523EUR2876,84", "closing balance 876.84"},
 		{":62M:", 40, "C110524EUR1849,75", "= 2852.35"},
-	}},
+	}, mismatch: true},
 	// 31 daily messages, 8 lines: credits 1000 + 828.72 + 1000.18, debits 65 +
 	// 801.55 + 1.65 + 1000 + 903.76; 444.29 + 2828.90 − 2771.96 = 501.23, the
 	// last closing balance, and every day reconciles on its own.
 	"asn-bank-multi-message-swift-blocks-empty-days.sta": {
 		format: bankfile.FormatMT940, encoding: "ascii", account: "NL81ASNB9999999999",
 		currency: "EUR", txs: 8, credits: map[string]int64{"EUR": 282890},
-		debits: map[string]int64{"EUR": 277196}, payments: 3, controls: bankfile.ControlsOK,
+		debits: map[string]int64{"EUR": 277196}, payments: 3, balances: 62,
+		controls: bankfile.ControlsOK,
 	},
 	// DEM: 84349.74 + 49396.74 − 49309.44 = 84437.04 (amounts "6800,", "620,3");
 	// EUR: 2187.95 − 800 + 3000 = 4387.95; PLN: 40000 + 20000 − 10000 + 40 = 50040.
@@ -59,35 +62,36 @@ var samples = map[string]sampleWant{
 		format: bankfile.FormatMT940, encoding: "utf-8", txs: 16,
 		credits:  map[string]int64{"DEM": 4939674, "EUR": 300000, "PLN": 2004000},
 		debits:   map[string]int64{"DEM": 4930944, "EUR": 80000, "PLN": 1000000},
-		payments: 7, problems: 11, controls: bankfile.ControlsOK,
+		payments: 7, problems: 11, balances: 6, controls: bankfile.ControlsOK,
 	},
 	// Statement 1 reconciles (1125250.40); statement 2 opens at D 1970431.87 and
 	// its lines net −2501917.30, giving D 4472349.17, not D 4472049.09.
 	"german-sepa-snippet-structured-86-subfields.sta": {rejects: []rejection{
 		{":62F:", 55, "D070904EUR4472049,09", "= -4472349.17"},
-	}},
+	}, mismatch: true},
 	// 627311.30 − 2402 − 3460 − 3575 = 617874.30; :NS: fields skipped.
 	"hungarian-bank-nonstandard-NS-fields-crlf.sta": {
 		format: bankfile.FormatMT940, encoding: "utf-8", account: "1966315302010001",
-		currency: "HUF", txs: 3, debits: map[string]int64{"HUF": 943700},
+		currency: "HUF", txs: 3, debits: map[string]int64{"HUF": 943700}, balances: 3,
 		controls: bankfile.ControlsOK,
 	},
 	// 25170637.10 + 2066637 − 3078850.50 = 24158423.60, not 25281687.60.
 	"hungarian-raiffeisen-cmi.sta": {rejects: []rejection{
 		{":62F:", 40, "C180417HUF25281687,60", "= 24158423.60"},
-	}},
+	}, mismatch: true},
 	// 0.00 − 50.27 + 4.68 = −45.59, not 3.47; the closing summary says 4 debits
 	// of 25.24 and 2 credits of 28.71, the file has 5 debits and 2 credits.
 	"ing-legacy-tabs-and-nonascii.sta": {rejects: []rejection{
 		{":62F:", 26, "C100723EUR3,47", "= -45.59"},
 		{":86:", 27, "D000004C000002D25,24C28,71", "5 debits of 50.27"},
-	}},
+	}, mismatch: true},
 	// 662.23 + 36.58 − 134.46 = 564.35, and /SUM/4/4/134,46/36,58/ agrees; one
 	// credit (1.57) is a return (RTI, /RTRN/MS03/).
 	"ing-structured-86-eref-remi.sta": {
 		format: bankfile.FormatMT940, encoding: "ascii", account: "NL77INGB0574908765",
 		currency: "EUR", txs: 8, credits: map[string]int64{"EUR": 3658},
-		debits: map[string]int64{"EUR": 13446}, payments: 3, controls: bankfile.ControlsOK,
+		debits: map[string]int64{"EUR": 13446}, payments: 3, balances: 5,
+		controls: bankfile.ControlsOK,
 	},
 	// Value date 160230 does not exist.
 	"invalid-date-february-30.sta": {rejects: []rejection{
@@ -97,20 +101,21 @@ var samples = map[string]sampleWant{
 	"mbank-poland-mt942-control-chars.sta": {
 		format: bankfile.FormatMT942, encoding: "ascii", account: "PL29114010810000267002001002",
 		currency: "PLN", txs: 3, credits: map[string]int64{"PLN": 3}, payments: 3,
-		controls: bankfile.ControlsOK,
+		balances: 2, controls: bankfile.ControlsOK,
 	},
 	// 4433.52 + 400 = 4833.52; 4833.52 − 34.61 = 4798.91; two empty days.
 	"rabobank-legacy-swi.sta": {
 		format: bankfile.FormatMT940, encoding: "ascii", account: "NL34RABO0142623393",
 		currency: "EUR", txs: 2, credits: map[string]int64{"EUR": 40000},
-		debits: map[string]int64{"EUR": 3461}, payments: 1, controls: bankfile.ControlsOK,
+		debits: map[string]int64{"EUR": 3461}, payments: 1, balances: 8,
+		controls: bankfile.ControlsOK,
 	},
 	// Two days reconcile (2264.52, 2253.57); the third has no :62F:, so the file
 	// is not proved complete. The zero-amount entry is a notice.
 	"sns-bank.sta": {
 		format: bankfile.FormatMT940, encoding: "ascii", account: "NL12SNSB0123456789",
 		currency: "EUR", txs: 8, credits: map[string]int64{"EUR": 0},
-		debits: map[string]int64{"EUR": 171568}, controls: bankfile.ControlsNone,
+		debits: map[string]int64{"EUR": 171568}, balances: 5, controls: bankfile.ControlsNone,
 	},
 	// A fragment: one :61: and :86:, no :25:, no balances, so no currency.
 	"sparkasse-tag-split-across-lines.sta": {rejects: []rejection{
@@ -158,6 +163,10 @@ func checkRejection(t *testing.T, name string, data []byte, want sampleWant) {
 	t.Helper()
 
 	be := mustReject(t, name, data, mt940.Options{})
+	if (be.Controls == bankfile.ControlsMismatch) != want.mismatch {
+		t.Errorf("rejection controls %q, mismatch expected: %v", be.Controls, want.mismatch)
+	}
+
 	if len(be.Problems) != len(want.rejects) {
 		t.Errorf("%d problems, want %d: %v", len(be.Problems), len(want.rejects), be.Problems)
 	}
@@ -211,6 +220,10 @@ func checkAccepted(t *testing.T, f *bankfile.File, want sampleWant) {
 
 	if !sameTotals(credits, want.credits) || !sameTotals(debits, want.debits) {
 		t.Errorf("credits %v debits %v, want %v %v", credits, debits, want.credits, want.debits)
+	}
+
+	if len(f.Balances) != want.balances {
+		t.Errorf("%d balances, want %d", len(f.Balances), want.balances)
 	}
 
 	if payments != want.payments || problems != want.problems {

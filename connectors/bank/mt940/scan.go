@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/money"
 )
 
 // maxHeld is how many transactions of a statement are held back until the
@@ -17,6 +18,17 @@ const maxHeld = 1024
 
 // maxAccounts bounds the closing balances kept for continuity checks.
 const maxAccounts = 4096
+
+// maxBalances caps File.Balances; further balances are still checked.
+const maxBalances = 100_000
+
+// balanceNames says what each balance field states.
+var balanceNames = map[string]string{
+	"60F": "opening balance", "60M": "intermediate opening balance",
+	"62F": "closing balance", "62M": "intermediate closing balance",
+	"64": "closing available balance", "65": "forward available balance",
+	"90D": "debit entries", "90C": "credit entries",
+}
 
 // scanner holds the state of one read.
 type scanner struct {
@@ -44,6 +56,9 @@ type scanner struct {
 	closes   map[string]balance // last closing balance per account and currency
 
 	moreProblems, moreWarnings int // beyond maxProblems, counted only
+
+	balances      []bankfile.Balance // what the statements state, up to maxBalances
+	failedControl bool               // a strict control check failed
 
 	statements, mt942s int
 	checked, open      int // statements proved by a control; with lines and none
@@ -215,7 +230,9 @@ func (o *one) get() string {
 // profile downgrades it (the statement's lines then carry a Problem).
 func (s *scanner) check(c Check, line int, field, value, msg string) {
 	if !s.lenient[c] {
+		s.failedControl = true
 		s.fail(line, field, value, msg)
+
 		return
 	}
 
@@ -240,6 +257,7 @@ func (s *scanner) result() *bankfile.File {
 		Format:   s.format(),
 		Encoding: s.lr.encoding(),
 		Warnings: more(s.warnings, s.moreWarnings),
+		Balances: s.balances,
 	}
 
 	f.Account, f.Currency = s.account.get(), s.currency.get()
@@ -318,9 +336,13 @@ func (s *scanner) field(f *field) {
 	case "62F", "62M":
 		s.closing(f, text)
 	case "64", "65":
-		if _, err := parseBalance(text); err != nil {
+		b, err := parseBalance(text)
+		if err != nil {
 			s.warn(f.line, ":"+f.tag+":", text, err.Error())
+			break
 		}
+
+		s.state(f.tag, f.line, b.minor, b.ccy.code, 0, b.date)
 	case "34F":
 		st.mt942 = true
 		s.floor(f, text)
@@ -358,6 +380,7 @@ func (s *scanner) opening(f *field, text string) {
 	b.tag, b.line = f.tag, f.line
 	st.open = &b
 	st.ccy = b.ccy
+	s.state(f.tag, f.line, b.minor, b.ccy.code, 0, b.date)
 
 	prev, ok := s.closes[st.account+"|"+b.ccy.code]
 	if !ok || prev.minor == b.minor {
@@ -374,6 +397,20 @@ func (s *scanner) opening(f *field, text string) {
 	}
 
 	s.warn(f.line, ":60F:", text, msg+": a statement may be missing")
+}
+
+// state adds a balance or total of the current statement to File.Balances.
+func (s *scanner) state(tag string, line int, minor int64, ccy string, items int,
+	date time.Time,
+) {
+	if len(s.balances) >= maxBalances {
+		return
+	}
+
+	s.balances = append(s.balances, bankfile.Balance{
+		Account: s.st.account, Code: tag, Name: balanceNames[tag],
+		Amount: money.New(minor, ccy), ItemCount: items, Date: date, Line: line,
+	})
 }
 
 // closing reads :62F:/:62M:.
@@ -395,6 +432,7 @@ func (s *scanner) closing(f *field, text string) {
 
 	b.tag, b.line = f.tag, f.line
 	st.close = &b
+	s.state(f.tag, f.line, b.minor, b.ccy.code, 0, b.date)
 
 	if st.ccy.code == "" {
 		st.ccy = b.ccy
@@ -502,6 +540,8 @@ func (s *scanner) total(f *field, text string) {
 	}
 
 	t := &total{line: f.line, raw: text, n: atoi(text[:i]), minor: minor}
+	s.state(f.tag, f.line, minor, c.code, t.n, time.Time{})
+
 	if f.tag == "90D" {
 		s.st.totalD = t
 	} else {
