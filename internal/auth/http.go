@@ -365,7 +365,7 @@ func allowed(w http.ResponseWriter, r *http.Request, ok func(User) bool) bool {
 	case !signedIn:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="o2c"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized",
-			"log in or send Authorization: Bearer <token>")
+			"log in, or send an API token as Authorization: Bearer o2c_...")
 	case !ok(u):
 		writeError(w, http.StatusForbidden, "forbidden",
 			"role "+string(u.Role)+" may not do this")
