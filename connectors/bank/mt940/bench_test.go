@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,47 +68,26 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// benchFile is the generated ~100 MB file, written once per test binary.
-var benchFile struct {
-	once sync.Once
-	path string
-	err  error
-}
-
+// generatedFile writes the ~100 MB benchmark file into b.TempDir.
 func generatedFile(b *testing.B) string {
 	b.Helper()
 
-	benchFile.once.Do(func() {
-		dir, err := os.MkdirTemp("", "mt940-bench")
-		if err != nil {
-			benchFile.err = err
-			return
-		}
+	path := filepath.Join(b.TempDir(), "bench.sta")
 
-		benchFile.path = filepath.Join(dir, "bench.sta")
-
-		f, err := os.Create(benchFile.path)
-		if err != nil {
-			benchFile.err = err
-			return
-		}
-
-		if err := generate(f, 100<<20, 1000); err != nil {
-			benchFile.err = err
-		}
-
-		if err := f.Close(); err != nil && benchFile.err == nil {
-			benchFile.err = err
-		}
-	})
-
-	if benchFile.err != nil {
-		b.Fatal(benchFile.err)
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
 	}
 
-	b.Cleanup(func() { _ = os.RemoveAll(filepath.Dir(benchFile.path)) })
+	if err := generate(f, 100<<20, 1000); err != nil {
+		b.Fatal(err)
+	}
 
-	return benchFile.path
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+
+	return path
 }
 
 // BenchmarkScan streams a generated ~100 MB file from disk with a discarding
