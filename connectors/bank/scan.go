@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/o2c-dev/o2c/connectors/bank/bai2"
-	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -24,7 +23,6 @@ type scanner func(name string, r io.Reader, emit func(bankfile.Transaction) erro
 // MaxFileSize, and their transactions emitted afterwards.
 var scanners = map[bankfile.Format]scanner{
 	bankfile.FormatBAI2:    bai2.Scan,
-	bankfile.FormatCSV:     bankcsv.Scan,
 	bankfile.FormatLockbox: lockbox.Scan,
 	bankfile.FormatNACHA:   nacha.Scan,
 }
@@ -47,12 +45,6 @@ func (e *errEmit) Unwrap() error { return e.err }
 // a transaction and roll that back.
 func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
 	*bankfile.File, int, error) {
-	return std.Scan(name, r, emit)
-}
-
-// Scan is bank.Scan with the reader's settings.
-func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
-	*bankfile.File, int, error) {
 	br := bufio.NewReaderSize(io.LimitReader(r, MaxFileSize+1), sniffLen)
 
 	head, err := br.Peek(sniffLen)
@@ -67,12 +59,8 @@ func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction)
 	format := Detect(head)
 
 	scan, ok := scanners[format]
-	if format == bankfile.FormatCSV && rd.csv != nil {
-		scan, ok = rd.csv.Scan, true
-	}
-
 	if !ok {
-		return scanWhole(name, br, emit, rd.Read)
+		return scanWhole(name, br, emit)
 	}
 
 	return safeScan(name, format, &sizeGuard{r: br}, emit, scan)
@@ -80,8 +68,8 @@ func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction)
 
 // scanWhole reads a file of a format that does not stream into memory, parses
 // it with Read and emits its transactions.
-func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error,
-	read reader) (*bankfile.File, int, error) {
+func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, int, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read bank file %s: %w", name, err)
@@ -91,7 +79,7 @@ func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error,
 		return nil, 0, tooLarge(name)
 	}
 
-	f, err := read(name, data)
+	f, err := Read(name, data)
 	if err != nil {
 		return nil, 0, err
 	}
