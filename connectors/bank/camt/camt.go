@@ -4,12 +4,23 @@
 // tested). Elements are matched by local name, so the namespace and version of
 // the document do not matter.
 //
-// The document is read as a token stream and one entry (Ntry) at a time, so
-// memory stays bounded by the largest entry plus the transactions produced.
+// The document is read as a token stream, one entry (Ntry) at a time, in
+// memory bounded by the largest entry whatever the size of the file: Scan
+// hands each entry's transactions on as the entry ends. What can only be
+// decided at the end of a statement is kept as compact totals (sums per
+// currency and direction, the value dates of booked entries), except the
+// transactions of reversal entries (RvslInd), which wait for the statement's
+// balances to prove their sign.
+//
 // Batch entries are split into one transaction per TxDtls when the details add
 // up to the booked amount, control totals (balances, TxsSummry) are reconciled,
 // and a file that must be rejected yields a *bankfile.Error listing every
 // problem with its line and element path.
+//
+// XML safety: a DOCTYPE declaring entities is refused, entities are never
+// expanded (only the five predefined ones and character references are
+// known), elements nest at most 64 deep, a tag or text is at most 1 MiB, an
+// entry at most 200,000 elements and a document at most MaxSize bytes.
 package camt
 
 import (
@@ -17,19 +28,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
-	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/ianaindex"
-	"golang.org/x/text/encoding/unicode"
+	"slices"
 
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
 
-// MaxSize is the largest document Read accepts, in bytes.
+// MaxSize is the largest document Read and Scan accept, in bytes.
 const MaxSize = 256 << 20
 
 // ReversalSign says how a bank sets CdtDbtInd on a reversal entry (RvslInd=true).
@@ -49,12 +55,31 @@ const (
 	ReversalOriginal
 )
 
-// Options is the bank profile a file is read with. The zero value suits an
-// unknown bank.
+// Check names a control check that a bank profile may downgrade to a warning.
+type Check string
+
+// Checks that Options.Lenient can downgrade.
+const (
+	// CheckBalances is opening balance + booked entries = closing balance, per
+	// currency.
+	CheckBalances Check = "balances"
+	// CheckSummary is TxsSummry: number and sums of the entries, and their net.
+	CheckSummary Check = "summary"
+)
+
+// Options is the bank profile a file is read with. The zero value is strict
+// and suits an unknown bank.
 type Options struct {
 	// Reversals is the bank's reversal sign convention. Defaults to
 	// ReversalFromBalances.
 	Reversals ReversalSign
+
+	// Lenient lists the checks whose failures are warnings rather than a
+	// rejection, for banks known to break them. File.Controls then says
+	// "mismatch", and the transactions of the statements concerned carry a
+	// Problem; to mark them they are held back until their statement ends, up
+	// to maxHeld per statement (the rest are passed on, with a warning).
+	Lenient []Check
 }
 
 // Read parses a camt.052, camt.053 or camt.054 document named name with the
@@ -66,69 +91,122 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 
 // ReadOptions parses a camt document like Read, using the bank profile opts.
 func ReadOptions(name string, data []byte, opts Options) (*bankfile.File, error) {
+	if len(data) > MaxSize {
+		r := newReader(name, opts, nil)
+		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted",
+			len(data), MaxSize))
+
+		return nil, r.reject()
+	}
+
 	return read(name, data, opts, true)
 }
 
-// read is ReadOptions; fast lets plain documents go through the scanner.
+// read is ReadOptions; fast lets the scanner read the plain parts of the
+// document, else encoding/xml reads all of it.
 func read(name string, data []byte, opts Options, fast bool) (*bankfile.File, error) {
-	r := newReader(name, opts)
-	if len(data) > MaxSize {
-		r.fail(0, "file", "", fmt.Sprintf("file is %d bytes, larger than the %d accepted",
-			len(data), MaxSize))
-		return nil, r.reject()
-	}
+	txs := make([]bankfile.Transaction, 0, txHint(data))
 
-	text, err := r.decodeBytes(data)
+	f, err := scan(name, bytes.NewReader(data), opts, fast, func(t bankfile.Transaction) error {
+		txs = append(txs, t)
+		return nil
+	})
 	if err != nil {
-		r.fail(0, "encoding", "", err.Error())
-		return nil, r.reject()
+		return nil, err
 	}
 
-	if fast && plainXML(text) {
-		fast := newReader(name, opts)
-		f := *r.file
-		fast.file = &f
-		fast.file.Transactions = make([]bankfile.Transaction, 0, txHint(text))
-		fast.lines = lines{buf: text, line: 1}
-		fast.dec = newScanner(text)
-		fast.walk()
-		if len(fast.file.Transactions) == 0 {
-			fast.file.Transactions = nil // as the slow path leaves it
-		}
-
-		if !fast.slow {
-			return fast.result()
-		}
+	// Reversals wait for the end of their statement: Seq is the file order.
+	if !slices.IsSortedFunc(txs, bySeq) {
+		slices.SortFunc(txs, bySeq)
 	}
 
-	r.lines = lines{buf: text, line: 1}
-	dec := xml.NewDecoder(bytes.NewReader(text))
-	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) {
-		return in, nil // the bytes were already decoded to UTF-8 above
+	if len(txs) > 0 {
+		f.Transactions = txs
 	}
 
-	r.dec = dec
-	r.walk()
+	return f, nil
+}
+
+func bySeq(a, b bankfile.Transaction) int { return a.Seq - b.Seq }
+
+// txHint guesses how many transactions data holds, one per entry or per
+// detail, so the list is allocated once rather than grown.
+func txHint(data []byte) int {
+	return max(bytes.Count(data, []byte("<Ntry>")), bytes.Count(data, []byte("<TxDtls>")))
+}
+
+// Scan reads the camt document on r with the default Options and hands each
+// transaction to emit as soon as its entry is read; the transactions of a
+// reversal entry follow when its statement ends. Seq gives the file order. It
+// returns the file without transactions.
+//
+// A rejected file yields a *bankfile.Error; whatever emit received before is
+// void then (a control total comes at the end of a statement). An error from
+// emit stops the reading and is returned as is; so is an error of r, wrapped.
+func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, error,
+) {
+	return ScanOptions(name, r, Options{}, emit)
+}
+
+// ScanOptions is Scan with the bank profile opts.
+func ScanOptions(name string, r io.Reader, opts Options,
+	emit func(bankfile.Transaction) error,
+) (*bankfile.File, error) {
+	return scan(name, r, opts, true, emit)
+}
+
+func scan(name string, in io.Reader, opts Options, fast bool,
+	emit func(bankfile.Transaction) error,
+) (*bankfile.File, error) {
+	return scanSized(name, in, opts, fast, MaxSize, emit)
+}
+
+// scanSized is scan refusing documents of more than limit bytes.
+func scanSized(name string, in io.Reader, opts Options, fast bool, limit int64,
+	emit func(bankfile.Transaction) error,
+) (*bankfile.File, error) {
+	r := newReader(name, opts, emit)
+	r.limit = limit
+
+	text, err := decodeText(&source{r: in, limit: limit})
+	if err != nil {
+		r.syntax(err, 0)
+	} else {
+		r.text = text
+		r.src = newStream(text, fast)
+		r.walk()
+	}
+
+	if r.stopErr != nil {
+		return nil, r.stopErr
+	}
 
 	return r.result()
 }
 
-// txHint guesses how many transactions text holds, one per entry or per
-// detail, so the file's list is allocated once rather than grown.
-func txHint(text []byte) int {
-	return max(bytes.Count(text, []byte("<Ntry>")), bytes.Count(text, []byte("<TxDtls>")))
-}
-
-func newReader(name string, opts Options) *reader {
-	return &reader{
+func newReader(name string, opts Options, emit func(bankfile.Transaction) error) *reader {
+	r := &reader{
 		name: name,
 		opts: opts,
+		emit: emit,
 		file: &bankfile.File{Name: name, Format: bankfile.FormatUnknown},
-		keys: map[string]int{},
+		seed: maphash.MakeSeed(),
 	}
+
+	for _, c := range opts.Lenient {
+		switch c {
+		case CheckBalances:
+			r.lenientBalances = true
+		case CheckSummary:
+			r.lenientSummary = true
+		}
+	}
+
+	return r
 }
 
-// result ends a walk: the file, or the problems that reject it.
+// result ends a read: the file, or the problems that reject it.
 func (r *reader) result() (*bankfile.File, error) {
 	if len(r.problems) > 0 {
 		return nil, r.reject()
@@ -139,42 +217,81 @@ func (r *reader) result() (*bankfile.File, error) {
 	return r.file, nil
 }
 
-// reader holds the state of one Read.
+// reader holds the state of one read.
 type reader struct {
-	name     string
-	opts     Options
-	dec      tokens
-	slow     bool // the scanner gave up: read again with encoding/xml
-	lines    lines
-	file     *bankfile.File
-	problems []bankfile.Problem
-	keys     map[string]int // dedupe keys seen, for occurrence ordinals
-	text     []byte         // scratch buffer for element text
-	stack    []*node        // scratch stack of open elements for tree
-	marks    []int          // scratch text marks for tree
-	out      []byte         // scratch texts of a subtree, see tree
-	pend     []pendText     // scratch elements whose text is in out
-	slab     []node         // nodes to hand out, see newNode
-	arena    arena          // reused nodes for entries, see newNode
-	accounts map[string]bool
-	exps     map[string]int         // decimals of the valid currencies seen
-	txs      []bankfile.Transaction // scratch transactions of one entry
-	dets     []detail               // scratch details of one entry
-	ccys     map[string]bool
-	checked  int // statements whose control totals were verified
-	open     int // statements with entries whose totals could not be verified
+	name            string
+	opts            Options
+	lenientBalances bool
+	lenientSummary  bool
+	emit            func(bankfile.Transaction) error
+	stopErr         error // from emit or the document's reader: ends the read
+	text            *text
+	src             *stream
+	file            *bankfile.File
+	problems        []bankfile.Problem
+	dropped         int   // problems beyond maxProblems
+	droppedWarnings int   // warnings beyond maxProblems
+	mismatch        bool  // a control total did not reconcile
+	limit           int64 // largest document accepted, in bytes
+	seq             int
+	keys            keySet                 // dedupe keys given, by hash, for occurrence ordinals
+	seed            maphash.Seed           // of the hashes of keys and links
+	buf             []byte                 // scratch buffer for element text
+	stack           []*node                // scratch stack of open elements for tree
+	marks           []int                  // scratch text marks for tree
+	out             []byte                 // scratch texts of a subtree, see tree
+	pend            []pendText             // scratch elements whose text is in out
+	slab            []node                 // nodes to hand out, see newNode
+	arena           arena                  // reused nodes for entries, see newNode
+	account         string                 // the file's one account, see noteAccount
+	accounts        int                    // accounts seen, counted up to two
+	ccy             string                 // the file's one currency
+	ccys            int                    // currencies seen, counted up to two
+	exps            map[string]int         // decimals of the valid currencies seen
+	txs             []bankfile.Transaction // scratch transactions of one entry
+	dets            []detail               // scratch details of one entry
+	checked         int                    // statements whose control totals were verified
+	open            int                    // statements with entries whose totals were not verified
 }
 
+// maxProblems caps the problems and the warnings kept per file; the rest are
+// counted in a last one.
+const maxProblems = 200
+
 func (r *reader) fail(line int, field, value, msg string) {
+	if len(r.problems) >= maxProblems {
+		r.dropped++
+		return
+	}
+
 	r.problems = append(r.problems, bankfile.Problem{
 		File: r.name, Line: line, Field: field, Value: value, Message: msg,
 	})
 }
 
 func (r *reader) warn(line int, field, value, msg string) {
+	if len(r.file.Warnings) >= maxProblems {
+		r.droppedWarnings++
+		return
+	}
+
 	r.file.Warnings = append(r.file.Warnings, bankfile.Problem{
 		File: r.name, Line: line, Field: field, Value: value, Message: msg,
 	})
+}
+
+// control reports a control total that does not reconcile: a problem, or a
+// warning when the bank profile downgrades the check.
+func (r *reader) control(st *statement, lenient bool, line int, field, value, msg string) {
+	r.mismatch = true
+	if lenient {
+		st.mismatch = true
+		r.warn(line, field, value, msg)
+
+		return
+	}
+
+	r.fail(line, field, value, msg)
 }
 
 func (r *reader) reject() *bankfile.Error {
@@ -183,145 +300,33 @@ func (r *reader) reject() *bankfile.Error {
 		format = bankfile.FormatCAMT053
 	}
 
-	return &bankfile.Error{File: r.name, Format: format, Problems: r.problems}
+	ps := r.problems
+	if r.dropped > 0 {
+		ps = append(ps, bankfile.Problem{File: r.name, Field: "file", Message: fmt.Sprintf(
+			"%d more problems of this file not listed", r.dropped)})
+	}
+
+	e := &bankfile.Error{File: r.name, Format: format, Problems: ps}
+	if r.mismatch {
+		e.Controls = bankfile.ControlsMismatch
+	}
+
+	return e
 }
 
-// decodeBytes returns the document as UTF-8 and sets File.Encoding. The
-// encoding comes from a byte-order mark or the XML declaration; an undeclared or
-// mis-declared document that is not valid UTF-8 is read as Windows-1252 with a
-// warning rather than rejected.
-func (r *reader) decodeBytes(data []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		r.file.Encoding = "utf-8-bom"
-		return r.utf8OrFallback(data[3:]), nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		r.file.Encoding = "utf-16"
-		dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+// errStop unwinds the walk once stopErr is set.
+var errStop = errors.New("read stopped")
 
-		out, err := dec.Bytes(data)
-		if err != nil {
-			return nil, fmt.Errorf("decode utf-16: %w", err)
-		}
-
-		return out, nil
+// pass hands a transaction to emit. Once the file has a problem it is going
+// to be rejected, and nothing more is handed on.
+func (r *reader) pass(t bankfile.Transaction) {
+	if r.stopErr != nil || len(r.problems) > 0 {
+		return
 	}
 
-	label := declaredEncoding(data)
-	switch label {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
-		r.file.Encoding = "utf-8"
-		if isASCII(data) {
-			r.file.Encoding = "ascii"
-		}
-
-		return r.utf8OrFallback(data), nil
+	if err := r.emit(t); err != nil {
+		r.stopErr = err
 	}
-
-	enc, err := ianaindex.IANA.Encoding(label)
-	if err != nil || enc == nil {
-		return nil, fmt.Errorf("declared encoding %q is not supported", label)
-	}
-
-	r.file.Encoding = encodingName(label, enc)
-
-	out, err := enc.NewDecoder().Bytes(data)
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", label, err)
-	}
-
-	return out, nil
-}
-
-func (r *reader) utf8OrFallback(data []byte) []byte {
-	if utf8.Valid(data) {
-		return data
-	}
-
-	line := 1 + bytes.Count(data[:firstInvalid(data)], []byte{'\n'})
-	r.warn(line, "encoding", "", "not valid UTF-8: read as windows-1252")
-	r.file.Encoding = "windows-1252"
-
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	if err != nil {
-		return data
-	}
-
-	return out
-}
-
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		c, size := utf8.DecodeRune(b[i:])
-		if c == utf8.RuneError && size == 1 {
-			return i
-		}
-
-		i += size
-	}
-
-	return len(b)
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-
-	return true
-}
-
-func encodingName(label string, enc encoding.Encoding) string {
-	switch enc {
-	case charmap.ISO8859_1:
-		return "iso-8859-1"
-	case charmap.Windows1252:
-		return "windows-1252"
-	}
-
-	return label
-}
-
-// declaredEncoding returns the lower-case encoding label of the XML
-// declaration, or "" when there is none.
-func declaredEncoding(data []byte) string {
-	head := data[:min(len(data), 200)]
-	if !bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("<?xml")) {
-		return ""
-	}
-
-	end := bytes.Index(head, []byte("?>"))
-	if end < 0 {
-		return ""
-	}
-
-	decl := string(head[:end])
-
-	i := strings.Index(decl, "encoding")
-	if i < 0 {
-		return ""
-	}
-
-	rest := strings.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
-	if !strings.HasPrefix(rest, "=") {
-		return ""
-	}
-
-	rest = strings.TrimLeft(rest[1:], " \t\r\n")
-	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
-		return ""
-	}
-
-	q := rest[0]
-
-	j := strings.IndexByte(rest[1:], q)
-	if j < 0 {
-		return ""
-	}
-
-	return strings.ToLower(strings.TrimSpace(rest[1 : 1+j]))
 }
 
 // messages maps the camt message element to its format.
@@ -338,32 +343,32 @@ func (r *reader) walk() {
 	found, depth := false, 0
 
 	for {
-		off := r.dec.InputOffset()
+		line := r.src.line()
 
-		tok, err := r.dec.Token()
+		t, err := r.src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 
 		if err != nil {
-			r.syntax(err, off)
+			r.syntax(err, line)
 			return
 		}
 
-		switch t := tok.(type) {
-		case xml.Directive:
-			if bytes.Contains(bytes.ToUpper(t), []byte("ENTITY")) {
-				r.fail(r.lines.at(off), "DOCTYPE", "", "entity declarations are not accepted")
+		switch t.kind {
+		case tokDirective:
+			if bytes.Contains(bytes.ToUpper(t.text), []byte("ENTITY")) {
+				r.fail(line, "DOCTYPE", "", "entity declarations are not accepted")
 				return
 			}
-		case xml.EndElement:
+		case tokEnd:
 			depth--
-		case xml.StartElement:
-			format, ok := messages[t.Name.Local]
+		case tokStart:
+			format, ok := messages[t.name]
 			if !ok {
 				if depth++; depth > maxDepth {
-					r.fail(r.lines.at(off), t.Name.Local, "",
-						fmt.Sprintf("elements nested more than %d deep", maxDepth))
+					r.fail(line, t.name, "", fmt.Sprintf("elements nested more than %d deep",
+						maxDepth))
 					return
 				}
 
@@ -371,8 +376,7 @@ func (r *reader) walk() {
 			}
 
 			if found && format != r.file.Format {
-				r.fail(r.lines.at(off), t.Name.Local, "",
-					"more than one kind of camt message in one file")
+				r.fail(line, t.name, "", "more than one kind of camt message in one file")
 				return
 			}
 
@@ -380,7 +384,7 @@ func (r *reader) walk() {
 			r.file.Format = format
 
 			if err := r.message(); err != nil {
-				r.syntax(err, r.dec.InputOffset())
+				r.syntax(err, r.src.line())
 				return
 			}
 		}
@@ -391,36 +395,53 @@ func (r *reader) walk() {
 	}
 }
 
-func (r *reader) syntax(err error, off int64) {
-	if errors.Is(err, errSlowPath) {
-		r.slow = true
-		return
-	}
+// tokenError is a token too large to read, at the line where it starts.
+type tokenError struct{ line int }
 
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
+func (e *tokenError) Error() string { return errTokenTooLarge.Error() }
+
+// syntax records the error that ended the walk at line: a problem of the
+// document, or a failure of its reader that stops the read.
+func (r *reader) syntax(err error, line int) {
+	var (
+		se *xml.SyntaxError
+		te *tokenError
+		de *decodeError
+		re *readError
+	)
+
+	switch {
+	case errors.Is(err, errStop):
+	case errors.As(err, &re):
+		r.stopErr = fmt.Errorf("read camt file %s: %w", r.name, re.err)
+	case errors.Is(err, errFileTooLarge):
+		r.fail(0, "file", "", fmt.Sprintf("file is larger than the %d bytes accepted", r.limit))
+	case errors.As(err, &de):
+		r.fail(0, "encoding", "", de.Error())
+	case errors.As(err, &se):
 		r.fail(se.Line, "xml", "", se.Msg)
-		return
+	case errors.As(err, &te):
+		r.fail(te.line, "xml", "", te.Error())
+	default:
+		r.fail(line, "xml", "", err.Error())
 	}
-
-	r.fail(r.lines.at(off), "xml", "", err.Error())
 }
 
 // skip reads past the element just started, refusing nesting deeper than
 // maxDepth: the decoder keeps a record per open element, so depth is memory.
 func (r *reader) skip(name string) error {
 	for depth := 1; depth > 0; {
-		tok, err := r.dec.Token()
+		t, err := r.src.next()
 		if err != nil {
 			return err
 		}
 
-		switch tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			if depth++; depth > maxDepth {
 				return fmt.Errorf("%s: elements nested more than %d deep", name, maxDepth)
 			}
-		case xml.EndElement:
+		case tokEnd:
 			depth--
 		}
 	}
@@ -432,24 +453,24 @@ func (r *reader) skip(name string) error {
 // a statement; the group header and anything else are skipped.
 func (r *reader) message() error {
 	for {
-		off := r.dec.InputOffset()
+		line := r.src.line()
 
-		tok, err := r.dec.Token()
+		t, err := r.src.next()
 		if err != nil {
 			return err
 		}
 
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch t.kind {
+		case tokEnd:
 			return nil
-		case xml.StartElement:
-			switch t.Name.Local {
+		case tokStart:
+			switch t.name {
 			case "Stmt", "Rpt", "Ntfctn":
-				if err := r.statement(t, off); err != nil {
+				if err := r.statement(line); err != nil {
 					return err
 				}
 			default:
-				if err := r.skip(t.Name.Local); err != nil {
+				if err := r.skip(t.name); err != nil {
 					return err
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"time"
@@ -86,16 +87,17 @@ func (r *reader) entry(st *statement, n *node) {
 		return
 	}
 
-	total := entryTotal{
-		line: n.line, minor: e.amt.Minor, ccy: e.amt.Currency, credit: e.dir == bankfile.Credit,
-		reversal: e.reversal, valueDate: e.value, booked: r.booked(n),
+	booked := r.booked(n)
+	st.count(e, booked)
+
+	if e.reversal {
+		st.revs = append(st.revs, revEntry{line: n.line, ccy: e.amt.Currency,
+			from: len(st.revTxs), to: len(st.revTxs)})
 	}
 
-	if total.booked {
-		total.txs = r.emit(st, e, dets)
+	if booked {
+		r.emitEntry(st, e, dets)
 	}
-
-	st.entries = append(st.entries, total)
 }
 
 // booked reports whether an entry is booked cash. Pending (PDNG), information
@@ -183,8 +185,9 @@ func (r *reader) detail(e *entryCtx, d *node) detail {
 	return det
 }
 
-// emit appends the entry's transactions to the file and returns their indices.
-func (r *reader) emit(st *statement, e *entryCtx, dets []detail) []int {
+// emitEntry numbers the entry's transactions, gives them their keys and hands
+// them on.
+func (r *reader) emitEntry(st *statement, e *entryCtx, dets []detail) {
 	e.ref = e.n.str("AcctSvcrRef")
 	e.ntryRef = e.n.str("NtryRef")
 	e.key = entryKey(e)
@@ -214,21 +217,23 @@ func (r *reader) emit(st *statement, e *entryCtx, dets []detail) []int {
 		}
 	}
 
-	idx := make([]int, 0, len(txs))
 	for i := range txs {
-		txs[i].Seq = len(r.file.Transactions) + 1
+		r.seq++
+		txs[i].Seq = r.seq
 		txs[i].DedupeKey = r.dedupe(st, e, txs[i], i, len(dets))
 		if e.ref != "" || e.ntryRef != "" {
 			txs[i].EntryKey = "camt:" + st.account + ":" + e.key
 		}
-		idx = append(idx, len(r.file.Transactions))
-		r.file.Transactions = append(r.file.Transactions, txs[i])
+
+		r.hand(st, txs[i])
+	}
+
+	if e.reversal && !st.revPassed {
+		st.revs[len(st.revs)-1].to = len(st.revTxs)
 	}
 
 	clear(txs)
 	r.txs = txs[:0]
-
-	return idx
 }
 
 func mixedDirections(dets []detail) bool {
@@ -577,8 +582,7 @@ func (r *reader) dedupe(st *statement, e *entryCtx, t bankfile.Transaction, i, n
 		key = "camt:" + st.account + ":" + e.key + ":#" + strconv.Itoa(i+1)
 	}
 
-	r.keys[key]++
-	if n := r.keys[key]; n > 1 {
+	if n := r.keys.add(maphash.String(r.seed, key)); n > 1 {
 		key += fmt.Sprintf("~%d", n)
 	}
 

@@ -13,6 +13,9 @@ import (
 const (
 	maxDepth = 64
 	maxNodes = 200_000
+	maxText  = 64 << 20 // bytes of text
+
+	keepScratch = 4 << 20 // scratch text kept between subtrees
 )
 
 var errTooLarge = errors.New("element too large")
@@ -98,41 +101,20 @@ func (n *node) leaves(b *strings.Builder, prefix string) {
 	}
 }
 
-// lines converts decoder byte offsets into 1-based line numbers. Offsets must be
-// asked for in increasing order, which is how a token stream delivers them.
-type lines struct {
-	buf  []byte
-	off  int64
-	line int
-}
-
-func (l *lines) at(off int64) int {
-	if off > int64(len(l.buf)) {
-		off = int64(len(l.buf))
-	}
-
-	if off > l.off {
-		l.line += bytes.Count(l.buf[l.off:off], []byte{'\n'})
-		l.off = off
-	}
-
-	return l.line
-}
-
-// tree reads the element that start opened, up to its end tag, into a node.
-// The caller passes the offset at which start began so its line is known.
-func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
-	root := r.newNode(start.Name.Local, start.Attr, r.lines.at(startOff))
+// tree reads the element that start opened on line, up to its end tag, into
+// a node.
+func (r *reader) tree(start tok, line int) (*node, error) {
+	root := r.newNode(start.name, start.attrs, line)
 	stack := append(r.stack[:0], root)
 	marks := append(r.marks[:0], 0) // where each open element's text starts in buf
-	buf := r.text[:0]
+	buf := r.buf[:0]
 	out, pend := r.out[:0], r.pend[:0]
 	count := 1
 
 	for len(stack) > 0 {
-		off := r.dec.InputOffset()
+		line := r.src.line()
 
-		t, err := r.token()
+		t, err := r.src.next()
 		if err != nil {
 			return nil, err
 		}
@@ -144,12 +126,16 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 				return nil, fmt.Errorf("read %s: %w", root.name, errTooLarge)
 			}
 
-			k := r.newNode(t.name, t.attrs, r.lines.at(off))
+			k := r.newNode(t.name, t.attrs, line)
 			top := stack[len(stack)-1]
 			top.kids = append(top.kids, k)
 			stack = append(stack, k)
 			marks = append(marks, len(buf))
 		case tokText:
+			if len(out)+len(buf)+len(t.text) > maxText {
+				return nil, fmt.Errorf("read %s: %w", root.name, errTooLarge)
+			}
+
 			buf = append(buf, t.text...)
 		case tokEnd:
 			top, mark := stack[len(stack)-1], marks[len(marks)-1]
@@ -172,7 +158,10 @@ func (r *reader) tree(start xml.StartElement, startOff int64) (*node, error) {
 	}
 
 	clear(pend)
-	r.text, r.stack, r.marks, r.out, r.pend = buf, stack, marks, out, pend[:0]
+	r.buf, r.stack, r.marks, r.out, r.pend = buf, stack, marks, out, pend[:0]
+	if cap(out) > keepScratch { // a giant entry does not pin its memory for the rest
+		r.buf, r.out = nil, nil
+	}
 
 	return root, nil
 }
@@ -238,30 +227,6 @@ func (r *reader) reuseNodes() func() {
 	r.arena.on, r.arena.block, r.arena.used = true, 0, 0
 
 	return func() { r.arena.on = false }
-}
-
-// token returns the next token from the scanner, or from encoding/xml
-// translated to the scanner's kinds (0 for the kinds the tree ignores).
-func (r *reader) token() (tok, error) {
-	if s, ok := r.dec.(*scanner); ok {
-		return s.next()
-	}
-
-	t, err := r.dec.Token()
-	if err != nil {
-		return tok{}, err
-	}
-
-	switch t := t.(type) {
-	case xml.StartElement:
-		return tok{kind: tokStart, name: t.Name.Local, attrs: t.Attr}, nil
-	case xml.EndElement:
-		return tok{kind: tokEnd, name: t.Name.Local}, nil
-	case xml.CharData:
-		return tok{kind: tokText, text: t}, nil
-	}
-
-	return tok{}, nil
 }
 
 func ccyOf(attrs []xml.Attr) string {

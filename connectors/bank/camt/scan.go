@@ -4,36 +4,51 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"unicode/utf8"
 )
 
-// tokens is the token stream the reader walks: *xml.Decoder, or the faster
-// scanner for documents in the plain subset of XML that bank files use.
-type tokens interface {
-	Token() (xml.Token, error)
-	InputOffset() int64
-	Skip() error
-}
+// Limits of the token stream: the scanner's first window, and the longest
+// token (a tag, a text, a comment, a declaration) either reader accepts.
+const (
+	window   = 256 << 10
+	maxToken = 1 << 20
+)
 
-// errSlowPath tells Read that the scanner met something outside its subset, so
-// the document must be read again with encoding/xml from the start.
+// errTokenTooLarge rejects a token longer than maxToken: no bank file needs
+// one, and neither reader may hold an unbounded one in memory.
+var errTokenTooLarge = fmt.Errorf("a tag or text longer than %d bytes", maxToken)
+
+// errSlowPath tells the stream that the scanner met something outside its
+// subset: encoding/xml reads on from the token where it stopped.
 var errSlowPath = errors.New("document needs the full xml decoder")
+
+// errMore tells scanner.next that the window ends inside the token.
+var errMore = errors.New("token continues past the window")
 
 // plainXML reports whether the scanner can read text: valid UTF-8 without
 // carriage returns, control characters, U+FFFE or U+FFFF, and without
 // declarations, CDATA sections, character references or "]]>". Anything else
 // goes to encoding/xml, which also reports the errors.
 func plainXML(text []byte) bool {
-	for _, c := range text {
+	return utf8.Valid(text) && plainChunk(text, 0)
+}
+
+// plainChunk is plainXML for b[from:], which follows b[:from]: the byte
+// pairs and sequences it looks for may start in the two bytes before from.
+// Validity is not checked: the scanner reads decoded text, valid UTF-8.
+func plainChunk(b []byte, from int) bool {
+	for _, c := range b[from:] {
 		if c < 0x20 && c != '\t' && c != '\n' {
 			return false
 		}
 	}
 
-	return utf8.Valid(text) && !hasPair(text, '<', '!') && !hasPair(text, '&', '#') &&
-		!bytes.Contains(text, []byte("]]>")) &&
-		!bytes.Contains(text, []byte("\uFFFE")) && !bytes.Contains(text, []byte("\uFFFF"))
+	b = b[max(0, from-2):]
+
+	return !hasPair(b, '<', '!') && !hasPair(b, '&', '#') && !bytes.Contains(b, []byte("]]>")) &&
+		!bytes.Contains(b, []byte("\uFFFE")) && !bytes.Contains(b, []byte("\uFFFF"))
 }
 
 // hasPair reports whether text holds a followed by b. It looks for b, which is
@@ -56,13 +71,20 @@ func hasPair(text []byte, a, b byte) bool {
 }
 
 // scanner tokenizes plain XML (see plainXML) to the same tokens as
-// xml.Decoder.Token, names reduced to what the reader uses. It returns
-// errSlowPath for anything else, errors included. Tokens are valid until the
-// next call: CharData and Attr reuse the scanner's buffers.
+// xml.Decoder.Token, names reduced to what the reader uses, from a window
+// over the text that slides as tokens are read. It returns errSlowPath for
+// anything else, errors included, and leaves its position at the start of
+// that token. Tokens are valid until the next call: their text and
+// attributes reuse the scanner's buffers.
 type scanner struct {
-	buf     []byte
+	src     io.Reader
+	buf     []byte // the window; buf[pos:] is not read yet
 	pos     int
-	stack   []open            // the open elements
+	base    int64 // offset of buf[0] in the text
+	eof     bool  // src is read to its end: buf holds all that is left
+	lineOff int   // lines are counted up to buf[lineOff]
+	lineNo  int   // the line of buf[lineOff]
+	stack   []open
 	names   map[string]string // interned names and attribute values
 	attrs   []xml.Attr
 	text    []byte
@@ -72,37 +94,78 @@ type scanner struct {
 
 // open is an element whose end tag is due: its raw and its local name.
 type open struct {
-	raw   []byte
+	raw   string
 	local string
 }
 
-func newScanner(text []byte) *scanner {
-	return &scanner{buf: text, names: make(map[string]string)}
+func newScanner(src io.Reader) *scanner {
+	return &scanner{src: src, buf: make([]byte, 0, window), lineNo: 1,
+		names: make(map[string]string)}
 }
 
-// InputOffset returns the offset of the next byte to read.
-func (s *scanner) InputOffset() int64 { return int64(s.pos) }
+// line returns the line of the next byte to read.
+func (s *scanner) line() int {
+	s.countLines(s.pos)
 
-// Skip reads tokens up to the end of the element whose start was just read.
-func (s *scanner) Skip() error {
-	depth := 0
-	for {
-		t, err := s.next()
-		if err != nil {
-			return err
-		}
+	return s.lineNo
+}
 
-		switch t.kind {
-		case tokStart:
-			depth++
-		case tokEnd:
-			if depth == 0 {
-				return nil
-			}
-
-			depth--
-		}
+func (s *scanner) countLines(upto int) {
+	if upto > s.lineOff {
+		s.lineNo += bytes.Count(s.buf[s.lineOff:upto], []byte{'\n'})
+		s.lineOff = upto
 	}
+}
+
+// fill slides the window past the tokens read and reads more of src. The
+// token being read, buf[pos:], stays.
+func (s *scanner) fill() error {
+	s.countLines(s.pos)
+
+	keep := len(s.buf) - s.pos
+	if keep >= maxToken {
+		return errTokenTooLarge
+	}
+
+	if s.pos > 0 {
+		copy(s.buf, s.buf[s.pos:])
+		s.base += int64(s.pos)
+		s.lineOff -= s.pos
+		s.buf, s.pos = s.buf[:keep], 0
+	}
+
+	if cap(s.buf)-keep < cap(s.buf)/2 {
+		grown := make([]byte, keep, 2*cap(s.buf))
+		copy(grown, s.buf)
+		s.buf = grown
+	}
+
+	// Read at least as much as the token already has: a token cut by the
+	// window is read again from its start, so this keeps the rereading
+	// logarithmic in its length, whatever sizes src reads in. A new token
+	// takes what src has, which may be little when it streams.
+	need := min(max(1, keep), cap(s.buf)-keep)
+
+	var err error
+	for got := 0; got < need && err == nil; {
+		var n int
+		n, err = s.src.Read(s.buf[keep+got : cap(s.buf)])
+		got += n
+		s.buf = s.buf[:keep+got]
+	}
+
+	switch {
+	case errors.Is(err, io.EOF):
+		s.eof = true
+	case err != nil:
+		return err
+	}
+
+	if !plainChunk(s.buf, keep) {
+		return errSlowPath
+	}
+
+	return nil
 }
 
 // Token kinds of scanner.next.
@@ -111,46 +174,63 @@ const (
 	tokEnd
 	tokText
 	tokProcInst
+	tokDirective
 )
 
-// tok is one token of scanner.next: boxing it as an xml.Token costs an
-// allocation the reader's hot loop does without.
+// tok is one token: boxing it as an xml.Token costs an allocation the
+// reader's hot loop does without.
 type tok struct {
 	kind  int
 	name  string // local name of tokStart and tokEnd
 	attrs []xml.Attr
-	text  []byte // tokText, and the instruction of tokProcInst
+	text  []byte // tokText, the instruction of tokProcInst, tokDirective
 }
 
-// Token returns the next token, io.EOF at the end of a document whose elements
-// are all closed, or errSlowPath.
-func (s *scanner) Token() (xml.Token, error) {
-	t, err := s.next()
-	if err != nil {
-		return nil, err
-	}
-
-	switch t.kind {
-	case tokStart:
-		return xml.StartElement{Name: xml.Name{Local: t.name}, Attr: t.attrs}, nil
-	case tokEnd:
-		return xml.EndElement{Name: xml.Name{Local: t.name}}, nil
-	case tokText:
-		return xml.CharData(t.text), nil
-	}
-
-	return xml.ProcInst{Target: "xml", Inst: t.text}, nil
-}
-
-// next is Token without the boxing.
+// next returns the next token, io.EOF at the end of a document whose elements
+// are all closed, errSlowPath, errTokenTooLarge, or the error of src.
 func (s *scanner) next() (tok, error) {
 	if s.pending {
 		s.pending = false
 		return tok{kind: tokEnd, name: s.endName}, nil
 	}
 
+	for {
+		start := s.pos
+
+		// The sentinels of this file are never wrapped: == is enough, and this
+		// runs once per token.
+		t, err := s.token()
+		if err != errMore {
+			if err == errSlowPath {
+				s.pos = start
+			}
+
+			return t, err
+		}
+
+		s.pos = start
+		if err := s.fill(); err != nil {
+			return tok{}, err
+		}
+	}
+}
+
+// short is the error for a token cut by the end of the window: more is to
+// come, or the document ends inside the token.
+func (s *scanner) short() error {
+	if s.eof {
+		return errSlowPath
+	}
+
+	return errMore
+}
+
+func (s *scanner) token() (tok, error) {
 	if s.pos >= len(s.buf) {
-		if len(s.stack) > 0 {
+		switch {
+		case !s.eof:
+			return tok{}, errMore
+		case len(s.stack) > 0:
 			return tok{}, errSlowPath
 		}
 
@@ -162,7 +242,7 @@ func (s *scanner) next() (tok, error) {
 	}
 
 	if s.pos+1 >= len(s.buf) {
-		return tok{}, errSlowPath
+		return tok{}, s.short()
 	}
 
 	switch s.buf[s.pos+1] {
@@ -180,8 +260,13 @@ func (s *scanner) next() (tok, error) {
 // charData reads text up to the next '<', replacing the predefined entities.
 func (s *scanner) charData() (tok, error) {
 	rest := s.buf[s.pos:]
+
 	n := bytes.IndexByte(rest, '<')
 	if n < 0 {
+		if !s.eof {
+			return tok{}, errMore
+		}
+
 		n = len(rest)
 	}
 
@@ -229,26 +314,43 @@ func (s *scanner) charData() (tok, error) {
 	return tok{kind: tokText, text: out}, nil
 }
 
+// xmlDecl is how the one declaration the scanner reads begins.
+const xmlDecl = `<?xml version="1.0"`
+
 // procInst skips the XML declaration at the very start of the document; any
 // other processing instruction goes to the slow path.
 func (s *scanner) procInst() (tok, error) {
-	if s.pos != 0 || !bytes.HasPrefix(s.buf, []byte(`<?xml version="1.0"`)) {
+	rest := s.buf[s.pos:]
+	if s.base+int64(s.pos) != 0 {
 		return tok{}, errSlowPath
 	}
 
-	end := bytes.Index(s.buf, []byte("?>"))
+	if len(rest) < len(xmlDecl) && !s.eof {
+		return tok{}, errMore
+	}
+
+	if !bytes.HasPrefix(rest, []byte(xmlDecl)) {
+		return tok{}, errSlowPath
+	}
+
+	const longest = 1 << 10
+
+	end := bytes.Index(rest[:min(len(rest), longest)], []byte("?>"))
 	if end < 0 {
+		if len(rest) < longest {
+			return tok{}, s.short()
+		}
+
 		return tok{}, errSlowPath
 	}
 
-	decl := s.buf[len(`<?xml version="1.0"`):end]
-	if bytes.ContainsAny(decl, "<>?") {
+	if bytes.ContainsAny(rest[len(xmlDecl):end], "<>?") {
 		return tok{}, errSlowPath
 	}
 
-	s.pos = end + 2
+	s.pos += end + 2
 
-	return tok{kind: tokProcInst, text: s.buf[len("<?xml "):end]}, nil
+	return tok{kind: tokProcInst, text: rest[len("<?xml "):end]}, nil
 }
 
 // name reads an ASCII XML name at pos.
@@ -306,7 +408,12 @@ func (s *scanner) space() {
 
 func (s *scanner) startTag() (tok, error) {
 	s.pos++
+
 	raw, ok := s.name()
+	if s.pos >= len(s.buf) {
+		return tok{}, s.short()
+	}
+
 	if !ok {
 		return tok{}, errSlowPath
 	}
@@ -321,16 +428,20 @@ func (s *scanner) startTag() (tok, error) {
 		before := s.pos
 		s.space()
 		if s.pos >= len(s.buf) {
-			return tok{}, errSlowPath
+			return tok{}, s.short()
 		}
 
 		switch s.buf[s.pos] {
 		case '>':
 			s.pos++
-			s.stack = append(s.stack, open{raw: raw, local: local})
+			s.stack = append(s.stack, open{raw: s.intern(raw), local: local})
 			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
 		case '/':
-			if s.pos+1 >= len(s.buf) || s.buf[s.pos+1] != '>' {
+			if s.pos+1 >= len(s.buf) {
+				return tok{}, s.short()
+			}
+
+			if s.buf[s.pos+1] != '>' {
 				return tok{}, errSlowPath
 			}
 
@@ -352,6 +463,10 @@ func (s *scanner) startTag() (tok, error) {
 // attr reads name="value" or name='value' without references or '<'.
 func (s *scanner) attr() error {
 	raw, ok := s.name()
+	if s.pos >= len(s.buf) {
+		return s.short()
+	}
+
 	if !ok {
 		return errSlowPath
 	}
@@ -362,21 +477,30 @@ func (s *scanner) attr() error {
 	}
 
 	s.space()
-	if s.pos >= len(s.buf) || s.buf[s.pos] != '=' {
+	if s.pos >= len(s.buf) {
+		return s.short()
+	}
+
+	if s.buf[s.pos] != '=' {
 		return errSlowPath
 	}
 
 	s.pos++
 	s.space()
-	if s.pos >= len(s.buf) || s.buf[s.pos] != '"' && s.buf[s.pos] != '\'' {
+	if s.pos >= len(s.buf) {
+		return s.short()
+	}
+
+	if s.buf[s.pos] != '"' && s.buf[s.pos] != '\'' {
 		return errSlowPath
 	}
 
 	q := s.buf[s.pos]
 	s.pos++
+
 	n := bytes.IndexByte(s.buf[s.pos:], q)
 	if n < 0 {
-		return errSlowPath
+		return s.short()
 	}
 
 	v := s.buf[s.pos : s.pos+n]
@@ -392,13 +516,22 @@ func (s *scanner) attr() error {
 
 func (s *scanner) endTag() (tok, error) {
 	s.pos += 2
+
 	raw, ok := s.name()
-	if !ok || len(s.stack) == 0 || !bytes.Equal(raw, s.stack[len(s.stack)-1].raw) {
+	if s.pos >= len(s.buf) {
+		return tok{}, s.short()
+	}
+
+	if !ok || len(s.stack) == 0 || string(raw) != s.stack[len(s.stack)-1].raw {
 		return tok{}, errSlowPath
 	}
 
 	s.space()
-	if s.pos >= len(s.buf) || s.buf[s.pos] != '>' {
+	if s.pos >= len(s.buf) {
+		return tok{}, s.short()
+	}
+
+	if s.buf[s.pos] != '>' {
 		return tok{}, errSlowPath
 	}
 

@@ -97,7 +97,7 @@ func TestScannerReadsLikeDecoder(t *testing.T) {
 }
 
 // FuzzScannerReadsLikeDecoder checks the scanner against encoding/xml on
-// arbitrary documents.
+// arbitrary documents, whole and arriving in pieces.
 func FuzzScannerReadsLikeDecoder(f *testing.F) {
 	for _, data := range scanInputs(f) {
 		f.Add(data)
@@ -107,11 +107,21 @@ func FuzzScannerReadsLikeDecoder(f *testing.F) {
 		`<Ntry a:b:c="1"></Ntry></Stmt></BkToCstmrStmt></Document>`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, gotErr := read("fuzz", data, Options{}, true)
 		want, wantErr := read("fuzz", data, Options{}, false)
+
+		got, gotErr := read("fuzz", data, Options{}, true)
 		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotErr, wantErr) {
 			t.Fatalf("scanner read differs:\n got %+v, %v\nwant %+v, %v", got, gotErr, want,
 				wantErr)
+		}
+
+		// The window slides over the document in pieces of any size.
+		src := &chunks{r: bytes.NewReader(data), n: 1 + len(data)%11}
+
+		got, gotErr = scanAll("fuzz", src, true)
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotErr, wantErr) {
+			t.Fatalf("scanner read in pieces differs:\n got %+v, %v\nwant %+v, %v", got,
+				gotErr, want, wantErr)
 		}
 	})
 }

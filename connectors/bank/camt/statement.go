@@ -1,8 +1,8 @@
 package camt
 
 import (
-	"encoding/xml"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strings"
 	"time"
@@ -11,7 +11,25 @@ import (
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
-// statement is one Stmt, Rpt or Ntfctn while it is being read.
+// Bounds on what one statement keeps until its end.
+const (
+	// maxBalances is the most Bal elements a statement may state.
+	maxBalances = 1000
+	// maxReversals is how many reversal transactions a statement holds back
+	// for its balances to decide their sign; later ones (and the held ones)
+	// are passed on unconfirmed, with a Problem.
+	maxReversals = 10_000
+	// maxHeld is how many other transactions a statement holds back when a
+	// bank profile downgrades a control check, so that they can be marked if
+	// the check fails; later ones are passed on with a warning.
+	maxHeld = 10_000
+	// maxLinks is how many EndToEndIds of a statement are remembered for
+	// linking its reversals to what they undo.
+	maxLinks = 1 << 18
+)
+
+// statement is one Stmt, Rpt or Ntfctn while it is being read: its header,
+// and compact facts about the entries read so far.
 type statement struct {
 	id       string
 	line     int
@@ -19,8 +37,21 @@ type statement struct {
 	ccy      string // Acct/Ccy, "" when the account does not state one
 	balances []balance
 	summary  *node
-	entries  []entryTotal
-	first    int // index in File.Transactions of the statement's first transaction
+
+	entries  int // entries read without a problem, booked or not
+	firstCcy string
+	totals   map[string]*totals
+	valued   map[valueDay]int64 // booked entries by currency and value date, signed
+
+	revs      []revEntry             // reversal entries, in file order
+	revTxs    []bankfile.Transaction // their transactions, held until the end
+	revPassed bool                   // reversals were passed on before the end
+
+	held     []bankfile.Transaction // lenient profile: the others, held
+	passed   bool                   // held transactions were passed on before the end
+	mismatch bool                   // a downgraded control check failed
+
+	links map[uint64]string // EndToEndId hash → BankRef, see linkReversals
 }
 
 // balance is one Bal element: Minor is signed (a DBIT balance is negative).
@@ -32,26 +63,42 @@ type balance struct {
 	line  int
 }
 
-// entryTotal is what reconciliation needs from each entry.
-type entryTotal struct {
-	line      int
-	minor     int64
-	ccy       string
-	credit    bool // CdtDbtInd as written
-	reversal  bool
-	booked    bool
-	valueDate time.Time
-	txs       []int // indices in File.Transactions
+// totals are the sums of one currency's entries the control checks need.
+type totals struct {
+	// Booked entries, for the balances; signed as written (CRDT positive).
+	plain   int64 // entries that are no reversal
+	rev     int64 // reversal entries
+	nrev    int
+	credits int64 // by direction as written
+	debits  int64
+
+	// Every entry, whatever its status, for TxsSummry.
+	n, nc, nd int
+	sc, sd    int64
 }
 
-// statement reads one statement element up to its end tag.
-func (r *reader) statement(start xml.StartElement, off int64) error {
-	st := &statement{line: r.lines.at(off), first: len(r.file.Transactions)}
+type valueDay struct {
+	ccy string
+	day int64 // days since 1970-01-01
+}
+
+// revEntry is a reversal entry: its line, currency and transactions, at
+// revTxs[from:to] (none once passed on).
+type revEntry struct {
+	line     int
+	ccy      string
+	from, to int
+}
+
+// statement reads one statement element, which started on line, up to its end
+// tag.
+func (r *reader) statement(line int) error {
+	st := &statement{line: line}
 
 	for {
-		off := r.dec.InputOffset()
+		line := r.src.line()
 
-		t, err := r.token()
+		t, err := r.src.next()
 		if err != nil {
 			return err
 		}
@@ -59,29 +106,32 @@ func (r *reader) statement(start xml.StartElement, off int64) error {
 		switch t.kind {
 		case tokEnd:
 			r.closeStatement(st)
+			if r.stopErr != nil {
+				return errStop
+			}
+
 			return nil
 		case tokStart:
-			start := xml.StartElement{Name: xml.Name{Local: t.name}, Attr: t.attrs}
-			if err := r.statementChild(st, start, off); err != nil {
+			if err := r.statementChild(st, t, line); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-func (r *reader) statementChild(st *statement, t xml.StartElement, off int64) error {
-	switch t.Name.Local {
+func (r *reader) statementChild(st *statement, t tok, line int) error {
+	switch t.name {
 	case "Id", "Acct", "Bal", "TxsSummry", "Ntry":
 	default:
-		return r.skip(t.Name.Local)
+		return r.skip(t.name)
 	}
 
-	if t.Name.Local == "Ntry" {
+	if t.name == "Ntry" {
 		// An entry's nodes are read into transactions and dropped.
 		defer r.reuseNodes()()
 	}
 
-	n, err := r.tree(t, off)
+	n, err := r.tree(t, line)
 	if err != nil {
 		return err
 	}
@@ -105,12 +155,21 @@ func (r *reader) statementChild(st *statement, t xml.StartElement, off int64) er
 		st.summary = n
 	case "Ntry":
 		r.entry(st, n)
+		if r.stopErr != nil {
+			return errStop
+		}
 	}
 
 	return nil
 }
 
 func (r *reader) balance(st *statement, n *node) {
+	if len(st.balances) == maxBalances {
+		r.fail(n.line, "Bal", "", fmt.Sprintf("statement states more than %d balances",
+			maxBalances))
+		return
+	}
+
 	code := n.str("Tp", "CdOrPrtry", "Cd")
 	if code == "" {
 		code = n.str("Tp", "CdOrPrtry", "Prtry")
@@ -140,10 +199,172 @@ func (r *reader) balance(st *statement, n *node) {
 	st.balances = append(st.balances, b)
 }
 
+// count adds an entry read without a problem to the statement's totals.
+func (st *statement) count(e *entryCtx, booked bool) {
+	ccy := e.amt.Currency
+	if st.entries == 0 {
+		st.firstCcy = ccy
+	}
+
+	st.entries++
+
+	if st.totals == nil {
+		st.totals = map[string]*totals{}
+	}
+
+	t := st.totals[ccy]
+	if t == nil {
+		t = &totals{}
+		st.totals[ccy] = t
+	}
+
+	credit := e.dir == bankfile.Credit
+
+	t.n++
+	if credit {
+		t.nc++
+		t.sc += e.amt.Minor
+	} else {
+		t.nd++
+		t.sd += e.amt.Minor
+	}
+
+	if !booked {
+		return
+	}
+
+	s := e.amt.Minor
+	if credit {
+		t.credits += s
+	} else {
+		t.debits += s
+		s = -s
+	}
+
+	if e.reversal {
+		t.rev += s
+		t.nrev++
+	} else {
+		t.plain += s
+	}
+
+	if !e.value.IsZero() {
+		if st.valued == nil {
+			st.valued = map[valueDay]int64{}
+		}
+
+		st.valued[valueDay{ccy: ccy, day: e.value.Unix() / 86400}] += s
+	}
+}
+
+// valuedAfter sums the booked entries of ccy valued after date.
+func (st *statement) valuedAfter(ccy string, date time.Time) int64 {
+	var s int64
+
+	day := date.Unix() / 86400
+	for k, v := range st.valued {
+		if k.ccy == ccy && k.day > day {
+			s += v
+		}
+	}
+
+	return s
+}
+
+// hand takes one transaction of an entry: a reversal is held for the
+// statement's end, any other is remembered for linking and passed on.
+func (r *reader) hand(st *statement, t bankfile.Transaction) {
+	if t.Kind == bankfile.KindReversal {
+		if st.revPassed {
+			r.unchecked(st, &t)
+			r.pass(t)
+
+			return
+		}
+
+		st.revTxs = append(st.revTxs, t)
+		if len(st.revTxs) >= maxReversals {
+			r.releaseReversals(st)
+		}
+
+		return
+	}
+
+	r.remember(st, t)
+
+	if !r.lenientBalances && !r.lenientSummary || st.passed {
+		r.pass(t)
+		return
+	}
+
+	st.held = append(st.held, t)
+	if len(st.held) >= maxHeld {
+		st.passed = true
+		r.warn(t.Line, "Ntry", "", fmt.Sprintf("statement has more than %d transactions: "+
+			"passed on before its control totals were checked", maxHeld))
+
+		for _, h := range st.held {
+			r.pass(h)
+		}
+
+		st.held = nil
+	}
+}
+
+// remember notes the BankRef of the first transaction with each EndToEndId,
+// which a reversal of the statement may undo.
+func (r *reader) remember(st *statement, t bankfile.Transaction) {
+	if t.EndToEndID == "" || t.BankRef == "" {
+		return
+	}
+
+	if st.links == nil {
+		st.links = map[uint64]string{}
+	}
+
+	h := maphash.String(r.seed, t.EndToEndID)
+	if _, ok := st.links[h]; !ok && len(st.links) < maxLinks {
+		st.links[h] = strings.Clone(t.BankRef) // not the entry's whole text
+	}
+}
+
+// releaseReversals passes on the reversals held so far when there are too many
+// to hold: their sign is the bank profile's, else ISO's, and unconfirmed.
+func (r *reader) releaseReversals(st *statement) {
+	st.revPassed = true
+	r.warn(st.revTxs[len(st.revTxs)-1].Line, "Ntry/RvslInd", "", fmt.Sprintf(
+		"statement has more than %d reversals: their sign is not checked", maxReversals))
+
+	for i := range st.revTxs {
+		r.unchecked(st, &st.revTxs[i])
+		r.pass(st.revTxs[i])
+	}
+
+	for i := range st.revs {
+		st.revs[i].from, st.revs[i].to = 0, 0
+	}
+
+	st.revTxs = nil
+}
+
+// unchecked settles a reversal passed on before its statement's balances were
+// read: the profile's sign, else ISO's with a Problem; linked if it can be.
+func (r *reader) unchecked(st *statement, t *bankfile.Transaction) {
+	switch r.opts.Reversals {
+	case ReversalOriginal:
+		t.Direction = flip(t.Direction)
+	case ReversalFromBalances:
+		setProblem(t, "reversal sign not confirmed: too many reversals in the statement")
+	}
+
+	r.link(st, t)
+}
+
 // closeStatement runs the control checks of a statement once all of it is read:
-// reversal signs, balances and the transaction summary.
+// reversal signs, balances and the transaction summary; then it passes on the
+// transactions it held.
 func (r *reader) closeStatement(st *statement) {
-	if st.account == "" && len(st.entries) > 0 {
+	if st.account == "" && st.entries > 0 {
 		r.fail(st.line, "Acct", "", "statement has entries but no account")
 	}
 
@@ -157,37 +378,76 @@ func (r *reader) closeStatement(st *statement) {
 	switch {
 	case verified:
 		r.checked++
-	case len(st.entries) > 0:
+	case st.entries > 0:
 		r.open++
 	}
 
-	r.linkReversals(st)
-}
-
-func (r *reader) noteAccount(st *statement) {
-	if r.accounts == nil {
-		r.accounts = map[string]bool{}
-		r.ccys = map[string]bool{}
+	for i := range st.revTxs {
+		r.link(st, &st.revTxs[i])
 	}
 
+	r.release(st)
+}
+
+// release passes on the transactions the statement held, in file order,
+// marked when a downgraded control check failed.
+func (r *reader) release(st *statement) {
+	if st.mismatch {
+		for i := range st.held {
+			setProblem(&st.held[i], "statement control totals do not reconcile")
+		}
+
+		for i := range st.revTxs {
+			setProblem(&st.revTxs[i], "statement control totals do not reconcile")
+		}
+	}
+
+	h, v := st.held, st.revTxs
+	for len(h) > 0 || len(v) > 0 {
+		if len(v) == 0 || len(h) > 0 && h[0].Seq < v[0].Seq {
+			r.pass(h[0])
+			h = h[1:]
+
+			continue
+		}
+
+		r.pass(v[0])
+		v = v[1:]
+	}
+}
+
+// noteAccount counts the accounts and currencies of the file, up to two: the
+// file has an account and a currency when it has only one.
+func (r *reader) noteAccount(st *statement) {
 	if st.account != "" {
-		r.accounts[st.account] = true
+		r.account, r.accounts = note(r.account, r.accounts, st.account)
 	}
 
 	switch {
 	case st.ccy != "":
-		r.ccys[st.ccy] = true
-	case len(st.entries) > 0:
-		for _, e := range st.entries {
-			r.ccys[e.ccy] = true
+		r.ccy, r.ccys = note(r.ccy, r.ccys, st.ccy)
+	case st.entries > 0:
+		for c := range st.totals {
+			r.ccy, r.ccys = note(r.ccy, r.ccys, c)
 		}
 	default:
 		for _, b := range st.balances {
 			if b.code == "OPBD" || b.code == "CLBD" || b.code == "PRCD" {
-				r.ccys[b.ccy] = true
+				r.ccy, r.ccys = note(r.ccy, r.ccys, b.ccy)
 			}
 		}
 	}
+}
+
+func note(one string, n int, v string) (string, int) {
+	switch {
+	case n == 0:
+		return v, 1
+	case v != one:
+		return one, 2
+	}
+
+	return one, n
 }
 
 // pair is an opening and a closing balance in one currency.
@@ -294,29 +554,16 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 	exp, _ := money.Exponent(ccy)
 	f := func(v int64) string { return money.FormatMinor(v, exp) }
 
-	var plain, rev, late int64
-	var nrev int
+	t := st.totals[ccy]
+	if t == nil {
+		t = &totals{}
+	}
 
-	for _, e := range st.entries {
-		if !e.booked || e.ccy != ccy {
-			continue
-		}
+	plain, rev, nrev := t.plain, t.rev, t.nrev
 
-		s := e.minor
-		if !e.credit {
-			s = -s
-		}
-
-		if e.reversal {
-			rev += s
-			nrev++
-		} else {
-			plain += s
-		}
-
-		if !p.close.date.IsZero() && e.valueDate.After(p.close.date) {
-			late += s
-		}
+	var late int64
+	if !p.close.date.IsZero() {
+		late = st.valuedAfter(ccy, p.close.date)
 	}
 
 	want := p.close.minor
@@ -354,24 +601,12 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 		return true
 	}
 
-	r.fail(p.close.line, "Bal/"+p.close.code, f(want), fmt.Sprintf(
+	r.control(st, r.lenientBalances, p.close.line, "Bal/"+p.close.code, f(want), fmt.Sprintf(
 		"balances do not reconcile: %s %s + credits %s − debits %s = %s, closing balance is %s %s",
-		p.open.code, f(p.open.minor), f(sumDir(st, ccy, true)), f(sumDir(st, ccy, false)),
+		p.open.code, f(p.open.minor), f(t.credits), f(t.debits),
 		f(p.open.minor+plain+rev), f(want), ccy))
 
 	return false
-}
-
-func sumDir(st *statement, ccy string, credit bool) int64 {
-	var s int64
-
-	for _, e := range st.entries {
-		if e.booked && e.ccy == ccy && e.credit == credit {
-			s += e.minor
-		}
-	}
-
-	return s
 }
 
 // decideReversals applies the sign convention the balances proved (or the bank
@@ -379,13 +614,13 @@ func sumDir(st *statement, ccy string, credit bool) int64 {
 func (r *reader) decideReversals(st *statement, ccy string, sign ReversalSign, unsure bool) {
 	warned := false
 
-	for _, e := range st.entries {
-		if !e.reversal || e.ccy != ccy {
+	for _, e := range st.revs {
+		if e.ccy != ccy {
 			continue
 		}
 
-		for _, i := range e.txs {
-			t := &r.file.Transactions[i]
+		for i := e.from; i < e.to; i++ {
+			t := &st.revTxs[i]
 			if sign == ReversalOriginal {
 				t.Direction = flip(t.Direction)
 			}
@@ -407,13 +642,13 @@ func (r *reader) decideReversals(st *statement, ccy string, sign ReversalSign, u
 // be checked: with a bank profile its convention applies; without one the sign
 // is never guessed and the reversal goes to the exception queue.
 func (r *reader) unverifiedReversals(st *statement, done map[string]bool) {
-	for _, e := range st.entries {
-		if !e.reversal || done[e.ccy] {
+	for _, e := range st.revs {
+		if done[e.ccy] {
 			continue
 		}
 
-		for _, i := range e.txs {
-			t := &r.file.Transactions[i]
+		for i := e.from; i < e.to; i++ {
+			t := &st.revTxs[i]
 			switch r.opts.Reversals {
 			case ReversalOriginal:
 				t.Direction = flip(t.Direction)
@@ -429,12 +664,12 @@ func (r *reader) unverifiedReversals(st *statement, done map[string]bool) {
 // problem; it reports whether anything was verified.
 func (r *reader) summaryCheck(st *statement) bool {
 	ccy := st.ccy
-	for _, e := range st.entries {
-		if ccy == "" {
-			ccy = e.ccy
-		}
+	if ccy == "" {
+		ccy = st.firstCcy
+	}
 
-		if e.ccy != ccy {
+	for c := range st.totals {
+		if c != ccy {
 			r.warn(st.summary.line, "TxsSummry", "",
 				"entries in several currencies: summary sums not checked")
 			return false
@@ -446,19 +681,9 @@ func (r *reader) summaryCheck(st *statement) bool {
 		exp, _ = money.Exponent(ccy)
 	}
 
-	var n, nc, nd int
-	var sc, sd int64
-
-	for _, e := range st.entries {
-		n++
-
-		if e.credit {
-			nc++
-			sc += e.minor
-		} else {
-			nd++
-			sd += e.minor
-		}
+	t := st.totals[ccy]
+	if t == nil {
+		t = &totals{}
 	}
 
 	checked := false
@@ -472,7 +697,7 @@ func (r *reader) summaryCheck(st *statement) bool {
 		field := "TxsSummry/" + strings.Join(path, "/")
 
 		if s := g.str("NbOfNtries"); s != "" && s != fmt.Sprint(count) {
-			r.fail(g.line, field+"/NbOfNtries", s, fmt.Sprintf(
+			r.control(st, r.lenientSummary, g.line, field+"/NbOfNtries", s, fmt.Sprintf(
 				"summary says %s entries, file has %d", s, count))
 		}
 
@@ -482,16 +707,16 @@ func (r *reader) summaryCheck(st *statement) bool {
 
 		want, ok := r.minor(g.child("Sum"), exp, field+"/Sum")
 		if ok && want != sum {
-			r.fail(g.child("Sum").line, field+"/Sum", g.str("Sum"), fmt.Sprintf(
-				"summary sum %s ≠ entries %s", money.FormatMinor(want, exp),
-				money.FormatMinor(sum, exp)))
+			r.control(st, r.lenientSummary, g.child("Sum").line, field+"/Sum", g.str("Sum"),
+				fmt.Sprintf("summary sum %s ≠ entries %s", money.FormatMinor(want, exp),
+					money.FormatMinor(sum, exp)))
 		}
 	}
 
-	check([]string{"TtlNtries"}, n, sc+sd)
-	check([]string{"TtlCdtNtries"}, nc, sc)
-	check([]string{"TtlDbtNtries"}, nd, sd)
-	r.netCheck(st, exp, sc-sd)
+	check([]string{"TtlNtries"}, t.n, t.sc+t.sd)
+	check([]string{"TtlCdtNtries"}, t.nc, t.sc)
+	check([]string{"TtlDbtNtries"}, t.nd, t.sd)
+	r.netCheck(st, exp, t.sc-t.sd)
 
 	return checked
 }
@@ -519,29 +744,21 @@ func (r *reader) netCheck(st *statement, exp int, net int64) {
 	}
 
 	if want != net {
-		r.fail(amt.line, "TxsSummry/TtlNtries/TtlNetNtry", amt.text, fmt.Sprintf(
-			"summary net %s ≠ entries %s", money.FormatMinor(want, exp),
-			money.FormatMinor(net, exp)))
+		r.control(st, r.lenientSummary, amt.line, "TxsSummry/TtlNtries/TtlNetNtry", amt.text,
+			fmt.Sprintf("summary net %s ≠ entries %s", money.FormatMinor(want, exp),
+				money.FormatMinor(net, exp)))
 	}
 }
 
-// linkReversals points each reversal at the transaction it undoes when that
-// transaction is in the same statement (same EndToEndId, opposite effect).
-func (r *reader) linkReversals(st *statement) {
-	txs := r.file.Transactions[st.first:]
-	for i := range txs {
-		t := &txs[i]
-		if t.Kind != bankfile.KindReversal || t.EndToEndID == "" || t.OriginalRef != "" {
-			continue
-		}
+// link points a reversal at the transaction it undoes when that transaction
+// is in the same statement: the first other transaction with its EndToEndId.
+func (r *reader) link(st *statement, t *bankfile.Transaction) {
+	if t.EndToEndID == "" || t.OriginalRef != "" {
+		return
+	}
 
-		for j := range txs {
-			o := txs[j]
-			if o.Kind != bankfile.KindReversal && o.EndToEndID == t.EndToEndID && o.BankRef != "" {
-				t.OriginalRef = o.BankRef
-				break
-			}
-		}
+	if ref, ok := st.links[maphash.String(r.seed, t.EndToEndID)]; ok {
+		t.OriginalRef = ref
 	}
 }
 
@@ -564,24 +781,38 @@ func setProblem(t *bankfile.Transaction, msg string) {
 	}
 }
 
-// finish sets the file-level account, currency and control result.
+// finish sets the file-level account, currency, encoding and control result.
 func (r *reader) finish() {
-	if len(r.accounts) == 1 {
-		for a := range r.accounts {
-			r.file.Account = a
-		}
+	if r.accounts == 1 {
+		r.file.Account = r.account
 	}
 
-	if len(r.ccys) == 1 {
-		for c := range r.ccys {
-			r.file.Currency = c
-		}
+	if r.ccys == 1 {
+		r.file.Currency = r.ccy
 	}
 
 	switch {
+	case r.mismatch:
+		r.file.Controls = bankfile.ControlsMismatch
 	case r.checked > 0 && r.open == 0:
 		r.file.Controls = bankfile.ControlsOK
 	default:
 		r.file.Controls = bankfile.ControlsNone
+	}
+
+	if r.droppedWarnings > 0 {
+		r.file.Warnings = append(r.file.Warnings, bankfile.Problem{File: r.name, Field: "file",
+			Message: fmt.Sprintf("%d more warnings of this file not listed", r.droppedWarnings)})
+	}
+
+	if r.text == nil {
+		return
+	}
+
+	r.file.Encoding = r.text.encoding()
+	if fb := r.text.fb; fb != nil && fb.fellBack {
+		w := bankfile.Problem{File: r.name, Line: fb.warnLine, Field: "encoding",
+			Message: "not valid UTF-8: read as windows-1252"}
+		r.file.Warnings = append([]bankfile.Problem{w}, r.file.Warnings...)
 	}
 }
