@@ -57,7 +57,7 @@ func ReadFile(path string) (*bankfile.File, error) {
 		return nil, fmt.Errorf("read bank file: %w: more than %d bytes", ErrTooLarge, MaxFileSize)
 	}
 
-	return Read(filepath.Base(path), data)
+	return std.Read(filepath.Base(path), data)
 }
 
 // Read detects the format of data and parses it with that format's reader. The
@@ -65,6 +65,26 @@ func ReadFile(path string) (*bankfile.File, error) {
 // unsupported or unknown format and a panic inside a reader all yield a
 // *bankfile.Error.
 func Read(name string, data []byte) (*bankfile.File, error) {
+	return std.Read(name, data)
+}
+
+// Reader reads bank files with the user's settings: the bank profiles that CSV
+// exports are read with. The package's functions use the built-in profiles.
+type Reader struct {
+	csv *bankcsv.Reader // nil: the built-in profiles
+}
+
+// std is the Reader of the package's functions.
+var std = &Reader{}
+
+// NewReader returns a Reader that reads CSV exports with csv, made from the
+// user's bank profiles (bankcsv.NewReader); nil keeps the built-in ones.
+func NewReader(csv *bankcsv.Reader) *Reader {
+	return &Reader{csv: csv}
+}
+
+// Read is bank.Read with the reader's settings.
+func (rd *Reader) Read(name string, data []byte) (*bankfile.File, error) {
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
 		return nil, reject(name, bankfile.FormatUnknown, "file", "empty file")
 	}
@@ -77,6 +97,10 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 	case bankfile.FormatCAMT052, bankfile.FormatCAMT053, bankfile.FormatCAMT054:
 		return safeRead(name, format, data, camt.Read)
 	case bankfile.FormatCSV:
+		if rd.csv != nil {
+			return safeRead(name, format, data, rd.csv.Read)
+		}
+
 		return safeRead(name, format, data, bankcsv.Read)
 	case bankfile.FormatLockbox:
 		return safeRead(name, format, data, lockbox.Read)

@@ -13,17 +13,20 @@ import (
 // Report is what Inspect found in one bank file: what treasury checks before
 // handing a file over. Amounts are decimal strings in their currency.
 type Report struct {
-	File         string             `json:"file"`
-	Format       bankfile.Format    `json:"format"`
-	Encoding     string             `json:"encoding"`
-	Accounts     []string           `json:"accounts"`
-	Currency     string             `json:"currency"`
-	Transactions int                `json:"transactions"`
-	Credits      Tally              `json:"credits"`
-	Debits       Tally              `json:"debits"`
-	Controls     bankfile.Controls  `json:"controls"`
-	Errors       []bankfile.Problem `json:"errors"`
-	Warnings     []bankfile.Problem `json:"warnings"`
+	File         string            `json:"file"`
+	Format       bankfile.Format   `json:"format"`
+	Encoding     string            `json:"encoding"`
+	Accounts     []string          `json:"accounts"`
+	Currency     string            `json:"currency"`
+	Transactions int               `json:"transactions"`
+	Credits      Tally             `json:"credits"`
+	Debits       Tally             `json:"debits"`
+	Controls     bankfile.Controls `json:"controls"`
+	// Profile names the bank profile a CSV export was read with, or describes
+	// the one guessed when none matched.
+	Profile  string             `json:"profile,omitempty"`
+	Errors   []bankfile.Problem `json:"errors"`
+	Warnings []bankfile.Problem `json:"warnings"`
 	// Rejected is true when o2c would refuse the file.
 	Rejected bool `json:"rejected"`
 	// ByCurrency has the tallies per currency when the file holds several.
@@ -45,6 +48,11 @@ type Sides struct {
 // Inspect reads the bank file on r as Scan does, in bounded memory, and reports
 // on it. It never fails: a file that cannot be read is a report with errors.
 func Inspect(name string, r io.Reader) Report {
+	return std.Inspect(name, r)
+}
+
+// Inspect is bank.Inspect with the reader's settings.
+func (rd *Reader) Inspect(name string, r io.Reader) Report {
 	rep := Report{File: name, Format: bankfile.FormatUnknown, Controls: bankfile.ControlsNone,
 		Accounts: []string{}, Errors: []bankfile.Problem{}, Warnings: []bankfile.Problem{}}
 
@@ -56,7 +64,7 @@ func Inspect(name string, r io.Reader) Report {
 	totals := map[string]*sums{}
 	accounts := map[string]bool{}
 
-	f, n, err := Scan(name, r, func(t bankfile.Transaction) error {
+	f, n, err := rd.Scan(name, r, func(t bankfile.Transaction) error {
 		s := totals[t.Amount.Currency]
 		if s == nil {
 			s = &sums{}
@@ -96,10 +104,13 @@ func Inspect(name string, r io.Reader) Report {
 			rep.Controls = be.Controls
 		}
 
+		rep.Profile = be.Profile
+
 		return rep
 	}
 
 	rep.Format, rep.Encoding, rep.Transactions = f.Format, f.Encoding, n
+	rep.Profile = f.Profile
 	if f.Controls != "" {
 		rep.Controls = f.Controls
 	}

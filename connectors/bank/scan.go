@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/o2c-dev/o2c/connectors/bank/bai2"
+	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
+	"github.com/o2c-dev/o2c/connectors/bank/camt"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
@@ -23,6 +25,10 @@ type scanner func(name string, r io.Reader, emit func(bankfile.Transaction) erro
 // MaxFileSize, and their transactions emitted afterwards.
 var scanners = map[bankfile.Format]scanner{
 	bankfile.FormatBAI2:    bai2.Scan,
+	bankfile.FormatCAMT052: camt.Scan,
+	bankfile.FormatCAMT053: camt.Scan,
+	bankfile.FormatCAMT054: camt.Scan,
+	bankfile.FormatCSV:     bankcsv.Scan,
 	bankfile.FormatLockbox: lockbox.Scan,
 	bankfile.FormatNACHA:   nacha.Scan,
 }
@@ -45,6 +51,12 @@ func (e *errEmit) Unwrap() error { return e.err }
 // a transaction and roll that back.
 func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
 	*bankfile.File, int, error) {
+	return std.Scan(name, r, emit)
+}
+
+// Scan is bank.Scan with the reader's settings.
+func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
+	*bankfile.File, int, error) {
 	br := bufio.NewReaderSize(io.LimitReader(r, MaxFileSize+1), sniffLen)
 
 	head, err := br.Peek(sniffLen)
@@ -59,8 +71,12 @@ func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
 	format := Detect(head)
 
 	scan, ok := scanners[format]
+	if format == bankfile.FormatCSV && rd.csv != nil {
+		scan, ok = rd.csv.Scan, true
+	}
+
 	if !ok {
-		return scanWhole(name, br, emit)
+		return scanWhole(name, br, emit, rd.Read)
 	}
 
 	return safeScan(name, format, &sizeGuard{r: br}, emit, scan)
@@ -68,8 +84,8 @@ func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (
 
 // scanWhole reads a file of a format that does not stream into memory, parses
 // it with Read and emits its transactions.
-func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error) (
-	*bankfile.File, int, error) {
+func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error,
+	read reader) (*bankfile.File, int, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read bank file %s: %w", name, err)
@@ -79,7 +95,7 @@ func scanWhole(name string, r io.Reader, emit func(bankfile.Transaction) error) 
 		return nil, 0, tooLarge(name)
 	}
 
-	f, err := Read(name, data)
+	f, err := read(name, data)
 	if err != nil {
 		return nil, 0, err
 	}
