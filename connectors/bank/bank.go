@@ -1,8 +1,7 @@
 // Package bank recognises a bank file's format from its content and hands it to
-// the reader for that format (NACHA, camt.05x, BAI2, CSV, lockbox). Formats that
-// o2c knows but cannot read yet (MT940/942) and unknown content are rejected
-// cleanly with a *bankfile.Error, never by a crash: a panic inside a reader
-// becomes a rejection of that one file.
+// the reader for that format (NACHA, camt.052/053/054, BAI2, MT940/942, CSV,
+// lockbox). Unknown content is rejected cleanly with a *bankfile.Error, never by
+// a crash: a panic inside a reader becomes a rejection of that one file.
 package bank
 
 import (
@@ -21,6 +20,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/connectors/bank/camt"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
+	"github.com/o2c-dev/o2c/connectors/bank/mt940"
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -107,8 +107,7 @@ func (rd *Reader) Read(name string, data []byte) (*bankfile.File, error) {
 	case bankfile.FormatBAI2:
 		return safeRead(name, format, data, bai2.Read)
 	case bankfile.FormatMT940:
-		return nil, reject(name, format, "format",
-			fmt.Sprintf("%s files are not supported yet", format))
+		return safeRead(name, format, data, mt940.Read)
 	default:
 		return nil, reject(name, format, "format", "unrecognised bank file format")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/connectors/bank/camt"
 	"github.com/o2c-dev/o2c/connectors/bank/lockbox"
+	"github.com/o2c-dev/o2c/connectors/bank/mt940"
 	"github.com/o2c-dev/o2c/connectors/bank/nacha"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 )
@@ -30,6 +31,7 @@ var scanners = map[bankfile.Format]scanner{
 	bankfile.FormatCAMT054: camt.Scan,
 	bankfile.FormatCSV:     bankcsv.Scan,
 	bankfile.FormatLockbox: lockbox.Scan,
+	bankfile.FormatMT940:   mt940.Scan,
 	bankfile.FormatNACHA:   nacha.Scan,
 }
 
