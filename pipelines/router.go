@@ -39,6 +39,8 @@ type Config struct {
 	InvoiceDueDays int
 	// Logger receives lifecycle and failure logs. Defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics, when set, instruments the router (package monitor). Defaults to nil.
+	Metrics Instrumenter
 	// PollInterval is how often an idle topic is polled. Defaults to 250ms.
 	PollInterval time.Duration
 	// Pool is the PostgreSQL pool the bus and the store share. Required.
@@ -133,10 +135,22 @@ func newSubscriber(pool *pgxpool.Pool, poll, ackDeadline time.Duration,
 	return sub, nil
 }
 
+// ConsumerGroup is the Watermill consumer group every o2c handler reads its topic
+// in; a topic's depth is counted against this group's offset.
+const ConsumerGroup = consumerGroup
+
+// Instrumenter adds metrics to a router before it runs and returns the
+// middleware that times each message; NewRouter places it inside the poison
+// queue and outside the retries, so a message is timed once over all its
+// attempts and one that ends poisoned counts as failed. *monitor.Monitor is one.
+type Instrumenter interface {
+	Instrument(router *message.Router) message.HandlerMiddleware
+}
+
 // NewRouter builds the router with every handler and the middleware in the order
 // that makes retries happen before a message is poisoned: correlation id, poison
-// queue, context restore, retry, timeout, recoverer (the first added is the
-// outermost).
+// queue, metrics (when configured), context restore, retry, timeout, recoverer
+// (the first added is the outermost).
 func NewRouter(cfg Config) (*message.Router, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -183,14 +197,17 @@ func NewRouter(cfg Config) (*message.Router, error) {
 		Logger: logger,
 	}
 
-	router.AddMiddleware(
-		middleware.CorrelationID,
-		poison,
+	mws := []message.HandlerMiddleware{middleware.CorrelationID, poison}
+	if cfg.Metrics != nil {
+		mws = append(mws, cfg.Metrics.Instrument(router))
+	}
+
+	router.AddMiddleware(append(mws,
 		restoreContext,
 		retry.Middleware,
 		middleware.Timeout(cfg.AckDeadline-10*time.Second),
 		middleware.Recoverer,
-	)
+	)...)
 
 	h := &handlers{cfg: cfg}
 
