@@ -54,7 +54,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	_, err = demo.Run(ctx, demo.Options{
 		Customers: *customers, DealsPerCustomer: *deals, Extra: fs.Args(),
-		LoseResponses: !*calm, Logger: e.logger, Pool: svc.Pool, ReadBankFile: readBankFile,
+		LoseResponses: !*calm, Logger: e.logger, Pool: svc.Pool, ReadBankFile: e.bank.Scan,
 		Seed: *seed, WorkDir: *workDir,
 		Then: func(ctx context.Context, sum *demo.Summary, crm pipelines.CRM,
 			erp pipelines.ERP) error {

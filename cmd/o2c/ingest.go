@@ -88,7 +88,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	}
 
 	stop, err := service.RunRouter(ctx, pipelines.Config{Pool: svc.Pool, Logger: e.logger,
-		ERP: erp, ReadBankFile: readBankFile, Rules: service.Rules(e.cfg),
+		ERP: erp, ReadBankFile: e.bank.Scan, Rules: service.Rules(e.cfg),
 		PollInterval: 50 * time.Millisecond,
 		AckDeadline:  e.cfg.Bus.AckDeadline})
 	if err != nil {

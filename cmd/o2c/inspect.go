@@ -42,7 +42,7 @@ func cmdInspect(_ context.Context, e *env, args []string) error {
 	}
 
 	for _, p := range paths {
-		reports = append(reports, inspectPath(p))
+		reports = append(reports, inspectPath(e.bank, p))
 	}
 
 	rejected := 0
@@ -71,7 +71,7 @@ func cmdInspect(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-func inspectPath(path string) bank.Report {
+func inspectPath(rd *bank.Reader, path string) bank.Report {
 	f, err := os.Open(path)
 	if err != nil {
 		return bank.Report{File: path, Rejected: true,
@@ -79,7 +79,7 @@ func inspectPath(path string) bank.Report {
 	}
 	defer f.Close()
 
-	r := bank.Inspect(filepath.Base(path), f)
+	r := rd.Inspect(filepath.Base(path), f)
 	r.File = path
 
 	return r
@@ -94,6 +94,10 @@ func printReport(e *env, r bank.Report) {
 	fmt.Fprintf(e.out, "%s: %s\n", r.File, verdict)
 	fmt.Fprintf(e.out, "  format %s, encoding %s, controls %s\n", r.Format,
 		orDash(r.Encoding), r.Controls)
+
+	if r.Profile != "" {
+		fmt.Fprintf(e.out, "  bank profile: %s\n", r.Profile)
+	}
 
 	if !r.Rejected {
 		fmt.Fprintf(e.out, "  accounts %s, currency %s\n", orDash(strings.Join(r.Accounts, " ")),

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/world"
 )
@@ -92,5 +93,60 @@ func TestInspectReportsFilesAndExitsOneOnRejection(t *testing.T) {
 	if !strings.Contains(text, "bad.ach: REJECTED") ||
 		!strings.Contains(text, "line "+strconv.Itoa(ctl+1)) || !strings.Contains(text, "good.ach: read") {
 		t.Fatalf("inspect output does not name the rejected file's line %d:\n%s", ctl+1, text)
+	}
+}
+
+// A CSV export with no currency is rejected until the config's bank profile
+// for it says the currency; inspect then names the profile.
+func TestInspectUsesConfiguredBankProfile(t *testing.T) {
+	t.Parallel()
+
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "northbank.csv")
+	err := os.WriteFile(csv, []byte("Date,Details,Paid in,Paid out\n"+
+		"14/03/2025,INV-2201 HALDEN LTD,1250.00,\n"+
+		"15/03/2025,BANK FEE,,4.50\n"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"inspect", csv}, &out,
+		&errOut); code != 1 || !strings.Contains(out.String(), "currency") {
+		t.Fatalf("without a profile: exit %d, want 1 naming the currency\n%s%s", code,
+			out.String(), errOut.String())
+	}
+
+	cfg := filepath.Join(dir, "o2c.yaml")
+	err = os.WriteFile(cfg, []byte(`bank_profiles:
+  - name: northbank-gbp
+    match:
+      header: [Date, Details, Paid in, Paid out]
+    date_order: DMY
+    currency: GBP
+    columns:
+      date: Date
+      credit: Paid in
+      debit: Paid out
+      remittance: [Details]
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out.Reset()
+	if code := run(context.Background(), []string{"--config", cfg, "inspect", "--json", csv},
+		&out, &errOut); code != 0 {
+		t.Fatalf("with the profile: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+
+	var rep bank.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+
+	if rep.Profile != "northbank-gbp" || rep.Currency != "GBP" || rep.Credits.Total != "1250.00" ||
+		rep.Debits.Total != "4.50" {
+		t.Fatalf("report %+v, want the northbank-gbp profile, GBP 1250.00 in, 4.50 out", rep)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/config"
 	"github.com/o2c-dev/o2c/internal/service"
 )
@@ -70,6 +71,7 @@ type env struct {
 	logger *slog.Logger
 	out    io.Writer
 	errOut io.Writer
+	bank   *bank.Reader // reads bank files with the configured bank profiles
 }
 
 func run(ctx context.Context, args []string, out, errOut io.Writer) int {
@@ -104,7 +106,14 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		cfg.Database.DataDir = *dataDir
 	}
 
-	e := &env{cfg: cfg, logger: newLogger(cfg.Log, errOut), out: out, errOut: errOut}
+	csv, err := bankcsv.NewReader(cfg.BankProfiles)
+	if err != nil {
+		fmt.Fprintf(errOut, "o2c: bank_profiles: %v\n", err)
+		return 1
+	}
+
+	e := &env{cfg: cfg, logger: newLogger(cfg.Log, errOut), out: out, errOut: errOut,
+		bank: bank.NewReader(csv)}
 	cmd, rest := global.Arg(0), global.Args()[1:]
 
 	commands := map[string]func(context.Context, *env, []string) error{
@@ -163,6 +172,3 @@ func (e *env) open(ctx context.Context) (*service.Service, error) {
 		Logger:      e.logger,
 	})
 }
-
-// readBankFile is the bank-file reader every command uses.
-var readBankFile = bank.Scan

@@ -68,7 +68,7 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	}
 
 	stopRouter, err := service.RunRouter(ctx, pipelines.Config{
-		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: readBankFile,
+		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: e.bank.Scan,
 		Rules:        service.Rules(e.cfg),
 		PollInterval: e.cfg.Bus.PollInterval, AckDeadline: e.cfg.Bus.AckDeadline,
 	})
