@@ -37,8 +37,22 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
 	MaxUploadBytes int64
+	// Monitor, when set, is served at GET /metrics (it decides who may read it), is
+	// told of every request and is asked by /readyz whether the bus router runs.
+	// Defaults to nil: no /metrics. *monitor.Monitor is one.
+	Monitor Monitor
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
+}
+
+// Monitor is what the server needs from package monitor.
+type Monitor interface {
+	http.Handler
+	// ObserveRequest counts a request by the route pattern it matched ("" when
+	// none), never by its raw path.
+	ObserveRequest(route string, status int, took time.Duration)
+	// Ready reports an error when a part o2c needs besides the database is down.
+	Ready(ctx context.Context) error
 }
 
 // Server is the HTTP API.
@@ -66,6 +80,10 @@ func New(cfg Config) *Server {
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+
+	if cfg.Monitor != nil {
+		s.mux.Handle("GET /metrics", cfg.Monitor)
+	}
 
 	if cfg.Auth != nil {
 		s.mux.Handle("/", cfg.Auth.Middleware(s.api))
@@ -127,8 +145,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mux.ServeHTTP(rec, r)
 
+	took := time.Since(start)
 	s.cfg.Logger.InfoContext(r.Context(), "HTTP request", "method", r.Method,
-		"path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+		"path", r.URL.Path, "status", rec.status, "duration_ms", took.Milliseconds())
+
+	if s.cfg.Monitor != nil {
+		s.cfg.Monitor.ObserveRequest(s.route(r), rec.status, took)
+	}
+}
+
+// route is the pattern r matched, on mux or, behind its catch-all, on api; ""
+// when none did.
+func (s *Server) route(r *http.Request) string {
+	if r.Pattern != "/" {
+		return r.Pattern
+	}
+
+	_, p := s.api.Handler(r)
+
+	return p
 }
 
 type statusRecorder struct {
@@ -205,6 +240,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Pool.Ping(ctx); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "database_unavailable", nil)
 		return
+	}
+
+	if s.cfg.Monitor != nil {
+		if err := s.cfg.Monitor.Ready(ctx); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "bus_unavailable", nil)
+			return
+		}
 	}
 
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
