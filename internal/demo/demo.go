@@ -166,9 +166,11 @@ func runJob(ctx context.Context, opts Options, w *world.World, ids map[string]st
 func startHubSpot(w *world.World) (*hubspotsim.Sim, string, map[string]string, error) {
 	hs := hubspotsim.New(hubspotsim.Config{SearchLag: 20 * time.Millisecond})
 
+	// A parent company comes before its subsidiaries in the world, so its
+	// HubSpot id is known when a subsidiary is added.
 	ids := map[string]string{}
 	for _, c := range w.Customers {
-		ids[c.ID] = hs.AddCompany(hubspotsim.Company{Name: c.Name})
+		ids[c.ID] = hs.AddCompany(hubspotsim.Company{Name: c.Name, ParentID: ids[c.ParentID]})
 	}
 
 	for i, d := range w.Deals {
@@ -184,6 +186,13 @@ func startHubSpot(w *world.World) (*hubspotsim.Sim, string, map[string]string, e
 
 		if i%4 == 3 {
 			sd.Pipeline, sd.Stage = hubspotsim.CustomPipelineID, hubspotsim.CustomWonStageID
+		}
+
+		// A third of the deals carry the customer's purchase-order number, which
+		// its invoice and the customer's remittance then quote.
+		if i%3 == 1 {
+			po := fmt.Sprintf("4500%06d", 7919*i%1000000)
+			sd.Properties = map[string]string{hubspot.DefaultPONumberProperty: po}
 		}
 
 		for _, li := range d.LineItems {

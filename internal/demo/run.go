@@ -95,7 +95,7 @@ func payAndIngest(ctx context.Context, opts Options, w *world.World, ids map[str
 	paid := *w
 	paid.Customers = make([]billing.Customer, len(w.Customers))
 	for i, c := range w.Customers {
-		c.ID = ids[c.ID]
+		c.ID, c.ParentID = ids[c.ID], ids[c.ParentID]
 		paid.Customers[i] = c
 	}
 
