@@ -188,8 +188,8 @@ func (r *reader) detail(e *entryCtx, d *node) detail {
 // emitEntry numbers the entry's transactions, gives them their keys and hands
 // them on.
 func (r *reader) emitEntry(st *statement, e *entryCtx, dets []detail) {
-	e.ref = e.n.str("AcctSvcrRef")
-	e.ntryRef = e.n.str("NtryRef")
+	e.ref = reference(e.n.str("AcctSvcrRef"))
+	e.ntryRef = reference(e.n.str("NtryRef"))
 	e.key = entryKey(e)
 
 	txs := r.txs[:0]
@@ -326,7 +326,7 @@ func (r *reader) newTx(st *statement, e *entryCtx, d *node, minor int64, dir ban
 		t.ReturnCode = d.str("RtrInf", "Rsn", "Prtry")
 	}
 
-	txRef := d.str("Refs", "AcctSvcrRef")
+	txRef := reference(d.str("Refs", "AcctSvcrRef"))
 	t.BankRef = firstOf(txRef, e.ref, e.ntryRef, t.EndToEndID)
 
 	if t.Kind == bankfile.KindReturn {
@@ -547,24 +547,69 @@ func isRF(ref string) bool {
 	return ref[2] >= '0' && ref[2] <= '9' && ref[3] >= '0' && ref[3] <= '9'
 }
 
-// entryKey is the part of a dedupe key that identifies the entry: the bank's
-// reference (with NtryRef when both exist), else NtryRef, else a hash of the
-// entry's whole content.
+// entryKey is the part of a dedupe key that identifies the entry, the same in
+// every report of the booking (camt.052 intraday, camt.053 statement, camt.054
+// notification): the bank's reference for it (AcctSvcrRef), else NtryRef,
+// each with the booking date, the direction as written (R for a reversal) and
+// the booked amount; else a hash of the entry's whole content.
+//
+// NtryRef is not enough on its own: many banks number the entries of each
+// report ("1", "2", ...), so one booking has several and one NtryRef names
+// different bookings in different reports. Nor is a reference alone: a bank
+// that reuses references (per day, per batch) would tie distinct bookings
+// together, and money stored under one key is not counted again.
 func entryKey(e *entryCtx) string {
+	var id string
+
 	switch {
-	case e.ref != "" && e.ntryRef != "":
-		return e.ref + "/" + e.ntryRef
 	case e.ref != "":
-		return e.ref
+		id = e.ref
 	case e.ntryRef != "":
-		return "n:" + e.ntryRef
+		id = "n:" + e.ntryRef
+	default:
+		var b strings.Builder
+		e.n.leaves(&b, "")
+		sum := sha256.Sum256([]byte(b.String()))
+
+		return "h:" + hex.EncodeToString(sum[:10])
 	}
 
 	var b strings.Builder
-	e.n.leaves(&b, "")
-	sum := sha256.Sum256([]byte(b.String()))
 
-	return "h:" + hex.EncodeToString(sum[:10])
+	b.Grow(len(id) + 40)
+	b.WriteString(id)
+	b.WriteByte(':')
+
+	if !e.booking.IsZero() {
+		b.WriteString(e.booking.Format(time.DateOnly))
+	}
+
+	b.WriteByte(':')
+
+	if e.reversal {
+		b.WriteByte('R')
+	}
+
+	if e.dir == bankfile.Credit {
+		b.WriteByte('C')
+	} else {
+		b.WriteByte('D')
+	}
+
+	b.WriteString(money.FormatMinor(e.amt.Minor, e.exp))
+	b.WriteString(e.amt.Currency)
+
+	return b.String()
+}
+
+// reference returns a bank reference, or "" for the placeholders banks write
+// when they have none.
+func reference(ref string) string {
+	if strings.EqualFold(ref, "NOTPROVIDED") || strings.EqualFold(ref, "NONREF") {
+		return ""
+	}
+
+	return ref
 }
 
 // dedupe returns the transaction's key: account, entry key and, for a
