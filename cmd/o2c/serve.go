@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/config"
+	"github.com/o2c-dev/o2c/internal/monitor"
 	"github.com/o2c-dev/o2c/internal/schedule"
 	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/web"
@@ -67,10 +68,16 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 			"their topics until o2c runs with one")
 	}
 
+	mon, err := startMonitor(ctx, e, ln, svc)
+	if err != nil {
+		return errors.Join(err, ln.Close())
+	}
+
 	stopRouter, err := service.RunRouter(ctx, pipelines.Config{
 		Pool: svc.Pool, Logger: e.logger, ERP: erp, ReadBankFile: e.bank.Scan,
 		Rules:        service.Rules(e.cfg),
 		PollInterval: e.cfg.Bus.PollInterval, AckDeadline: e.cfg.Bus.AckDeadline,
+		Metrics: mon,
 	})
 	if err != nil {
 		return err
@@ -91,7 +98,7 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
-			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes}),
+			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
@@ -110,6 +117,22 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	defer cancel()
 
 	return errors.Join(err, srv.Shutdown(shut), sched.Stop(shut), stopRouter())
+}
+
+// startMonitor builds the metrics of the server listening on ln.
+func startMonitor(ctx context.Context, e *env, ln net.Listener,
+	svc *service.Service) (*monitor.Monitor, error) {
+	token := e.cfg.Metrics.Token.Value()
+	addr := ln.Addr().String()
+
+	if token == "" && !monitor.Loopback(addr) {
+		e.logger.WarnContext(ctx, "GET /metrics refused: the server listens beyond loopback "+
+			"and metrics.token is not set", "addr", addr)
+	}
+
+	return monitor.New(monitor.Config{Addr: addr, Token: token, Pool: svc.Pool,
+		Logger: e.logger, Topics: pipelines.Topics, ConsumerGroup: pipelines.ConsumerGroup,
+		PoisonTopic: pipelines.TopicPoison})
 }
 
 // addJobs registers the scheduled CRM pull and ERP refresh that are configured.

@@ -31,6 +31,7 @@ type Config struct {
 	Database Database `yaml:"database"`
 	HTTP     HTTP     `yaml:"http"`
 	Auth     Auth     `yaml:"auth"`
+	Metrics  Metrics  `yaml:"metrics"`
 	Log      Log      `yaml:"log"`
 	HubSpot  HubSpot  `yaml:"hubspot"`
 	Xero     Xero     `yaml:"xero"`
@@ -98,6 +99,14 @@ type Auth struct {
 
 	// SessionMax ends a session that long after login. Defaults to 12h.
 	SessionMax time.Duration `yaml:"session_max"`
+}
+
+// Metrics configures GET /metrics of o2c serve (package monitor).
+type Metrics struct {
+	// Token, when set, is required on /metrics as "Authorization: Bearer <token>".
+	// Defaults to "": /metrics answers only when the server listens on a loopback
+	// address, so business figures never reach anonymous callers on a public bind.
+	Token Secret `yaml:"token"`
 }
 
 // Log configures the process logger.

@@ -136,6 +136,11 @@ var fields = []field{
 		Key: "auth.session_max", Default: "12h",
 		Doc: "a session ends this long after login, used or not (Go duration)",
 	}, func(c *Config) string { return c.Auth.SessionMax.String() }),
+	envSecret(Field{
+		Key: "metrics.token", Env: "O2C_METRICS_TOKEN", Default: `""`, Secret: true,
+		Doc: "bearer token Prometheus presents on /metrics; empty serves /metrics only " +
+			"when http.addr is a loopback address",
+	}, func(c *Config) *Secret { return &c.Metrics.Token }),
 	envText(Field{
 		Key: "log.level", Env: "O2C_LOG_LEVEL", Default: "info",
 		Doc: "minimum log level: debug, info, warn or error",
