@@ -411,3 +411,38 @@ func TestProblemsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A batch sent twice in one file is twice the money: every entry of the
+// second copy gets its key with "#2", and the file's totals count both.
+func TestRepeatedBatchCountsTwice(t *testing.T) {
+	t.Parallel()
+
+	const pairs = 3_000
+
+	ls := lines(genBytes(newGen(pairs, pairs)))
+	batch := ls[1 : 2*pairs+3] // header, entries and addenda, control
+	again := append([]string(nil), batch...)
+	again[0] = setField(t, again[0], 88, 94, "0000002")
+	again[len(again)-1] = setField(t, again[len(again)-1], 88, 94, "0000002")
+
+	fc := ls[2*pairs+3]
+	fc = setField(t, fc, 2, 7, "000002")
+	fc = setField(t, fc, 8, 13, string(num(nil, int64((2*(2*pairs+2)+2+9)/10), 6)))
+	fc = setField(t, fc, 14, 21, string(num(nil, 4*pairs, 8)))
+	fc = setField(t, fc, 22, 31, string(num(nil, 2*hash(pairs)%10_000_000_000, 10)))
+	fc = setField(t, fc, 44, 55, string(num(nil, 2*genCredits(pairs), 12)))
+
+	file := append(append(append([]string{ls[0]}, batch...), again...), fc)
+
+	f := mustRead(t, "twice.ach", joinLines(file))
+	if n, total := f.Credits(); n != 2*pairs || total != 2*genCredits(pairs) {
+		t.Fatalf("credits %d totalling %d", n, total)
+	}
+
+	for i := 0; i < pairs; i++ {
+		first, second := f.Transactions[i], f.Transactions[pairs+i]
+		if second.DedupeKey != first.DedupeKey+"#2" || strings.Contains(first.DedupeKey, "#") {
+			t.Fatalf("entry %d: keys %q and %q", i+1, first.DedupeKey, second.DedupeKey)
+		}
+	}
+}
