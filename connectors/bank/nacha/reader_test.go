@@ -400,8 +400,9 @@ func TestProblemsBounded(t *testing.T) {
 	junk := strings.Repeat("X"+strings.Repeat("-", 93)+"\n", 5000)
 	be := mustReject(t, "junk.txt", []byte(junk))
 
-	if len(be.Problems) > 201 || !strings.Contains(be.Problems[len(be.Problems)-1].Message, "more") {
-		t.Errorf("%d problems, last %+v", len(be.Problems), be.Problems[len(be.Problems)-1])
+	last := be.Problems[len(be.Problems)-1]
+	if len(be.Problems) > 201 || !strings.Contains(last.Message, "more") {
+		t.Errorf("%d problems, last %+v", len(be.Problems), last)
 	}
 
 	long := mustReject(t, "one-line.txt", []byte("1"+strings.Repeat("z", 100000)))

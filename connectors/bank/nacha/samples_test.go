@@ -183,7 +183,8 @@ func TestSharedSamples(t *testing.T) {
 			}
 
 			if (be.Controls == bankfile.ControlsMismatch) != want.rejectControls {
-				t.Errorf("rejection controls %q, want mismatch %v", be.Controls, want.rejectControls)
+				t.Errorf("rejection controls %q, want mismatch %v",
+					be.Controls, want.rejectControls)
 			}
 
 			if want.profile == nil {
