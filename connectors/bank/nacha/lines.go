@@ -131,6 +131,15 @@ func (s *splitter) run() error {
 	}
 
 	for {
+		// A CR that ended the data at hand may be the first half of a CRLF.
+		if s.skipLF && s.pos < s.end {
+			s.skipLF = false
+			if s.buf[s.pos] == '\n' {
+				s.pos++
+				continue
+			}
+		}
+
 		data := s.buf[s.pos:s.end]
 
 		if s.sep == 0 {
@@ -217,11 +226,6 @@ func (s *splitter) nextBreak(data []byte) int {
 // region reads whole lines; the last one lacks its break only at the end of
 // the file.
 func (s *splitter) region(str string) error {
-	if s.skipLF {
-		s.skipLF = false
-		str = strings.TrimPrefix(str, "\n")
-	}
-
 	for str != "" {
 		var raw string
 
