@@ -97,6 +97,12 @@ type Transaction struct {
 	// Positive amount in the transaction's currency.
 	Amount money.Amount `json:"amount"`
 
+	// Charges the banks deducted from a credit before booking it, in minor
+	// units of Amount's currency: the payer sent Amount + Charges. Set only
+	// when the file states the charges and its amounts confirm the deduction;
+	// zero otherwise.
+	Charges int64 `json:"charges_minor,omitempty"`
+
 	// Date the bank booked it (UTC midnight), zero if absent.
 	BookingDate time.Time `json:"booking_date,omitzero"`
 
