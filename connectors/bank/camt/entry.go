@@ -38,11 +38,12 @@ type entryCtx struct {
 
 // detail is one TxDtls and the amount it states in the entry's currency.
 type detail struct {
-	n     *node
-	minor int64
-	has   bool         // an amount in the entry's currency is stated
-	other money.Amount // an amount stated only in another currency
-	dir   bankfile.Direction
+	n       *node
+	minor   int64
+	has     bool         // an amount in the entry's currency is stated
+	other   money.Amount // an amount stated only in another currency
+	dir     bankfile.Direction
+	charges int64 // deducted before booking, see chargePlan
 }
 
 // entry reads one Ntry: it validates the booked amount, direction and dates,
@@ -193,13 +194,20 @@ func (r *reader) emitEntry(st *statement, e *entryCtx, dets []detail) {
 	e.key = entryKey(e)
 
 	txs := r.txs[:0]
+	p := r.chargePlan(e, dets)
 
-	switch problem := splitProblem(e, dets); {
+	switch problem := splitProblem(e, dets, p.target); {
 	case len(dets) == 0:
-		txs = append(txs, r.newTx(st, e, nil, e.amt.Minor, e.dir, e.n.line))
+		t := r.newTx(st, e, nil, e.amt.Minor, e.dir, e.n.line)
+		t.Charges = p.charges
+		txs = append(txs, t)
 	case len(dets) == 1:
 		t := r.newTx(st, e, dets[0].n, e.amt.Minor, e.dir, e.n.line)
 		t.Problem = problem
+		if problem == "" {
+			t.Charges = dets[0].charges
+		}
+
 		txs = append(txs, t)
 	case problem != "":
 		t := r.merged(st, e, dets)
@@ -213,7 +221,15 @@ func (r *reader) emitEntry(st *statement, e *entryCtx, dets []detail) {
 				dir = d.dir
 			}
 
-			txs = append(txs, r.newTx(st, e, d.n, d.minor, dir, d.n.line))
+			t := r.newTx(st, e, d.n, d.minor, dir, d.n.line)
+			t.Charges = d.charges
+			txs = append(txs, t)
+		}
+
+		if p.fee > 0 {
+			t := r.newTx(st, e, nil, p.fee, bankfile.Debit, p.line)
+			t.Kind, t.Remittance = bankfile.KindCharge, "bank charges of the entry"
+			txs = append(txs, t)
 		}
 	}
 
@@ -248,9 +264,10 @@ func mixedDirections(dets []detail) bool {
 
 // splitProblem says why the details cannot stand for the booked amount, or ""
 // when they can. With one detail the entry amount is used and a differing
-// detail amount is a problem; with several, the details must add up to the
-// booked amount (signed when their directions differ).
-func splitProblem(e *entryCtx, dets []detail) string {
+// detail amount is a problem; with several, the details must add up to target
+// (signed when their directions differ): the booked amount, or that plus the
+// entry's charges when they are booked apart (see chargePlan).
+func splitProblem(e *entryCtx, dets []detail, target int64) string {
 	if len(dets) == 0 {
 		return ""
 	}
@@ -281,7 +298,7 @@ func splitProblem(e *entryCtx, dets []detail) string {
 	switch {
 	case len(dets) == 1 && missing == 1:
 		return ""
-	case others == 0 && missing == 0 && sum == e.amt.Minor:
+	case others == 0 && missing == 0 && sum == target:
 		return ""
 	}
 
@@ -298,7 +315,7 @@ func splitProblem(e *entryCtx, dets []detail) string {
 	case missing > 0:
 		return fmt.Sprintf("batch details %s ≠ booked %s (%d of %d details without amount)",
 			money.FormatMinor(sum, e.exp), booked, missing, len(dets))
-	case sum != e.amt.Minor:
+	case sum != target:
 		return fmt.Sprintf("batch details %s ≠ booked %s", money.FormatMinor(sum, e.exp), booked)
 	}
 

@@ -303,6 +303,29 @@ func TestSampleDetails(t *testing.T) {
 		}
 	})
 
+	t.Run("charges deducted from a payment are recorded", func(t *testing.T) {
+		t.Parallel()
+
+		// 5500.00 EUR instructed, 45.00 EUR commission, 5455.00 EUR booked.
+		f := read("camt053.001.02-finnish-fffs-sample-batches.xml")
+
+		var found bool
+		for _, tx := range f.Transactions {
+			if tx.BankRef != "091029ACCTSTMTARCH07" {
+				continue
+			}
+
+			found = true
+			if tx.Amount.Minor != 545500 || tx.Charges != 4500 {
+				t.Fatalf("amount %d charges %d", tx.Amount.Minor, tx.Charges)
+			}
+		}
+
+		if !found {
+			t.Fatal("entry ARCH07 not read")
+		}
+	})
+
 	t.Run("closing balance that leaves out next-day values", func(t *testing.T) {
 		t.Parallel()
 
