@@ -326,6 +326,17 @@ func TestSampleDetails(t *testing.T) {
 		}
 	})
 
+	t.Run("balances in different currencies are named", func(t *testing.T) {
+		t.Parallel()
+
+		// The account is in EUR; OPBD is EUR, CLBD SEK, OPAV CHF, CLAV JPY.
+		f := read("camt053.001.03-full-featured.xml")
+		if len(f.Warnings) != 1 || f.Warnings[0].Message !=
+			"opening balance in EUR, closing balance in SEK: not reconciled" {
+			t.Fatalf("warnings %v", f.Warnings)
+		}
+	})
+
 	t.Run("closing balance that leaves out next-day values", func(t *testing.T) {
 		t.Parallel()
 

@@ -521,29 +521,38 @@ func (r *reader) reconcile(st *statement) bool {
 
 	r.unverifiedReversals(st, done)
 
-	if len(done) == 0 && splitPairs(pairs) {
-		r.warn(st.line, "Bal", "", "opening and closing balances are in different currencies: "+
-			"not reconciled")
+	if opens, closes := splitPairs(pairs); len(done) == 0 && opens != "" && closes != "" {
+		r.warn(st.line, "Bal", "", fmt.Sprintf("opening balance in %s, closing balance in %s: "+
+			"not reconciled", opens, closes))
 	}
 
 	return len(done) > 0
 }
 
-// splitPairs reports an opening balance in one currency and a closing balance
-// only in another, which cannot be reconciled.
-func splitPairs(pairs map[string]pair) bool {
-	var open, closing bool
+// splitPairs returns the currencies of the opening and of the closing
+// balances when no currency has both, which cannot be reconciled; "" and ""
+// when one has.
+func splitPairs(pairs map[string]pair) (opens, closes string) {
+	var o, c []string
 
-	for _, p := range pairs {
+	for ccy, p := range pairs {
 		if p.ok {
-			return false
+			return "", ""
 		}
 
-		open = open || p.open.code != ""
-		closing = closing || p.close.code != ""
+		if p.open.code != "" {
+			o = append(o, ccy)
+		}
+
+		if p.close.code != "" {
+			c = append(c, ccy)
+		}
 	}
 
-	return open && closing
+	sort.Strings(o)
+	sort.Strings(c)
+
+	return strings.Join(o, ", "), strings.Join(c, ", ")
 }
 
 // reconcileCurrency checks one currency. Reversals are summed apart so both
