@@ -2,6 +2,7 @@ package camt_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -345,4 +346,41 @@ func TestSampleDetails(t *testing.T) {
 			t.Fatalf("warnings %v", f.Warnings)
 		}
 	})
+}
+
+// The two samples whose balances do not reconcile are refused with the
+// controls named, and read with a profile that downgrades the check: every
+// transaction then carries a problem.
+func TestUnreconciledSamples(t *testing.T) {
+	t.Parallel()
+
+	dir := samplesDir(t, "camt")
+
+	for _, name := range []string{"camt053.001.02-abnamro-style-reversal-sepa-dd.xml",
+		"camt053.001.02-five-decimal-amounts.xml"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		_, err = camt.Read(name, data)
+
+		var be *bankfile.Error
+		if !errors.As(err, &be) || be.Controls != bankfile.ControlsMismatch {
+			t.Errorf("%s: err %v, want a rejection with controls mismatch", name, err)
+		}
+
+		lenient := camt.Options{Lenient: []camt.Check{camt.CheckBalances}}
+
+		f := mustRead(t, name, data, lenient)
+		if f.Controls != bankfile.ControlsMismatch || len(f.Transactions) == 0 {
+			t.Fatalf("%s: controls %s, %d transactions", name, f.Controls, len(f.Transactions))
+		}
+
+		for _, tx := range f.Transactions {
+			if !strings.Contains(tx.Problem, "control totals do not reconcile") {
+				t.Errorf("%s: transaction %d: problem %q", name, tx.Seq, tx.Problem)
+			}
+		}
+	}
 }

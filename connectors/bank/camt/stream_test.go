@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -143,4 +144,104 @@ func TestHandoverKeepsLines(t *testing.T) {
 			t.Errorf("%d-byte reads: err = %v, want Bal/CdtDbtInd on line 8", n, err)
 		}
 	}
+}
+
+// bulk returns a camt.053 of n entries of 1.00 EUR, each a reversal when
+// reversal is set (the bank repeats the original direction: CRDT), with
+// balances that close at closing.
+func bulk(n int, reversal bool, closing string) []byte {
+	var b strings.Builder
+
+	b.WriteString("<Document><BkToCstmrStmt><Stmt><Id>B</Id>\n" +
+		"<Acct><Id><IBAN>DE02100100100006820101</IBAN></Id></Acct>\n" +
+		`<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0</Amt>` +
+		"<CdtDbtInd>CRDT</CdtDbtInd></Bal>\n" +
+		`<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">` + closing +
+		"</Amt><CdtDbtInd>DBIT</CdtDbtInd></Bal>\n")
+
+	rvsl := ""
+	if reversal {
+		rvsl = "<RvslInd>true</RvslInd>"
+	}
+
+	for i := range n {
+		b.WriteString(`<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>` + rvsl +
+			"<Sts>BOOK</Sts><AcctSvcrRef>R" + strconv.Itoa(i) + "</AcctSvcrRef></Ntry>\n")
+	}
+
+	b.WriteString("</Stmt></BkToCstmrStmt></Document>\n")
+
+	return []byte(b.String())
+}
+
+// A statement with more reversals than are held for its balances passes them
+// on with the sign unconfirmed; the file is still checked whole.
+func TestManyReversalsPassedOn(t *testing.T) {
+	t.Parallel()
+
+	n := maxReversals + 5
+	data := bulk(n, true, strconv.Itoa(n)+".00")
+
+	f, err := read("many", data, Options{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(f.Transactions) != n || f.Controls != bankfile.ControlsOK ||
+		!strings.Contains(f.Warnings[0].Message, "reversals") {
+		t.Fatalf("%d transactions, controls %s, warnings %v", len(f.Transactions), f.Controls,
+			f.Warnings[:1])
+	}
+
+	for _, tx := range f.Transactions {
+		if !strings.Contains(tx.Problem, "not confirmed") {
+			t.Fatalf("transaction %d: problem %q", tx.Seq, tx.Problem)
+		}
+	}
+
+	// With the bank's convention in its profile the sign is known.
+	g, err := read("many", data, Options{Reversals: ReversalOriginal}, true)
+	if err != nil || g.Transactions[0].Direction != bankfile.Debit ||
+		g.Transactions[0].Problem != "" {
+		t.Fatalf("with profile: %v, %+v", err, g.Transactions[0])
+	}
+}
+
+// A lenient profile holds the transactions of a statement to mark them, up
+// to maxHeld; a longer statement passes them on, and says so.
+func TestLenientHoldIsBounded(t *testing.T) {
+	t.Parallel()
+
+	n := maxHeld + 5
+	data := bytes.Replace(bulk(n, false, "1.00"), []byte("<CdtDbtInd>DBIT</CdtDbtInd>"),
+		[]byte("<CdtDbtInd>CRDT</CdtDbtInd>"), 1)
+
+	var emitted int
+
+	f, err := scan("held", bytes.NewReader(data), Options{Lenient: []Check{CheckBalances}}, true,
+		func(tx bankfile.Transaction) error {
+			emitted++
+			if tx.Seq <= maxHeld && tx.Problem != "" {
+				t.Errorf("transaction %d marked after it was passed on", tx.Seq)
+			}
+
+			return nil
+		})
+	if err != nil || emitted != n || f.Controls != bankfile.ControlsMismatch {
+		t.Fatalf("%v, %d emitted, controls %s", err, emitted, f.Controls)
+	}
+
+	if !hasWarning(f.Warnings, "passed on before its control totals were checked") {
+		t.Fatalf("warnings %v", f.Warnings)
+	}
+}
+
+func hasWarning(ps []bankfile.Problem, text string) bool {
+	for _, p := range ps {
+		if strings.Contains(p.Message, text) {
+			return true
+		}
+	}
+
+	return false
 }
