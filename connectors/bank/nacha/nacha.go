@@ -144,9 +144,9 @@ func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (*ban
 // ScanOptions reads a NACHA file from r with the bank profile opts and calls
 // emit for every entry, in file order, as soon as its addenda are complete. It
 // holds one buffer of the stream, the current entry and the running control
-// totals, never the file: memory does not grow with the file, but for 16 bytes
-// per entry that count repeated dedupe keys. The returned File has no
-// Transactions.
+// totals, never the file. The one state that grows with the file is the table
+// that numbers repeated dedupe keys: 16 bytes a slot, 1.3 to 2.7 slots an
+// entry (17 MB for 500,000 entries). The returned File has no Transactions.
 //
 // A file is rejected once it was read to its end (a control total comes last),
 // with a *bankfile.Error listing every problem; its Controls says mismatch when
@@ -155,11 +155,13 @@ func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (*ban
 // receives in a database transaction they commit only when ScanOptions returns
 // no error.
 //
-// At emit time ScanOptions cannot know that a file lacks a control record:
-// when the returned File says ControlsNone (or mismatch under a relaxed
-// profile), check its Warnings before applying cash; ReadOptions marks such
-// credits with a Problem itself. An error from emit stops the scan and is
-// returned as it is; an error reading r is returned wrapped.
+// At emit time ScanOptions cannot know that a file lacks a control record.
+// When the returned File says ControlsNone, nothing proved the file whole and
+// its credits must not be applied without a person looking; ReadOptions marks
+// them with a Problem itself. (A relaxed profile's mismatch wins over none in
+// File.Controls; its Warnings then also name any missing control record.) An
+// error from emit stops the scan and is returned as it is; an error reading r
+// is returned wrapped.
 func ScanOptions(name string, r io.Reader, opts Options,
 	emit func(bankfile.Transaction) error,
 ) (*bankfile.File, error) {
