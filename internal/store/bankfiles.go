@@ -108,6 +108,22 @@ func ReceiveBankFile(ctx context.Context, db DB, name string, r io.Reader, maxBy
 	return f, duplicate, err
 }
 
+// fill reads into buf until it is full or r fails, and returns what it read
+// with the error, which io.ReadFull would drop when the same read filled buf.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+
+		if err != nil {
+			return n, err
+		}
+	}
+
+	return n, nil
+}
+
 // writeChunks stores what r holds as the chunks of file id and returns its
 // SHA-256 and size.
 func writeChunks(ctx context.Context, db DB, id int64, r io.Reader, maxBytes int64) (
@@ -118,12 +134,12 @@ func writeChunks(ctx context.Context, db DB, id int64, r io.Reader, maxBytes int
 	var size int64
 
 	for n := 0; ; n++ {
-		k, err := io.ReadFull(r, buf)
-		if errors.Is(err, io.EOF) {
+		k, err := fill(r, buf)
+		if k == 0 && errors.Is(err, io.EOF) {
 			break
 		}
 
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return "", 0, fmt.Errorf("read: %w", err)
 		}
 
@@ -140,7 +156,7 @@ func writeChunks(ctx context.Context, db DB, id int64, r io.Reader, maxBytes int
 			return "", 0, dbErr
 		}
 
-		if err != nil { // io.ErrUnexpectedEOF: that was the last, short chunk
+		if err != nil { // io.EOF: that was the last chunk
 			break
 		}
 	}

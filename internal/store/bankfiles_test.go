@@ -100,3 +100,44 @@ func TestBankFileOverLimitIsRefused(t *testing.T) {
 		t.Fatalf("%d files stored (%v), want none", files, err)
 	}
 }
+
+// failingReader hands over its bytes and an error in the same read, once, and
+// then says EOF, as a reader that reports its failure only once does.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+
+	err := f.err
+	if err == nil {
+		err = io.EOF
+	}
+
+	f.err = nil
+
+	return n, err
+}
+
+// A read error that comes with the bytes filling a chunk fails the file; it is
+// not lost because the chunk was full.
+func TestBankFileReadErrorWithFullChunkFails(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	pool := pgtest.DB(t)
+	cut := errors.New("connection reset")
+
+	err := store.InTx(ctx, pool, func(tx pgx.Tx) error {
+		_, _, err := store.ReceiveBankFile(ctx, tx, "cut.bin",
+			&failingReader{data: make([]byte, 1<<20), err: cut}, 0, "t")
+
+		return err
+	})
+	if !errors.Is(err, cut) {
+		t.Fatalf("err = %v, want the read error", err)
+	}
+}
