@@ -179,6 +179,15 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 			return err
 		}
 
+		// A reader hands over transactions before it knows whether the file
+		// proves itself complete; the credits of one that does not are stored
+		// but held for review.
+		if reason := unproven(parsed); reason != "" {
+			if err := store.HoldFileCredits(ctx, tx, m.FileID, reason); err != nil {
+				return err
+			}
+		}
+
 		if err := store.MarkBankFileIngested(ctx, tx, m.FileID, parsed, n, inserted,
 			dups); err != nil {
 			return err
@@ -220,6 +229,28 @@ func (h *handlers) readBankFile(msg *message.Message) error {
 		"duplicates", dups)
 
 	return nil
+}
+
+// controlled are the formats whose files always carry control totals, so that a
+// file of theirs without any was cut short or assembled by hand.
+var controlled = map[bankfile.Format]bool{
+	bankfile.FormatNACHA: true, bankfile.FormatBAI2: true, bankfile.FormatMT940: true,
+	bankfile.FormatMT942: true, bankfile.FormatLockbox: true,
+}
+
+// unproven says why the credits of f must not be applied automatically, or "":
+// its control totals did not reconcile and a bank profile let it through, or it
+// is of a format that carries control totals and had none.
+func unproven(f *bankfile.File) string {
+	switch {
+	case f.Controls == bankfile.ControlsMismatch:
+		return "the file's control totals do not reconcile (accepted by its bank profile): " +
+			"not applied automatically"
+	case f.Controls == bankfile.ControlsNone && controlled[f.Format]:
+		return "the file has no control totals to prove it complete: not applied automatically"
+	}
+
+	return ""
 }
 
 // ingestChunk is how many transactions are stored at a time while a file is read.

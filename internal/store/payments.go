@@ -301,3 +301,15 @@ func (p PaymentRow) PaymentAmount() money.Amount {
 // ErrConflict is returned when a row changed under the caller (e.g. an exception
 // resolved by someone else in the meantime).
 var ErrConflict = errors.New("conflict")
+
+// HoldFileCredits gives every new credit of file id that has no problem yet the
+// problem reason, so matching holds it for review instead of applying it.
+func HoldFileCredits(ctx context.Context, db DB, fileID int64, reason string) error {
+	_, err := db.Exec(ctx, `UPDATE payments SET problem = $2
+		WHERE file_id = $1 AND status = 'new' AND problem = ''`, fileID, reason)
+	if err != nil {
+		return fmt.Errorf("hold credits of file %d: %w", fileID, err)
+	}
+
+	return nil
+}
