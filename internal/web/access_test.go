@@ -202,6 +202,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 			return http.MethodDelete, "/api/tokens/0", "", nil // path set per user below
 		}},
 	}
+	calls = append(calls, pageCalls(t, a.pool, fileID)...)
 
 	// The table covers every authenticated route the server has.
 	srv := web.New(web.Config{Pool: a.pool, Auth: a.auth, Logger: quiet})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/store"
@@ -33,6 +34,9 @@ type Config struct {
 	// for tests of other packages and embedding only: o2c serve always sets it.
 	// Defaults to nil.
 	Auth *auth.Service
+	// Bank reads stored files again for the result pages (bank profile, the file's
+	// own totals): the reader the pipelines use. Defaults to the built-in profiles.
+	Bank *bank.Reader
 	// Logger receives one line per request, without bodies or secrets.
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
@@ -86,12 +90,13 @@ func New(cfg Config) *Server {
 	}
 
 	if cfg.Auth != nil {
-		s.mux.Handle("/", cfg.Auth.Middleware(s.api))
+		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(s.api)))
 	} else {
 		cfg.Logger.Warn("Web API without authentication: every request acts as admin")
-		s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mux.Handle("/", s.pageErrors(http.HandlerFunc(func(w http.ResponseWriter,
+			r *http.Request) {
 			s.api.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), auth.APIUser)))
-		}))
+		})))
 	}
 
 	for _, rt := range s.routes() {
@@ -103,6 +108,7 @@ func New(cfg Config) *Server {
 	// live session.
 	s.api.HandleFunc("POST /api/login", s.login)
 	s.api.HandleFunc("POST /api/logout", s.logout)
+	s.registerPages()
 
 	return s
 }
@@ -123,7 +129,7 @@ func (s *Server) Routes() []Route {
 }
 
 func (s *Server) routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET /api/me", auth.ActionRead, s.me},
 		{"GET /api/tokens", auth.ActionTokens, s.listTokens},
 		{"POST /api/tokens", auth.ActionTokens, s.createToken},
@@ -135,7 +141,7 @@ func (s *Server) routes() []Route {
 		{"POST /api/bank-files", auth.ActionUpload, s.uploadBankFile},
 		{"GET /api/bank-files", auth.ActionRead, s.listBankFiles},
 		{"GET /api/bank-files/{id}", auth.ActionRead, s.getBankFile},
-	}
+	}, s.pageRoutes()...)
 }
 
 // ServeHTTP logs each request and dispatches it.
@@ -484,20 +490,6 @@ func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
 
 		s.fail(w, r, err)
 	}
-}
-
-func (s *Server) listBankFiles(w http.ResponseWriter, r *http.Request) {
-	files, err := store.BankFiles(r.Context(), s.cfg.Pool, 200)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-
-	if files == nil {
-		files = []store.BankFile{}
-	}
-
-	writeJSON(w, http.StatusOK, map[string]any{"files": files})
 }
 
 func (s *Server) getBankFile(w http.ResponseWriter, r *http.Request) {
