@@ -1,8 +1,9 @@
 // Package camt reads ISO 20022 bank-to-customer cash reports into the
 // format-neutral bankfile model: camt.052 account reports, camt.053 statements
-// and camt.054 debit/credit notifications, any version (.001.02 to .001.08 are
-// tested). Elements are matched by local name, so the namespace and version of
-// the document do not matter.
+// and camt.054 debit/credit notifications, from version .001.02 on (the
+// layouts of .02 to .08 and the namespaces up to .13 are tested). Elements are
+// matched by local name, so the namespace and version of the document do not
+// matter.
 //
 // The document is read as a token stream, one entry (Ntry) at a time, in
 // memory bounded by the largest entry whatever the size of the file: Scan
@@ -20,7 +21,13 @@
 // XML safety: a DOCTYPE declaring entities is refused, entities are never
 // expanded (only the five predefined ones and character references are
 // known), elements nest at most 64 deep, a tag or text is at most 1 MiB, an
-// entry at most 200,000 elements and a document at most MaxSize bytes.
+// entry at most 200,000 elements and 64 MiB of text, and a document at most
+// MaxSize bytes.
+//
+// Keys: an entry's transactions share an EntryKey and have DedupeKeys built
+// from the bank's reference for the booking (AcctSvcrRef, else NtryRef) with
+// its booking date, direction and amount, so that the camt.052, camt.053 and
+// camt.054 reports of one booking give the same keys.
 package camt
 
 import (
@@ -78,7 +85,8 @@ type Options struct {
 	// rejection, for banks known to break them. File.Controls then says
 	// "mismatch", and the transactions of the statements concerned carry a
 	// Problem; to mark them they are held back until their statement ends, up
-	// to maxHeld per statement (the rest are passed on, with a warning).
+	// to 10,000 per statement (the rest are passed on unmarked, with a
+	// warning).
 	Lenient []Check
 }
 
