@@ -26,6 +26,10 @@ const (
 	// maxLinks is how many EndToEndIds of a statement are remembered for
 	// linking its reversals to what they undo.
 	maxLinks = 1 << 18
+	// maxValueDays is how many value dates of a statement are told apart;
+	// past them, a closing balance that leaves out later values is not
+	// recognised (the balances must then reconcile as they are).
+	maxValueDays = 10_000
 )
 
 // statement is one Stmt, Rpt or Ntfctn while it is being read: its header,
@@ -42,6 +46,7 @@ type statement struct {
 	firstCcy string
 	totals   map[string]*totals
 	valued   map[valueDay]int64 // booked entries by currency and value date, signed
+	tooMany  bool               // more value dates than maxValueDays
 
 	revs      []revEntry             // reversal entries, in file order
 	revTxs    []bankfile.Transaction // their transactions, held until the end
@@ -248,13 +253,21 @@ func (st *statement) count(e *entryCtx, booked bool) {
 		t.plain += s
 	}
 
-	if !e.value.IsZero() {
-		if st.valued == nil {
-			st.valued = map[valueDay]int64{}
-		}
-
-		st.valued[valueDay{ccy: ccy, day: e.value.Unix() / 86400}] += s
+	if e.value.IsZero() || st.tooMany {
+		return
 	}
+
+	if st.valued == nil {
+		st.valued = map[valueDay]int64{}
+	}
+
+	k := valueDay{ccy: ccy, day: e.value.Unix() / 86400}
+	if _, ok := st.valued[k]; !ok && len(st.valued) == maxValueDays {
+		st.tooMany, st.valued = true, nil
+		return
+	}
+
+	st.valued[k] += s
 }
 
 // valuedAfter sums the booked entries of ccy valued after date.
@@ -292,7 +305,7 @@ func (r *reader) hand(st *statement, t bankfile.Transaction) {
 
 	r.remember(st, t)
 
-	if !r.lenientBalances && !r.lenientSummary || st.passed {
+	if (!r.lenientBalances && !r.lenientSummary) || st.passed {
 		r.pass(t)
 		return
 	}
@@ -571,7 +584,7 @@ func (r *reader) reconcileCurrency(st *statement, p pair, avail bool) bool {
 	plain, rev, nrev := t.plain, t.rev, t.nrev
 
 	var late int64
-	if !p.close.date.IsZero() {
+	if !p.close.date.IsZero() && !st.tooMany {
 		late = st.valuedAfter(ccy, p.close.date)
 	}
 
