@@ -76,6 +76,7 @@ func pageCalls(t *testing.T, pool *pgxpool.Pool, fileID int64) []routeCall {
 		}},
 		{"GET /audit", 200, get("/audit?entity=bank_file")},
 		{"GET /audit.csv", 200, get("/audit.csv?entity=bank_file")},
+		{"GET /api/bank-files/{id}/report", 200, get("/api/bank-files/" + id + "/report")},
 		{"GET /api/bank-files/{id}/payments", 200, get("/api/bank-files/" + id + "/payments")},
 		{"GET /api/bank-files/{id}/raw", 200, get("/api/bank-files/" + id + "/raw")},
 		{"POST /api/bank-files/{id}/retry", 202, func(c int) (string, string, string,

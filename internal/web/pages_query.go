@@ -286,11 +286,11 @@ func scanFilePayment(row pgx.Row) (filePayment, error) {
 // statusSum is how many of a file's payments have one status in one currency, and
 // their totals.
 type statusSum struct {
-	Status    string
-	Currency  string
-	Count     int
-	Total     int64
-	Unapplied int64
+	Status    string `json:"status"`
+	Currency  string `json:"currency"`
+	Count     int    `json:"count"`
+	Total     int64  `json:"total_minor"`
+	Unapplied int64  `json:"unapplied_minor"`
 }
 
 // fileSums returns a file's stored payments summed by status and currency, and the

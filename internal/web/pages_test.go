@@ -547,9 +547,150 @@ func TestUploadTwoFilesOneBadShowsEachResult(t *testing.T) {
 	mustContain(t, "summary of a duplicate", summary, `data-status="duplicate"`,
 		"already imported")
 
+	// Payments left as exceptions link to them.
+	page = p.get("/files/"+itoa(got[0]), http.StatusOK)
+	links := 0
+
+	for _, ps := range stored {
+		var exc int64
+		err := s.pool.QueryRow(context.Background(), `SELECT COALESCE(max(id), 0)
+			FROM exceptions WHERE payment_id = $1 AND status = 'open'`, ps.ID).Scan(&exc)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if exc > 0 {
+			links++
+			mustContain(t, "good file's exceptions", page,
+				`<a href="/exceptions/`+itoa(exc)+`">#`+itoa(exc)+`</a>`)
+		}
+	}
+
+	if links == 0 {
+		t.Error("no payment of the good file became an exception: nothing to link")
+	}
+
 	// The payments export parses and matches the store.
-	checkPaymentsCSV(t, p, got[0], stored)
+	checkPaymentsCSV(t, p, s.pool, got[0], stored)
 	checkPaymentsAPI(t, s, got[0], stored)
+
+	// The same figures for scripts.
+	var rep struct {
+		File   store.BankFile `json:"file"`
+		Report bank.Report    `json:"report"`
+		Sums   []struct {
+			Status string `json:"status"`
+			Count  int    `json:"count"`
+		} `json:"payments_by_status"`
+	}
+
+	if code := s.get(t, "/api/bank-files/"+itoa(got[0])+"/report", &rep); code != 200 {
+		t.Fatalf("report: %d", code)
+	}
+
+	if rep.Report.Profile != good.file.Profile || rep.Report.Transactions != len(good.txs) ||
+		rep.Report.Credits.Total != money.New(credits, "EUR").Decimal() ||
+		rep.Report.Credits.Count != nc || rep.File.ID != got[0] || len(rep.Sums) == 0 {
+		t.Errorf("report: %+v", rep)
+	}
+
+	if code := s.get(t, "/api/bank-files/"+itoa(got[1])+"/report", &rep); code != 200 ||
+		!rep.Report.Rejected || len(rep.Report.Errors) != len(bad.problems) {
+		t.Errorf("bad file's report: %d %+v", code, rep.Report)
+	}
+}
+
+func TestUploadRefusesEmptyAndOversizedFilesAndKeepsTheOthers(t *testing.T) {
+	pool := pgtest.DB(t)
+	svc := auth.New(pool, auth.Config{Logger: quiet})
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet,
+		MaxUploadBytes: 200}))
+	t.Cleanup(srv.Close)
+
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+	a.addUser(t, "tess", auth.RoleTreasury)
+
+	p := newPerson(t, srv.URL)
+	p.logIn("tess")
+
+	big := csvFile + strings.Repeat("2026-10-03,1.00,EUR,Payer,REF\n", 10)
+
+	resp, _ := p.upload(p.csrf, "first.csv", csvFile, "empty.csv", "", "big.csv", big,
+		"last.csv", csvFile+"2026-10-04,2.00,EUR,B,Y\n")
+	got, q := uploadedIDs(t, resp)
+
+	if len(got) != 2 || !slices.Equal(q["bad"], []string{"empty:empty.csv", "large:big.csv"}) {
+		t.Fatalf("upload: files %v, refused %q", got, q["bad"])
+	}
+
+	for _, id := range got {
+		f, err := store.GetBankFile(context.Background(), pool, id)
+		if err != nil || f.Status != store.FileReceived {
+			t.Errorf("file %d: %+v %v", id, f, err)
+		}
+	}
+
+	var n int
+	if err := pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM bank_files").Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d files stored, want 2 (%v)", n, err)
+	}
+
+	body := p.get(resp.Header.Get("Location"), http.StatusOK)
+	mustContain(t, "summary", body, ">first.csv</a>", ">last.csv</a>",
+		"<td>empty.csv</td>", "The file is empty.", "<td>big.csv</td>",
+		"over the limit of 200 B", `data-status="refused"`,
+		`<meta http-equiv="refresh" content="2">`, `id="pending-note"`)
+
+	// The files wait to be read: their page says so and reloads.
+	body = p.get("/files/"+itoa(got[0]), http.StatusOK)
+	mustContain(t, "waiting file", body, `<meta http-equiv="refresh" content="3">`,
+		"The file is waiting to be read.", `data-status="received"`)
+
+	// A form without a file is shown again with why.
+	resp, body = p.upload(p.csrf, "", "")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body,
+		"Choose at least one file.") || !strings.Contains(body, `id="upload-form"`) {
+		t.Errorf("upload without a file: %d\n%s", resp.StatusCode, clip(body))
+	}
+
+	// Without its token the upload is refused before a byte is stored.
+	resp, body = p.upload("", "x.csv", csvFile+"2026-10-09,3.00,EUR,C,Z\n")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "security token") {
+		t.Errorf("upload without CSRF: %d", resp.StatusCode)
+	}
+
+	if err := pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM bank_files").Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d files stored after the refusals, want 2 (%v)", n, err)
+	}
+}
+
+// A server without auth (tests of other packages) serves its pages as the built-in
+// admin, without a login.
+func TestPagesWithoutAuth(t *testing.T) {
+	pool := pgtest.DB(t)
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: quiet}))
+	t.Cleanup(srv.Close)
+
+	p := newPerson(t, srv.URL)
+
+	body := p.get("/files", http.StatusOK)
+	mustContain(t, "files page", body, `data-user="api" data-role="admin"`)
+
+	if strings.Contains(body, "logout-form") {
+		t.Error("a logout form without a session")
+	}
+
+	if resp, _ := p.page(http.MethodGet, "/login", "", nil); resp.StatusCode !=
+		http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("login page: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	if resp, _ := p.page(http.MethodGet, "/static/o2c.css", "", nil); resp.StatusCode != 200 ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("style sheet: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 }
 
 // escaped escapes s as html/template writes text.

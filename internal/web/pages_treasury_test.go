@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/connectors/bank/bankcsv"
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/pipelines"
 )
@@ -52,7 +55,8 @@ func readCSV(t *testing.T, p *person, path string) [][]string {
 }
 
 // checkPaymentsCSV compares a file's payments export with the stored payments.
-func checkPaymentsCSV(t *testing.T, p *person, fileID int64, stored []store.PaymentRow) {
+func checkPaymentsCSV(t *testing.T, p *person, pool *pgxpool.Pool, fileID int64,
+	stored []store.PaymentRow) {
 	t.Helper()
 
 	recs := readCSV(t, p, "/files/"+itoa(fileID)+"/payments.csv")
@@ -76,6 +80,20 @@ func checkPaymentsCSV(t *testing.T, p *person, fileID int64, stored []store.Paym
 			"payer_name":   spreadsheetSafe(ps.Tx.PayerName), "status": ps.Status,
 			"payment_ref": spreadsheetSafe(ps.Tx.PaymentRef),
 			"remittance":  spreadsheetSafe(ps.Tx.Remittance),
+			"unapplied":   money.New(ps.Unapplied, ps.Tx.Amount.Currency).Decimal(),
+			"customer_id": ps.CustomerID,
+		}
+
+		var exc int64
+		if err := pool.QueryRow(context.Background(), `SELECT COALESCE(max(id), 0)
+			FROM exceptions WHERE payment_id = $1 AND status = 'open'`, ps.ID).
+			Scan(&exc); err != nil {
+			t.Fatal(err)
+		}
+
+		want["exception_id"] = ""
+		if exc > 0 {
+			want["exception_id"] = itoa(exc)
 		}
 
 		for k, v := range want {

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/o2c-dev/o2c/internal/money"
+)
+
+// templateFuncs are the helpers every template may call.
+var templateFuncs = template.FuncMap{
+	"amount": func(minor int64, currency string) string {
+		return money.New(minor, currency).Decimal()
+	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+
+		return t.UTC().Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+
+		return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	},
+	"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"status":  statusBadge,
+	// entityHref links an audited entity to its page, "" when it has none.
+	"entityHref": func(entity, id string) string {
+		if entity == "bank_file" {
+			return "/files/" + url.PathEscape(id)
+		}
+
+		return ""
+	},
+	"bytes": byteSize,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+
+		return many
+	},
+	"query": func(base string, pairs ...any) string { return withQuery(base, pairs...) },
+}
+
+// statuses give each status a sign and words besides its colour, so it reads
+// without colour.
+var statuses = map[string]struct{ sign, label, tone string }{
+	"received":       {"…", "received: waiting to be read", "pending"},
+	"ingested":       {"…", "ingested: matching", "pending"},
+	"matched":        {"✓", "matched", "good"},
+	"rejected":       {"✗", "rejected", "bad"},
+	"ok":             {"✓", "ok", "good"},
+	"mismatch":       {"✗", "mismatch", "bad"},
+	"none":           {"–", "none in the file", "neutral"},
+	"new":            {"…", "new", "pending"},
+	"applied":        {"✓", "applied", "good"},
+	"partly_applied": {"◐", "partly applied", "warn"},
+	"exception":      {"!", "exception", "bad"},
+	"on_account":     {"▣", "on account", "neutral"},
+	"not_cash":       {"–", "not cash", "neutral"},
+	"open":           {"!", "open", "warn"},
+	"resolved":       {"✓", "resolved", "good"},
+	"parked":         {"▣", "parked", "neutral"},
+	"duplicate":      {"=", "already imported", "neutral"},
+	"refused":        {"✗", "refused", "bad"},
+}
+
+// statusBadge draws a status as a sign and words in a coloured box.
+func statusBadge(status string) template.HTML {
+	st, ok := statuses[status]
+	if !ok {
+		st.label, st.tone = status, "neutral"
+		if status == "" {
+			st.label = "unknown"
+		}
+	}
+
+	var b strings.Builder
+	b.WriteString(`<span class="status status-` + st.tone + `" data-status="`)
+	template.HTMLEscape(&b, []byte(status))
+	b.WriteString(`">`)
+
+	if st.sign != "" {
+		b.WriteString(`<span aria-hidden="true">` + st.sign + `</span> `)
+	}
+
+	template.HTMLEscape(&b, []byte(st.label))
+	b.WriteString(`</span>`)
+
+	// Every part is either constant or escaped above.
+	return template.HTML(b.String())
+}
+
+// byteSize writes a size for people: 512 B, 3.4 KiB, 12.0 MiB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KiB"
+	default:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	}
+}
+
+// withQuery returns base with the query parameters given as name, value pairs;
+// empty values and a zero int64 are left out.
+func withQuery(base string, pairs ...any) string {
+	q := url.Values{}
+
+	for i := 0; i+1 < len(pairs); i += 2 {
+		k := fmt.Sprint(pairs[i])
+
+		switch v := pairs[i+1].(type) {
+		case string:
+			if v != "" {
+				q.Add(k, v)
+			}
+		case int64:
+			if v != 0 {
+				q.Add(k, strconv.FormatInt(v, 10))
+			}
+		case int:
+			if v != 0 {
+				q.Add(k, strconv.Itoa(v))
+			}
+		default:
+			q.Add(k, fmt.Sprint(v))
+		}
+	}
+
+	if len(q) == 0 {
+		return base
+	}
+
+	return base + "?" + q.Encode()
+}
