@@ -103,7 +103,7 @@ func (n *node) leaves(b *strings.Builder, prefix string) {
 
 // tree reads the element that start opened on line, up to its end tag, into
 // a node.
-func (r *reader) tree(start tok, line int) (*node, error) {
+func (r *reader) tree(start *tok, line int) (*node, error) {
 	root := r.newNode(start.name, start.attrs, line)
 	stack := append(r.stack[:0], root)
 	marks := append(r.marks[:0], 0) // where each open element's text starts in buf

@@ -2,6 +2,7 @@ package camt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -39,16 +40,42 @@ func plainXML(text []byte) bool {
 // pairs and sequences it looks for may start in the two bytes before from.
 // Validity is not checked: the scanner reads decoded text, valid UTF-8.
 func plainChunk(b []byte, from int) bool {
-	for _, c := range b[from:] {
-		if c < 0x20 && c != '\t' && c != '\n' {
-			return false
-		}
+	if controls(b[from:]) {
+		return false
 	}
 
 	b = b[max(0, from-2):]
 
 	return !hasPair(b, '<', '!') && !hasPair(b, '&', '#') && !bytes.Contains(b, []byte("]]>")) &&
 		!bytes.Contains(b, []byte("\uFFFE")) && !bytes.Contains(b, []byte("\uFFFF"))
+}
+
+// controls reports a control character other than tab and line feed. It
+// looks at eight bytes at a time and at single bytes only in the words that
+// hold one below 0x20, which in a bank file are mostly the line feeds.
+func controls(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-0x20*ones)&^x&highs != 0 && controls1(b[:8]) {
+			return true
+		}
+
+		b = b[8:]
+	}
+
+	return controls1(b)
+}
+
+func controls1(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' {
+			return true
+		}
+	}
+
+	return false
 }
 
 // hasPair reports whether text holds a followed by b. It looks for b, which is
@@ -88,6 +115,7 @@ type scanner struct {
 	names   map[string]string // interned names and attribute values
 	attrs   []xml.Attr
 	text    []byte
+	t       tok    // the token next returns
 	pending bool   // an empty element's end is due
 	endName string // its local name
 }
@@ -187,11 +215,14 @@ type tok struct {
 }
 
 // next returns the next token, io.EOF at the end of a document whose elements
-// are all closed, errSlowPath, errTokenTooLarge, or the error of src.
-func (s *scanner) next() (tok, error) {
+// are all closed, errSlowPath, errTokenTooLarge, or the error of src. The
+// token is the scanner's own, valid until the next call.
+func (s *scanner) next() (*tok, error) {
 	if s.pending {
 		s.pending = false
-		return tok{kind: tokEnd, name: s.endName}, nil
+		s.t = tok{kind: tokEnd, name: s.endName}
+
+		return &s.t, nil
 	}
 
 	for {
@@ -199,18 +230,21 @@ func (s *scanner) next() (tok, error) {
 
 		// The sentinels of this file are never wrapped: == is enough, and this
 		// runs once per token.
-		t, err := s.token()
-		if err != errMore {
-			if err == errSlowPath {
-				s.pos = start
-			}
-
-			return t, err
+		err := s.token()
+		switch err {
+		case nil:
+			return &s.t, nil
+		case errMore:
+		case errSlowPath:
+			s.pos = start
+			return nil, err
+		default:
+			return nil, err
 		}
 
 		s.pos = start
 		if err := s.fill(); err != nil {
-			return tok{}, err
+			return nil, err
 		}
 	}
 }
@@ -225,16 +259,16 @@ func (s *scanner) short() error {
 	return errMore
 }
 
-func (s *scanner) token() (tok, error) {
+func (s *scanner) token() error {
 	if s.pos >= len(s.buf) {
 		switch {
 		case !s.eof:
-			return tok{}, errMore
+			return errMore
 		case len(s.stack) > 0:
-			return tok{}, errSlowPath
+			return errSlowPath
 		}
 
-		return tok{}, io.EOF
+		return io.EOF
 	}
 
 	if s.buf[s.pos] != '<' {
@@ -242,7 +276,7 @@ func (s *scanner) token() (tok, error) {
 	}
 
 	if s.pos+1 >= len(s.buf) {
-		return tok{}, s.short()
+		return s.short()
 	}
 
 	switch s.buf[s.pos+1] {
@@ -251,20 +285,20 @@ func (s *scanner) token() (tok, error) {
 	case '?':
 		return s.procInst()
 	case '!':
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	return s.startTag()
 }
 
 // charData reads text up to the next '<', replacing the predefined entities.
-func (s *scanner) charData() (tok, error) {
+func (s *scanner) charData() error {
 	rest := s.buf[s.pos:]
 
 	n := bytes.IndexByte(rest, '<')
 	if n < 0 {
 		if !s.eof {
-			return tok{}, errMore
+			return errMore
 		}
 
 		n = len(rest)
@@ -273,7 +307,9 @@ func (s *scanner) charData() (tok, error) {
 	raw := rest[:n]
 	s.pos += n
 	if bytes.IndexByte(raw, '&') < 0 {
-		return tok{kind: tokText, text: raw}, nil
+		s.t = tok{kind: tokText, text: raw}
+
+		return nil
 	}
 
 	out := s.text[:0]
@@ -288,7 +324,7 @@ func (s *scanner) charData() (tok, error) {
 		raw = raw[i:]
 		j := bytes.IndexByte(raw, ';')
 		if j < 0 {
-			return tok{}, errSlowPath
+			return errSlowPath
 		}
 
 		switch string(raw[1:j]) {
@@ -303,7 +339,7 @@ func (s *scanner) charData() (tok, error) {
 		case "quot":
 			out = append(out, '"')
 		default:
-			return tok{}, errSlowPath
+			return errSlowPath
 		}
 
 		raw = raw[j+1:]
@@ -311,7 +347,9 @@ func (s *scanner) charData() (tok, error) {
 
 	s.text = out
 
-	return tok{kind: tokText, text: out}, nil
+	s.t = tok{kind: tokText, text: out}
+
+	return nil
 }
 
 // xmlDecl is how the one declaration the scanner reads begins.
@@ -319,18 +357,18 @@ const xmlDecl = `<?xml version="1.0"`
 
 // procInst skips the XML declaration at the very start of the document; any
 // other processing instruction goes to the slow path.
-func (s *scanner) procInst() (tok, error) {
+func (s *scanner) procInst() error {
 	rest := s.buf[s.pos:]
 	if s.base+int64(s.pos) != 0 {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	if len(rest) < len(xmlDecl) && !s.eof {
-		return tok{}, errMore
+		return errMore
 	}
 
 	if !bytes.HasPrefix(rest, []byte(xmlDecl)) {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	const longest = 1 << 10
@@ -338,19 +376,21 @@ func (s *scanner) procInst() (tok, error) {
 	end := bytes.Index(rest[:min(len(rest), longest)], []byte("?>"))
 	if end < 0 {
 		if len(rest) < longest {
-			return tok{}, s.short()
+			return s.short()
 		}
 
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	if bytes.ContainsAny(rest[len(xmlDecl):end], "<>?") {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	s.pos += end + 2
 
-	return tok{kind: tokProcInst, text: rest[len("<?xml "):end]}, nil
+	s.t = tok{kind: tokProcInst, text: rest[len("<?xml "):end]}
+
+	return nil
 }
 
 // name reads an ASCII XML name at pos.
@@ -406,21 +446,21 @@ func (s *scanner) space() {
 	}
 }
 
-func (s *scanner) startTag() (tok, error) {
+func (s *scanner) startTag() error {
 	s.pos++
 
 	raw, ok := s.name()
 	if s.pos >= len(s.buf) {
-		return tok{}, s.short()
+		return s.short()
 	}
 
 	if !ok {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	local, ok := s.local(raw)
 	if !ok {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	s.attrs = s.attrs[:0]
@@ -428,34 +468,44 @@ func (s *scanner) startTag() (tok, error) {
 		before := s.pos
 		s.space()
 		if s.pos >= len(s.buf) {
-			return tok{}, s.short()
+			return s.short()
 		}
 
 		switch s.buf[s.pos] {
 		case '>':
 			s.pos++
-			s.stack = append(s.stack, open{raw: s.intern(raw), local: local})
-			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
+
+			name := local
+			if len(raw) != len(local) { // a prefix: the end tag must repeat it
+				name = s.intern(raw)
+			}
+
+			s.stack = append(s.stack, open{raw: name, local: local})
+			s.t = tok{kind: tokStart, name: local, attrs: s.attrs}
+
+			return nil
 		case '/':
 			if s.pos+1 >= len(s.buf) {
-				return tok{}, s.short()
+				return s.short()
 			}
 
 			if s.buf[s.pos+1] != '>' {
-				return tok{}, errSlowPath
+				return errSlowPath
 			}
 
 			s.pos += 2
 			s.pending, s.endName = true, local
-			return tok{kind: tokStart, name: local, attrs: s.attrs}, nil
+			s.t = tok{kind: tokStart, name: local, attrs: s.attrs}
+
+			return nil
 		}
 
 		if s.pos == before {
-			return tok{}, errSlowPath
+			return errSlowPath
 		}
 
 		if err := s.attr(); err != nil {
-			return tok{}, err
+			return err
 		}
 	}
 }
@@ -514,30 +564,32 @@ func (s *scanner) attr() error {
 	return nil
 }
 
-func (s *scanner) endTag() (tok, error) {
+func (s *scanner) endTag() error {
 	s.pos += 2
 
 	raw, ok := s.name()
 	if s.pos >= len(s.buf) {
-		return tok{}, s.short()
+		return s.short()
 	}
 
 	if !ok || len(s.stack) == 0 || string(raw) != s.stack[len(s.stack)-1].raw {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	s.space()
 	if s.pos >= len(s.buf) {
-		return tok{}, s.short()
+		return s.short()
 	}
 
 	if s.buf[s.pos] != '>' {
-		return tok{}, errSlowPath
+		return errSlowPath
 	}
 
 	s.pos++
 	local := s.stack[len(s.stack)-1].local
 	s.stack = s.stack[:len(s.stack)-1]
 
-	return tok{kind: tokEnd, name: local}, nil
+	s.t = tok{kind: tokEnd, name: local}
+
+	return nil
 }

@@ -124,7 +124,7 @@ func (r *reader) statement(line int) error {
 	}
 }
 
-func (r *reader) statementChild(st *statement, t tok, line int) error {
+func (r *reader) statementChild(st *statement, t *tok, line int) error {
 	switch t.name {
 	case "Id", "Acct", "Bal", "TxsSummry", "Ntry":
 	default:

@@ -17,6 +17,7 @@ type stream struct {
 	dec   *xml.Decoder
 	lim   *tokenLimit
 	line0 int // the line of the decoder's first line in the document
+	t     tok // the token next returns when encoding/xml reads
 }
 
 // newStream reads text with the scanner, or with encoding/xml from the start
@@ -54,19 +55,23 @@ func (s *stream) line() int {
 // next returns the next token or an error: io.EOF at the end, an
 // *xml.SyntaxError with its line in the document, a *tokenError, or an error
 // of the text's reader.
-func (s *stream) next() (tok, error) {
+func (s *stream) next() (*tok, error) {
 	if s.sc != nil {
 		t, err := s.sc.next()
+		if err == nil {
+			return t, nil
+		}
+
 		switch err { // never wrapped; see scanner.next
 		case errSlowPath:
 		case errTokenTooLarge:
-			return tok{}, &tokenError{line: s.sc.line()}
+			return nil, &tokenError{line: s.sc.line()}
 		default:
-			return t, err
+			return nil, err
 		}
 
 		if err := s.handover(); err != nil {
-			return tok{}, err
+			return nil, err
 		}
 	}
 
@@ -75,7 +80,7 @@ func (s *stream) next() (tok, error) {
 
 	t, err := s.dec.Token()
 	if s.lim.over {
-		return tok{}, &tokenError{line: start}
+		return nil, &tokenError{line: start}
 	}
 
 	if err != nil {
@@ -84,23 +89,25 @@ func (s *stream) next() (tok, error) {
 			se.Line += s.line0 - 1
 		}
 
-		return tok{}, err
+		return nil, err
 	}
 
 	switch t := t.(type) {
 	case xml.StartElement:
-		return tok{kind: tokStart, name: t.Name.Local, attrs: t.Attr}, nil
+		s.t = tok{kind: tokStart, name: t.Name.Local, attrs: t.Attr}
 	case xml.EndElement:
-		return tok{kind: tokEnd, name: t.Name.Local}, nil
+		s.t = tok{kind: tokEnd, name: t.Name.Local}
 	case xml.CharData:
-		return tok{kind: tokText, text: t}, nil
+		s.t = tok{kind: tokText, text: t}
 	case xml.Directive:
-		return tok{kind: tokDirective, text: t}, nil
+		s.t = tok{kind: tokDirective, text: t}
 	case xml.ProcInst:
-		return tok{kind: tokProcInst, text: t.Inst}, nil
+		s.t = tok{kind: tokProcInst, text: t.Inst}
+	default:
+		s.t = tok{} // comments
 	}
 
-	return tok{}, nil // comments
+	return &s.t, nil
 }
 
 // handover lets encoding/xml read on from the token the scanner stopped at. It
