@@ -100,3 +100,29 @@ func writeBigWorld(tb testing.TB, dir string, customers int) ([]string, int, int
 
 	return files, len(invoices), len(ps)
 }
+
+// BenchmarkReconcileBig reconciles the world TestBigWorld left in O2C_BIG_DIR
+// (invoices.csv, customers.csv and the pay-* bank files), for profiling the
+// full-size run with -cpuprofile and -memprofile. It is skipped without
+// O2C_BIG_DIR.
+func BenchmarkReconcileBig(b *testing.B) {
+	dir := os.Getenv("O2C_BIG_DIR")
+	if dir == "" {
+		b.Skip("set O2C_BIG_DIR to a directory written by TestBigWorld")
+	}
+
+	files, err := filepath.Glob(filepath.Join(dir, "pay-*"))
+	if err != nil || len(files) == 0 {
+		b.Skipf("no bank files in %s: %v", dir, err)
+	}
+
+	for b.Loop() {
+		_, err := reconcile.Run(context.Background(), reconcile.Options{
+			InvoicesPath: filepath.Join(dir, "invoices.csv"), CustomersPath: filepath.Join(dir,
+				"customers.csv"), OutDir: filepath.Join(b.TempDir(), "out"), BankFiles: files,
+			Stderr: io.Discard})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -18,11 +18,11 @@ package reconcile
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"math"
@@ -31,14 +31,12 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strconv"
-	"strings"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/connectors/erp/csvfile"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/matching"
-	"github.com/o2c-dev/o2c/internal/money"
 )
 
 // Output file names inside Options.OutDir.
@@ -124,7 +122,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	// The first bank files are parsed while the invoices are read and indexed.
 	paths, missing := collect(opts.BankFiles)
 	pctx, stop := context.WithCancel(ctx)
-	parsed := parseAhead(pctx, paths, uniqueNames(paths), parseWorkers)
+	parsed := parseFiles(pctx, paths, uniqueNames(paths), parseAhead)
 	defer func() {
 		stop()
 		for range parsed {
@@ -157,11 +155,11 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	r := &run{
 		opts:   opts,
 		engine: engine,
-		out:    out,
+		rec:    newRecorder(out),
 		sum:    newSummary(len(customers), len(invoices)),
-		keys:   make(map[string]struct{}),
-		hashes: make(map[[32]byte]string),
+		hashes: make(map[fileHash]string),
 	}
+	defer r.rec.close()
 
 	for _, m := range missing {
 		r.rejectFile(m.name, "", []string{m.name + ": " + m.err.Error()})
@@ -179,6 +177,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+
+	if err := r.rec.close(); err != nil {
+		return nil, err
 	}
 
 	r.sum.finish()
@@ -232,61 +234,56 @@ func unwrapPath(err error) error {
 type run struct {
 	opts   Options
 	engine *matching.Engine
-	out    *outputs
+	rec    *recorder
 	sum    *Summary
-	keys   map[string]struct{} // dedupe keys of the files already read
-	hashes map[[32]byte]string // content hash → name of the first file with it
+	hashes map[fileHash]string // content hash → name of the first file with it
 }
 
-// parseWorkers is how many bank files are parsed at once beside the matching.
-// One is enough: parsing a file takes a fraction of the time matching its
-// payments does, and every file in flight costs its size in memory.
-const parseWorkers = 1
+// parseAhead is how many bank files are read and parsed ahead of the one being
+// matched: two, so that the parsing keeps the second core busy while the
+// invoices are read and indexed, and a file slow to parse (camt) after one
+// quick to match does not stall the matching. Every file in flight costs its
+// size in memory.
+const parseAhead = 2
 
 // parsedFile is a bank file read and parsed ahead of matching.
 type parsedFile struct {
 	name string
-	hash [32]byte
+	hash fileHash
 	file *bankfile.File
 	err  error // reading or parsing failed; file is nil
+	// dup marks the transactions whose dedupe key an earlier file of the run
+	// that was read (not rejected) had.
+	dup []bool
 }
 
-// parseAhead reads and parses the bank files on up to workers goroutines while
-// the caller matches, and delivers them in path order on the returned channel,
-// which it closes after the last file or when ctx ends. At most workers files
-// are being parsed and one more waits for the caller, so memory stays bounded
-// by a few files whatever their number.
-func parseAhead(ctx context.Context, paths, names []string, workers int) <-chan parsedFile {
-	out := make(chan parsedFile)
-	slots := make(chan chan parsedFile, max(workers-1, 0))
-
-	go func() {
-		defer close(slots)
-
-		for i, p := range paths {
-			c := make(chan parsedFile, 1)
-			select {
-			case slots <- c:
-			case <-ctx.Done():
-				return
-			}
-
-			go func() { c <- parseFile(p, names[i]) }()
-		}
-	}()
-
+// parseFiles reads and parses the bank files, one after the other in path
+// order, on a goroutine of its own while the caller matches, and delivers them
+// on the returned channel, which it closes after the last file or when ctx
+// ends. At most ahead files are read ahead of the one the caller has, so memory
+// stays bounded by a few files whatever their number. Before a file is
+// delivered, its transactions are checked against the dedupe keys of the files
+// delivered before it (see parsedFile.dup).
+func parseFiles(ctx context.Context, paths, names []string, ahead int) <-chan parsedFile {
+	out := make(chan parsedFile, ahead-1)
 	go func() {
 		defer close(out)
 
-		for c := range slots {
-			pf := <-c
+		hash := newFileHasher()
+		var seen keySet
+		for i, p := range paths {
+			if ctx.Err() != nil {
+				return
+			}
+
+			pf := parseFile(p, names[i], hash)
+			if pf.err == nil {
+				pf.dup = markDuplicates(&seen, pf.file.Transactions)
+			}
+
 			select {
 			case out <- pf:
 			case <-ctx.Done():
-				for c := range slots {
-					<-c
-				}
-
 				return
 			}
 		}
@@ -295,8 +292,28 @@ func parseAhead(ctx context.Context, paths, names []string, workers int) <-chan 
 	return out
 }
 
+// markDuplicates reports which transactions have a dedupe key in seen, then
+// adds the keys of all of them to seen. Keys repeated within the file are not
+// duplicates: a file counts each of its transactions.
+func markDuplicates(seen *keySet, txs []bankfile.Transaction) []bool {
+	dup := make([]bool, len(txs))
+	for i := range txs {
+		if k := txs[i].DedupeKey; k != "" {
+			dup[i] = seen.has(k)
+		}
+	}
+
+	for i := range txs {
+		if k := txs[i].DedupeKey; k != "" && !dup[i] {
+			seen.add(k)
+		}
+	}
+
+	return dup
+}
+
 // parseFile reads and parses one bank file under its unique name.
-func parseFile(path, name string) parsedFile {
+func parseFile(path, name string, hash fileHasher) parsedFile {
 	data, err := readLimited(path)
 	if err != nil {
 		return parsedFile{name: name, err: unwrapPath(err)}
@@ -304,7 +321,24 @@ func parseFile(path, name string) parsedFile {
 
 	f, err := bank.Read(name, data)
 
-	return parsedFile{name: name, hash: sha256.Sum256(data), file: f, err: err}
+	return parsedFile{name: name, hash: hash.sum(data), file: f, err: err}
+}
+
+// fileHash tells files of the same content apart from others: a 128-bit hash,
+// of which two files of different content share one with a probability of
+// about 2^-128. It is only reported (FileReport.SameAs); the transactions of a
+// file are checked for duplicates one by one.
+type fileHash [2]uint64
+
+// fileHasher computes fileHashes with the seeds of one run.
+type fileHasher [2]maphash.Seed
+
+func newFileHasher() fileHasher {
+	return fileHasher{maphash.MakeSeed(), maphash.MakeSeed()}
+}
+
+func (h fileHasher) sum(data []byte) fileHash {
+	return fileHash{maphash.Bytes(h[0], data), maphash.Bytes(h[1], data)}
 }
 
 // file matches the payments of one parsed bank file, or reports why it was
@@ -340,23 +374,22 @@ func (r *run) file(ctx context.Context, pf parsedFile) error {
 		rep.Warnings = append(rep.Warnings, w.Error())
 	}
 
-	fileKeys := make([]string, 0, len(f.Transactions))
 	for i := range f.Transactions {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("reconcile: %w", err)
 			}
+
+			if err := r.rec.failed(); err != nil {
+				return err
+			}
 		}
 
 		t := &f.Transactions[i]
 		rep.Transactions++
-		if t.DedupeKey != "" {
-			if _, seen := r.keys[t.DedupeKey]; seen {
-				rep.Duplicates++
-				continue
-			}
-
-			fileKeys = append(fileKeys, t.DedupeKey)
+		if pf.dup[i] {
+			rep.Duplicates++
+			continue
 		}
 
 		if !r.classify(t) {
@@ -370,13 +403,10 @@ func (r *run) file(ctx context.Context, pf parsedFile) error {
 		}
 
 		p := matching.PaymentFrom(name+"#"+strconv.Itoa(seq), *t)
-		if err := r.record(p, t, r.engine.Match(p)); err != nil {
-			return err
-		}
-	}
-
-	for _, k := range fileKeys {
-		r.keys[k] = struct{}{}
+		d := r.engine.Match(p)
+		r.sum.addDecision(p.Amount.Currency, d)
+		r.rec.put(decision{id: p.ID, bankRef: t.BankRef, valueDate: p.ValueDate,
+			payer: p.PayerName, amount: p.Amount, apps: d.Applications, exception: d.Exception})
 	}
 
 	r.sum.addFile(rep)
@@ -513,53 +543,6 @@ func count(n int, noun string) string {
 	}
 
 	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// record writes a payment's decision to the outputs and the summary.
-func (r *run) record(p matching.Payment, t *bankfile.Transaction, d matching.Decision) error {
-	cur := p.Amount.Currency
-	exp, err := money.Exponent(cur)
-	if err != nil {
-		exp = 2
-	}
-
-	date := ""
-	if !p.ValueDate.IsZero() {
-		date = p.ValueDate.Format("2006-01-02")
-	}
-
-	payment := money.FormatMinor(p.Amount.Minor, exp)
-	for _, a := range d.Applications {
-		err := r.out.apps.Write([]string{
-			cell(p.ID), cell(t.BankRef), date, cell(p.PayerName), payment, cur,
-			cell(a.InvoiceNumber),
-			money.FormatMinor(a.Amount, exp), money.FormatMinor(a.Discount, exp),
-			money.FormatMinor(a.WriteOff, exp), a.Rule,
-			strconv.FormatFloat(a.Confidence, 'f', 3, 64),
-		})
-		if err != nil {
-			return fmt.Errorf("write applications: %w", err)
-		}
-	}
-
-	if x := d.Exception; x != nil {
-		cands := make([]string, 0, len(x.Candidates))
-		for _, c := range x.Candidates {
-			cands = append(cands, c.InvoiceNumber)
-		}
-
-		err := r.out.excs.Write([]string{
-			cell(p.ID), cell(t.BankRef), date, cell(p.PayerName), money.FormatMinor(x.Amount, exp),
-			cur, x.Reason, cell(strings.Join(cands, ";")),
-		})
-		if err != nil {
-			return fmt.Errorf("write exceptions: %w", err)
-		}
-	}
-
-	r.sum.addDecision(cur, d)
-
-	return nil
 }
 
 // cell makes a text value safe to open in a spreadsheet: one that would be read as
