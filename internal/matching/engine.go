@@ -2,6 +2,7 @@ package matching
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/billing"
@@ -86,7 +87,7 @@ type amountKey struct {
 // not keep the rest of a million invoices (and the CSV rows their strings are
 // cut from) alive while it matches.
 type invoice struct {
-	Number    string // a copy of its own, not a slice of a larger string
+	Number    string // the engine's own copy, not a slice of a CSV row
 	Currency  string // shared by every invoice in the currency
 	Total     int64
 	Open      int64
@@ -165,11 +166,62 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 	}
 
 	e.custInv = make([][]int32, len(e.custs), len(e.custs)+16)
-	for _, inv := range invoices {
-		e.addInvoice(inv)
+
+	// The number indexes need nothing but the invoices' numbers and positions:
+	// they are built beside the rest, which touches none of them.
+	var wg sync.WaitGroup
+	wg.Go(func() { e.indexNumbers(invoices) })
+
+	// The invoices' numbers are kept end to end in one string: one object for
+	// the garbage collector, not a million.
+	size := 0
+	for i := range invoices {
+		size += len(invoices[i].Number)
 	}
 
+	numbers := make([]byte, 0, size)
+	for i := range invoices {
+		numbers = append(numbers, invoices[i].Number...)
+	}
+
+	all, at := string(numbers), 0
+	for i := range invoices {
+		n := len(invoices[i].Number)
+		e.addInvoice(&invoices[i], all[at:at+n])
+		at += n
+	}
+
+	wg.Wait()
+
 	return e
+}
+
+// indexNumbers adds the invoices' numbers, their digits, PO and sales-order
+// numbers to the number indexes; invoice i is at position i.
+func (e *Engine) indexNumbers(invoices []billing.Invoice) {
+	var buf []byte
+	for i := range invoices {
+		src, ii := &invoices[i], int32(i)
+		buf = appendRef(buf[:0], src.Number)
+		if len(buf) > 0 {
+			e.byNumber.str.add(string(buf), ii)
+			if d := digitsOf(string(buf)); d != "" {
+				e.byDigits.str.add(d, ii)
+			}
+		}
+
+		if src.PONumber != "" {
+			if buf = appendRef(buf[:0], src.PONumber); len(buf) > 0 {
+				e.byPO.str.add(string(buf), ii)
+			}
+		}
+
+		if src.SONumber != "" {
+			if buf = appendRef(buf[:0], src.SONumber); len(buf) > 0 {
+				e.bySO.str.add(string(buf), ii)
+			}
+		}
+	}
 }
 
 func (e *Engine) addCustomer(id, name string) int32 {
@@ -218,7 +270,9 @@ func hasDigit(s string) bool {
 	return false
 }
 
-func (e *Engine) addInvoice(src billing.Invoice) {
+// addInvoice adds the invoice, whose number is number (a string of the
+// engine's own).
+func (e *Engine) addInvoice(src *billing.Invoice, number string) {
 	ci, ok := e.custByID[src.CustomerID]
 	if !ok {
 		ci = e.addCustomer(src.CustomerID, src.CustomerName)
@@ -231,7 +285,7 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 	ii := int32(len(e.invs))
 	cur := e.currencyID(src.Currency)
 	e.invs = append(e.invs, invoice{
-		Number:              strings.Clone(src.Number),
+		Number:              number,
 		Currency:            e.curCodes[cur-1],
 		Total:               src.Total,
 		Open:                src.Open,
@@ -243,23 +297,6 @@ func (e *Engine) addInvoice(src billing.Invoice) {
 		cur:                 cur,
 	})
 	e.custInv[ci] = append(e.custInv[ci], ii)
-
-	norm := NormalizeRef(src.Number)
-	if norm != "" {
-		e.byNumber.add(norm, ii)
-		if d := digitsOf(norm); d != "" {
-			e.byDigits.add(d, ii)
-		}
-	}
-
-	if po := NormalizeRef(src.PONumber); po != "" {
-		e.byPO.add(po, ii)
-	}
-
-	if so := NormalizeRef(src.SONumber); so != "" {
-		e.bySO.add(so, ii)
-	}
-
 	if src.Open > 0 {
 		e.indexOpen(ii)
 	}
