@@ -384,3 +384,38 @@ func TestUnreconciledSamples(t *testing.T) {
 		}
 	}
 }
+
+// Two PostFinance samples book 1537.00 CHF under the same AcctSvcrRef and
+// NtryRef, one on 2019-04-24 (camt.054), one on 2020-11-24 (camt.053): two
+// bookings, which must not share a key, or the second would be taken for the
+// first and not counted.
+func TestReusedReferenceOnAnotherDay(t *testing.T) {
+	t.Parallel()
+
+	dir := samplesDir(t, "camt")
+	keys := map[string]string{}
+
+	for _, name := range []string{"camt054.001.04-postfinance-esr-batch-of-5-creditor-refs.xml",
+		"camt053.001.04-postfinance-statement-2020.xml"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tx := range mustRead(t, name, data, camt.Options{}).Transactions {
+			if !strings.Contains(tx.EntryKey, "07582000303KBMSU") {
+				continue
+			}
+
+			if other, ok := keys[tx.EntryKey]; ok && other != name {
+				t.Errorf("%s and %s share entry key %q", name, other, tx.EntryKey)
+			}
+
+			keys[tx.EntryKey] = name
+		}
+	}
+
+	if len(keys) != 2 {
+		t.Fatalf("entry keys %v, want one per file", keys)
+	}
+}
