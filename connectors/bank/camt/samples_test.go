@@ -386,14 +386,15 @@ func TestUnreconciledSamples(t *testing.T) {
 }
 
 // Two PostFinance samples book 1537.00 CHF under the same AcctSvcrRef and
-// NtryRef, one on 2019-04-24 (camt.054), one on 2020-11-24 (camt.053): two
-// bookings, which must not share a key, or the second would be taken for the
-// first and not counted.
-func TestReusedReferenceOnAnotherDay(t *testing.T) {
+// NtryRef, one on 2019-04-24 (camt.054), one on 2020-11-24 (camt.053), and
+// the camt.053 uses that reference for a second entry of 1692.22 CHF: three
+// bookings, which must not share a key, or one would be taken for another and
+// not counted.
+func TestReusedReferenceKeptApart(t *testing.T) {
 	t.Parallel()
 
 	dir := samplesDir(t, "camt")
-	keys := map[string]string{}
+	entries := map[string]string{} // entry key → file and amount
 
 	for _, name := range []string{"camt054.001.04-postfinance-esr-batch-of-5-creditor-refs.xml",
 		"camt053.001.04-postfinance-statement-2020.xml"} {
@@ -407,15 +408,17 @@ func TestReusedReferenceOnAnotherDay(t *testing.T) {
 				continue
 			}
 
-			if other, ok := keys[tx.EntryKey]; ok && other != name {
-				t.Errorf("%s and %s share entry key %q", name, other, tx.EntryKey)
+			// The five details of the camt.054 entry share its key.
+			what := name + " " + tx.EntryKey[len(tx.EntryKey)-12:]
+			if other, ok := entries[tx.EntryKey]; ok && other != what {
+				t.Errorf("%s and %s share entry key %q", what, other, tx.EntryKey)
 			}
 
-			keys[tx.EntryKey] = name
+			entries[tx.EntryKey] = what
 		}
 	}
 
-	if len(keys) != 2 {
-		t.Fatalf("entry keys %v, want one per file", keys)
+	if len(entries) != 3 {
+		t.Fatalf("entry keys %v, want three bookings", entries)
 	}
 }
