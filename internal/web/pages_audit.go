@@ -101,20 +101,16 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(auditCSVHeader)
 
+	rows := 0
+
 	_, err = auditEntries(r.Context(), s.cfg.Pool, f, func(e store.AuditEntry) error {
+		rows++
+
 		return cw.Write(csvSafe([]string{itoa64(e.ID), e.At.UTC().Format(time.RFC3339Nano),
 			e.Actor, e.Action, e.Entity, e.EntityID, string(e.Before), string(e.After)}))
 	})
 
-	cw.Flush()
-
-	if err == nil {
-		err = cw.Error()
-	}
-
-	if err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "Export audit log", "error", err)
-	}
+	s.endCSV(w, r, cw, rows, err)
 }
 
 // apiAudit lists audit entries, newest first, with the page's filters and the

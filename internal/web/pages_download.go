@@ -43,8 +43,7 @@ func (s *Server) fileRaw(w http.ResponseWriter, r *http.Request) {
 
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": name}))
+	h.Set("Content-Disposition", attachment(name))
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
@@ -141,8 +140,11 @@ func (s *Server) filePaymentsCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(paymentsCSVHeader)
 
+	rows := 0
+
 	_, err = filePayments(r.Context(), s.cfg.Pool, id, 0, 0, 0, func(p filePayment) error {
 		t := p.Tx
+		rows++
 
 		rec := []string{itoa64(p.ID), itoa64(p.FileID), strconv.Itoa(t.Seq),
 			strconv.Itoa(t.Line), t.Account, string(t.Direction), string(t.Kind),
@@ -155,6 +157,21 @@ func (s *Server) filePaymentsCSV(w http.ResponseWriter, r *http.Request) {
 		return cw.Write(csvSafe(rec))
 	})
 
+	s.endCSV(w, r, cw, rows, err)
+}
+
+// endCSV finishes a streamed export. A failure before the first row (still in the
+// writer's buffer) is answered as an error; after it, the status is sent and the
+// export ends short, with the reason in the log.
+func (s *Server) endCSV(w http.ResponseWriter, r *http.Request, cw *csv.Writer, rows int,
+	err error) {
+	if err != nil && rows == 0 {
+		w.Header().Del("Content-Disposition")
+		s.fail(w, r, err)
+
+		return
+	}
+
 	cw.Flush()
 
 	if err == nil {
@@ -162,18 +179,26 @@ func (s *Server) filePaymentsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err != nil {
-		// The status is sent: the export ends short, and the log says why.
-		s.cfg.Logger.ErrorContext(r.Context(), "Export payments", "file_id", id, "error", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "Export ended short", "path", r.URL.Path,
+			"rows", rows, "error", err)
 	}
 }
 
 func setCSVHeaders(w http.ResponseWriter, name string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": name}))
+	h.Set("Content-Disposition", attachment(name))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+}
+
+// attachment is the Content-Disposition of a download named name.
+func attachment(name string) string {
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+		return v
+	}
+
+	return "attachment"
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -145,7 +145,7 @@ func TestEveryPageTemplateRendersEveryBranch(t *testing.T) {
 		"error":  errorData{Status: 403, Heading: "Not allowed", Message: "no"},
 		"login":  loginData{Name: "ana", Next: "/files", Message: "Wrong"},
 		"upload": uploadData{MaxBytes: 1 << 20, MaxFiles: 20, Error: "Choose"},
-		"uploaded": map[string]any{"Pending": true, "Files": []uploadedFile{{Name: "a", File: &f,
+		"uploaded": uploadedData{Pending: true, Files: []uploadedFile{{Name: "a", File: &f,
 			Kind: "retried", Message: "again"}, {Name: "b", Kind: "refused", Message: "empty"},
 			{Kind: "refused"}}},
 		"files": filesData{Name: "a", Format: "csv", Formats: fileFormats, Statuses: fileStatuses,

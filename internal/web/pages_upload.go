@@ -36,6 +36,8 @@ const (
 	refusedLarge = "large"
 	refusedCut   = "cut"
 	refusedMany  = "many"
+	// refusedFailed is o2c's failure, not the file's: the database failed.
+	refusedFailed = "failed"
 )
 
 // uploadSubmit stores each file of a multipart form as it arrives and queues it for
@@ -61,14 +63,14 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 
-		if isTooLarge(err) {
-			target.Add("bad", refusedCut+":")
-			break
+		if err != nil && len(target) == 0 && !isTooLarge(err) {
+			s.uploadRefused(w, r, "The form could not be read: "+err.Error())
+			return
 		}
 
 		if err != nil {
-			s.uploadRefused(w, r, "The form could not be read: "+err.Error())
-			return
+			target.Add("bad", refusedCut+":")
+			break
 		}
 
 		if part.FormName() != "file" {
@@ -90,21 +92,24 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 
 		res, err := s.receive(r, name, body)
 
-		cut := isTooLarge(err) && !errors.Is(err, store.ErrFileTooLarge)
+		// The files after one that o2c failed to store, or that the size limit cut,
+		// are not read: the summary says so for the rest of the upload.
+		stop := isTooLarge(err) && !errors.Is(err, store.ErrFileTooLarge) ||
+			err != nil && res == ""
 
 		switch {
-		case cut:
+		case stop && res == "" && !isTooLarge(err):
+			s.cfg.Logger.ErrorContext(r.Context(), "Receive bank file", "error", err)
+			target.Add("bad", refusedFailed+":"+name)
+		case stop:
 			target.Add("bad", refusedCut+":"+name)
-		case err != nil && res == "":
-			s.fail(w, r, err)
-			return
 		case err != nil:
 			target.Add("bad", res+":"+name)
 		default:
 			target.Add("f", res)
 		}
 
-		if cut {
+		if stop {
 			break
 		}
 	}
@@ -173,6 +178,13 @@ type uploadedFile struct {
 	Message string
 }
 
+// uploadedData is an upload summary's data.
+type uploadedData struct {
+	Files []uploadedFile
+	// Pending is true while a file is being read.
+	Pending bool
+}
+
 // uploadedPage summarises an upload: each file with its state and a link to its
 // result page, and the files refused. It reloads itself while a file is being read.
 func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request) {
@@ -225,8 +237,8 @@ func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request) {
 	info := s.pageInfo(r, "Upload received")
 	info.Refresh = refresh
 
-	s.renderPage(w, r, http.StatusOK, "uploaded", info, map[string]any{"Files": list,
-		"Pending": refresh > 0})
+	s.renderPage(w, r, http.StatusOK, "uploaded", info,
+		uploadedData{Files: list, Pending: refresh > 0})
 }
 
 // refusal says why a file was refused, for the refusal code of the summary.
@@ -243,9 +255,12 @@ func (s *Server) refusal(code string) string {
 	case refusedMany:
 		return fmt.Sprintf("Only %d files are taken in one upload: send this one again.",
 			maxUploadFiles)
+	case refusedFailed:
+		return "o2c could not store this file (the error is logged): this file and any " +
+			"after it were not received. Send them again later."
 	case refusedCut:
-		return "The upload was cut off at its size limit: this file and any after it " +
-			"were not received. Send them again, fewer at a time."
+		return "The upload was cut off (at its size limit, or the form broke off): this " +
+			"file and any after it were not received. Send them again, fewer at a time."
 	}
 
 	return "The file was not received."
