@@ -268,6 +268,14 @@ func (s *Server) result(r *http.Request, id int64) (fileResult, error) {
 		d.Report, err = s.inspect(r, id)
 	}
 
+	// A file the pipeline read but this server's reader refuses was read with other
+	// bank profiles: the stored figures are the truth.
+	if d.Report != nil && d.Report.Rejected && f.Status != store.FileRejected {
+		d.Report = nil
+		d.NotRead = "This server's bank profiles cannot read the file again (it was read " +
+			"with others): the figures below are those stored."
+	}
+
 	return d, err
 }
 

@@ -419,6 +419,19 @@ func TestRetryRejectedFileAfterProfileFix(t *testing.T) {
 			len(ids(payRow, page)))
 	}
 
+	// A server without the profile does not pretend to read the file again.
+	old := newPerson(t, s.url)
+	old.logIn("tess")
+
+	page = old.get("/files/"+id, http.StatusOK)
+	mustContain(t, "file on a server without the profile", page,
+		"cannot read the file again", `<th scope="row">New payments stored</th>`+
+			`<td class="num">2</td>`)
+
+	if strings.Contains(page, `id="file-totals"`) {
+		t.Error("a server without the profile shows the file's totals")
+	}
+
 	// A file no longer rejected is not read again.
 	resp, body = p.form("/files/"+id+"/retry", url.Values{auth.CSRFField: {p.csrf}})
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "not rejected") {
