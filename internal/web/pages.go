@@ -119,7 +119,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 
 // pageInfo is what the layout needs on every page.
 type pageInfo struct {
-	// Title is the page's title, in <title> and its first heading.
+	// Title is the page's title, in <title>.
 	Title string
 	// User is who is signed in; the zero User on the login page.
 	User auth.User
@@ -127,8 +127,6 @@ type pageInfo struct {
 	CSRF string
 	// Nav lists the header's links the user may follow.
 	Nav []navLink
-	// Path is the request's path, to mark the current link.
-	Path string
 	// Refresh, when above 0, reloads the page every Refresh seconds (a file being
 	// read).
 	Refresh int
@@ -269,7 +267,7 @@ func setPageSecurity(h http.Header) {
 // pageInfo is the layout's data for r.
 func (s *Server) pageInfo(r *http.Request, title string) pageInfo {
 	u, _ := auth.UserFrom(r.Context())
-	info := pageInfo{Title: title, User: u, CSRF: auth.CSRFToken(r), Path: r.URL.Path}
+	info := pageInfo{Title: title, User: u, CSRF: auth.CSRFToken(r)}
 
 	if u.Name == "" {
 		return info

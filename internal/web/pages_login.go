@@ -45,7 +45,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	name, next := r.PostForm.Get("name"), safeNext(r.PostForm.Get("next"))
-	info := pageInfo{Title: "Log in", Path: r.URL.Path}
+	info := pageInfo{Title: "Log in"}
 
 	_, err := s.cfg.Auth.LogIn(w, r, name, r.PostForm.Get("password"))
 
