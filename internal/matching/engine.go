@@ -46,8 +46,7 @@ type Engine struct {
 
 	formats map[int32][]learnedFormat // approved reference formats by customer
 
-	names      []fuzzyName         // customer names and aliases for fuzzy lookup
-	namesByTri multiIndex[string]  // first three letters of a name word → names
+	fz         fuzzyNames          // customer names and aliases for fuzzy lookup
 	fuzzyCache map[string]fuzzyHit // fuzzyPayer's answers by payer name
 
 	byAmount     multiIndex[amountKey] // open amount → open invoices
@@ -128,7 +127,6 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
 		bySO:         newMultiIndex[string](0),
-		namesByTri:   newMultiIndex[string](len(customers)),
 		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
 		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
 		currencies:   make(map[string]uint16),

@@ -1,6 +1,9 @@
 package matching
 
 import (
+	"bytes"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,26 +172,241 @@ func parseRF(s string) (string, bool) {
 }
 
 // Fuzzy payer names.
+//
+// A customer's name and aliases are kept for fuzzy lookup, normalised, each
+// shared by every customer who has it, with an index of their words. A payer
+// name is compared, by token-sorted Jaro-Winkler similarity, with the names
+// that hold each of its words, or all but one of three or more: the word
+// itself, a word one typing slip away (one letter changed, dropped, added or
+// two neighbours swapped) or a word it begins (a word cut short). Words held by
+// thousands of names (AND, GROUP) are not looked up. So a search costs what the
+// payer name's words cost, whatever the number of customers, and every
+// customer whose name is near the payer's, such a near name being spelled
+// alike word by word, is compared: two of them within 0.02 of each other hold
+// the payment, however common their words are elsewhere.
+//
+// A payer name that begins a customer's name is that name cut to the width of
+// a bank file's field, such as the 16 characters of an ACH company name: its
+// similarity is 1, so a cut name that begins the names of two customers is
+// held, like a cut name both are similar to.
 
-// fuzzyName is a customer name or alias, normalised and with its words sorted,
-// for fuzzy lookup.
-type fuzzyName struct {
-	cust int32
-	key  string
+// fuzzyNames indexes the customer names and aliases for fuzzyPayer. It holds no
+// pointers, however many names.
+type fuzzyNames struct {
+	keys strTable // normalised name → customers
+	// sortedAt is, per name, where its words sorted start in sortedText; they
+	// are as long as the name.
+	sortedAt   []uint32
+	sortedText []byte
+	words      strTable // word of a name → names holding it
+	// near maps a word, and each of its forms with one letter deleted, to the
+	// words: two words one slip apart share an entry.
+	near strTable
+	// sorted is the word numbers in the order of their words, for the words a
+	// cut word begins; nil when words were added since it was sorted.
+	sorted []int32
+	// byText is the name numbers in the order of their names, for the names a
+	// cut name begins; nil when names were added since it was sorted.
+	byText []int32
+	// seen is, per name, the search and the word of the payer name that last
+	// counted it; count is how many of the payer name's words it holds.
+	seen   []uint32
+	word   []uint8
+	count  []uint8
+	search uint32
+	cands  []int32 // scratch for the names a search counts
+	buf    []byte  // scratch for the forms of a word
 }
 
-// maxTriPostings skips name-word prefixes shared by so many names that they say
-// nothing (such as "SER" of "SERVICES").
-const maxTriPostings = 500
+// minNearWord is the length from which a word's one-slip neighbours, and the
+// words it begins, count: a slip in a shorter word changes too much of it.
+const minNearWord = 4
+
+// minCutName is the length from which a payer name that begins a customer's
+// name counts as that name cut short.
+const minCutName = 10
+
+// maxWordNames is the number of names from which a word is too common to pick
+// candidates by: such a word (AND, GROUP, SERVICES) need not be held by a
+// candidate, and a payer name of only such words is not identified by its name.
+const maxWordNames = 1 << 12
 
 func (e *Engine) addFuzzyName(ci int32, key string) {
+	f := &e.fz
+	k, isNew := f.keys.addKey(key)
+	f.keys.addID(k, ci)
+	if !isNew {
+		return
+	}
+
 	sorted := sortedWords(key)
-	ni := int32(len(e.names))
-	e.names = append(e.names, fuzzyName{cust: ci, key: sorted})
-	for _, w := range strings.Fields(key) {
-		if len(w) >= 3 {
-			e.namesByTri.add(w[:3], ni)
+	if len(f.sortedText)+len(sorted) > math.MaxUint32 {
+		panic("matching: fuzzy names over 4 GiB")
+	}
+
+	f.sortedAt = append(f.sortedAt, uint32(len(f.sortedText)))
+	f.sortedText = append(f.sortedText, sorted...)
+	f.seen = append(f.seen, 0)
+	f.word = append(f.word, 0)
+	f.count = append(f.count, 0)
+	f.byText = nil
+	for _, w := range strings.Fields(sorted) {
+		wk, isNew := f.words.addKey(w)
+		f.words.addID(wk, k)
+		if isNew {
+			f.forms(w, func(form string) { f.near.add(form, wk) })
+			f.sorted = nil
 		}
+	}
+}
+
+// sortedName returns name number k with its words sorted, which must not be
+// changed.
+func (f *fuzzyNames) sortedName(k int32) []byte {
+	at := f.sortedAt[k]
+	end := at + f.keys.keys[k].len
+
+	return f.sortedText[at:end:end]
+}
+
+// wordText returns the text of word number wk, which must not be changed.
+func (f *fuzzyNames) wordText(wk int32) []byte {
+	return f.words.keyBytes(wk)
+}
+
+// cutFrom reports whether the payer name may be name number k cut short: the
+// name begins with it, or it is the name and the first letters of a legal form
+// that NormalizeName dropped from the name ("WILLOW AND MAPLE C" of Willow &
+// Maple Co.).
+func (f *fuzzyNames) cutFrom(k int32, payer, base string) bool {
+	key := f.keys.keyBytes(k)
+	if len(payer) < minCutName {
+		return false
+	}
+
+	return len(key) > len(payer) && string(key[:len(payer)]) == payer || string(key) == base
+}
+
+// cutBase returns the payer name without its last word when that word is the
+// beginning of a legal form, else "".
+func cutBase(payer string) string {
+	i := strings.LastIndexByte(payer, ' ')
+	if i < 0 || !legalPrefixes[payer[i+1:]] {
+		return ""
+	}
+
+	return payer[:i]
+}
+
+// legalPrefixes holds the beginnings of the legal forms NormalizeName drops,
+// shorter than the form: "C" and "CO" of CORP, "L" and "LL" of LLC.
+var legalPrefixes = func() map[string]bool {
+	m := make(map[string]bool)
+	for s := range legalSuffixes {
+		for i := 1; i < len(s); i++ {
+			m[s[:i]] = true
+		}
+	}
+
+	return m
+}()
+
+// cutCustomers returns how many customers have a name or alias the payer name
+// may be cut from (see cutFrom), 2 standing for two or more, and the customer
+// when there is one.
+func (f *fuzzyNames) cutCustomers(payer, base string) (int, int32) {
+	if len(payer) < minCutName {
+		return 0, -1
+	}
+
+	if f.byText == nil {
+		f.byText = make([]int32, len(f.keys.keys))
+		for i := range f.byText {
+			f.byText[i] = int32(i)
+		}
+
+		slices.SortFunc(f.byText, func(a, b int32) int {
+			return bytes.Compare(f.keys.keyBytes(a), f.keys.keyBytes(b))
+		})
+	}
+
+	n, one := 0, int32(-1)
+	var each [1]int32
+	visit := func(k int32) {
+		for _, c := range f.keys.pool.view(f.keys.keyIDs(k), &each) {
+			switch {
+			case n == 0:
+				n, one = 1, c
+			case c != one:
+				n = 2
+			}
+		}
+	}
+
+	i, _ := slices.BinarySearchFunc(f.byText, payer, func(k int32, payer string) int {
+		return bytes.Compare(f.keys.keyBytes(k), []byte(payer))
+	})
+	for ; i < len(f.byText) && n < 2; i++ {
+		key := f.keys.keyBytes(f.byText[i])
+		if !bytes.HasPrefix(key, []byte(payer)) {
+			break
+		}
+
+		if len(key) > len(payer) {
+			visit(f.byText[i])
+		}
+	}
+
+	if base != "" && n < 2 {
+		if k := f.keys.key(base); k >= 0 {
+			visit(k)
+		}
+	}
+
+	if n < 2 {
+		return n, one
+	}
+
+	return 2, -1
+}
+
+// appendBegun appends the numbers of the words longer than w that begin with
+// it: a payer name cut to the width of a bank file's field ends in a cut word.
+func (f *fuzzyNames) appendBegun(dst []int32, w string) []int32 {
+	if f.sorted == nil {
+		f.sorted = make([]int32, len(f.words.keys))
+		for i := range f.sorted {
+			f.sorted[i] = int32(i)
+		}
+
+		slices.SortFunc(f.sorted, func(a, b int32) int {
+			return bytes.Compare(f.wordText(a), f.wordText(b))
+		})
+	}
+
+	i, _ := slices.BinarySearchFunc(f.sorted, w, func(wk int32, w string) int {
+		return bytes.Compare(f.wordText(wk), []byte(w))
+	})
+	for ; i < len(f.sorted) && bytes.HasPrefix(f.wordText(f.sorted[i]), []byte(w)); i++ {
+		if len(f.wordText(f.sorted[i])) > len(w) {
+			dst = append(dst, f.sorted[i])
+		}
+	}
+
+	return dst
+}
+
+// forms calls fn with w and, when it has minNearWord bytes or more, each form
+// of w with one byte deleted.
+func (f *fuzzyNames) forms(w string, fn func(string)) {
+	fn(w)
+	if len(w) < minNearWord {
+		return
+	}
+
+	for i := range len(w) {
+		f.buf = append(append(f.buf[:0], w[:i]...), w[i+1:]...)
+		fn(string(f.buf))
 	}
 }
 
@@ -208,9 +426,9 @@ type fuzzyHit struct {
 // fuzzyPayer returns the one customer whose name or alias is most similar to the
 // normalised payer name, when the similarity reaches Rules.NameThreshold and no
 // other customer comes within 0.02 of it; otherwise -1. Candidates come from the
-// name-word prefix index, the rarest prefix first, never from a scan of all
-// customers. The answer depends only on the names, which are fixed once the
-// engine is built, so it is remembered per name.
+// name word index (see fuzzyNames), never from a scan of all customers. The
+// answer depends only on the names, which are fixed once the engine is built, so
+// it is remembered per name.
 func (e *Engine) fuzzyPayer(name string) (int32, float64) {
 	if e.rules.NameThreshold <= 0 || name == "" {
 		return -1, 0
@@ -238,51 +456,141 @@ func (e *Engine) fuzzyPayer(name string) (int32, float64) {
 // when it is full.
 const maxFuzzyCache = 1 << 18
 
-// searchPayer does the work of fuzzyPayer. A candidate whose similarity cannot
-// reach the threshold less the 0.02 margin, by the bound of jaroBound, is not
-// compared: it could neither be chosen nor come within 0.02 of a chosen one.
+// maxFuzzyCompare bounds the names one search compares with the payer name. A
+// payer name that more names hold all the words of is not identified by its
+// name: so common a name says too little.
+const maxFuzzyCompare = 256
+
+// maxQueryWords is how many words of a payer name are looked up at most.
+const maxQueryWords = 32
+
+// queryWord is a word of a payer name with the name words one slip from it.
+type queryWord struct {
+	near []int32 // word numbers in fuzzyNames.words
+	cost int     // names holding them, counted once per word
+}
+
+// searchPayer does the work of fuzzyPayer.
+//
+// When the payer name may be cut from the names of two customers, it is
+// ambiguous; from one, that one is the best, with similarity 1. Candidates are
+// the names holding all the payer name's words, or all but one of three or
+// more, its too common words (see maxWordNames) aside, the words counted by
+// their slips too. A candidate whose similarity cannot reach the threshold less
+// the 0.02 margin (or the best less 0.02 when a cut name decided the best), by
+// the bound of jaroBound, is not compared: it could neither be chosen nor come
+// within 0.02 of a chosen one.
 func (e *Engine) searchPayer(name string) (int32, float64) {
-	var best []int32
-	for _, w := range strings.Fields(name) {
-		if len(w) < 3 {
-			continue
-		}
-
-		n := e.namesByTri.count(w[:3])
-		if n == 0 || n > maxTriPostings || (best != nil && n >= len(best)) {
-			continue
-		}
-
-		best = e.namesByTri.appendTo(best[:0], w[:3])
-	}
-
-	if len(best) == 0 {
-		return -1, 0
+	f := &e.fz
+	base := cutBase(name)
+	bestCust, bestSim, second := int32(-1), 0.0, 0.0
+	floor := e.rules.NameThreshold - 0.03
+	switch n, c := f.cutCustomers(name, base); n {
+	case 1:
+		bestCust, bestSim, floor = c, 1, 1-0.03
+	case 2:
+		return -1, 1
 	}
 
 	q := sortedWords(name)
+	words := strings.Fields(q)
+	qs := make([]queryWord, 0, len(words))
+	for i, w := range words {
+		if i > 0 && w == words[i-1] {
+			continue
+		}
+
+		var near []int32
+		f.forms(w, func(form string) { near = f.near.appendTo(near, form) })
+		if len(w) >= minNearWord {
+			near = f.appendBegun(near, w)
+		}
+
+		slices.Sort(near)
+		near = slices.Compact(near)
+
+		cost := 0
+		for _, wk := range near {
+			cost += int(f.words.keyIDs(wk).n)
+		}
+
+		if cost <= maxWordNames && len(qs) < maxQueryWords {
+			qs = append(qs, queryWord{near: near, cost: cost})
+		}
+	}
+
+	f.search++
+	if f.search == 0 {
+		clear(f.seen)
+		f.search = 1
+	}
+
+	// Count, per name, the payer name's words it holds.
+	cands := f.cands[:0]
+	defer func() { f.cands = cands[:0] }()
+
+	var one [1]int32
+	for qi, qw := range qs {
+		for _, wk := range qw.near {
+			for _, k := range f.words.pool.view(f.words.keyIDs(wk), &one) {
+				switch {
+				case f.seen[k] != f.search:
+					f.seen[k], f.word[k], f.count[k] = f.search, uint8(qi), 1
+					cands = append(cands, k)
+				case f.word[k] != uint8(qi):
+					f.word[k] = uint8(qi)
+					f.count[k] = min(f.count[k]+1, math.MaxUint8)
+				}
+			}
+		}
+	}
+
 	var hist, used [256]int32
 	for i := 0; i < len(q); i++ {
 		hist[q[i]]++
 	}
 
-	floor := e.rules.NameThreshold - 0.03
-	bestCust, bestSim, second := int32(-1), 0.0, 0.0
-	for _, ni := range best {
-		fn := e.names[ni]
-		if jaroBound(&hist, &used, q, fn.key) < floor {
-			continue
+	// A name of one or two words (too common ones aside) must hold them all,
+	// a longer one all but one.
+	need := len(qs)
+	if need > 2 {
+		need--
+	}
+
+	n := 0
+	for _, k := range cands {
+		if int(f.count[k]) >= need {
+			cands[n] = k
+			n++
+		}
+	}
+
+	if n > maxFuzzyCompare {
+		return -1, 0
+	}
+
+	var each [1]int32
+	for _, k := range cands[:n] {
+		sim := 1.0
+		if !f.cutFrom(k, name, base) {
+			sorted := f.sortedName(k)
+			if jaroBound(&hist, &used, q, sorted) < floor {
+				continue
+			}
+
+			sim = jaroWinkler(q, sorted)
 		}
 
-		sim := jaroWinkler(q, fn.key)
-		switch {
-		case fn.cust == bestCust:
-			bestSim = max(bestSim, sim)
-		case sim > bestSim:
-			second = bestSim
-			bestCust, bestSim = fn.cust, sim
-		case sim > second:
-			second = sim
+		for _, c := range f.keys.pool.view(f.keys.keyIDs(k), &each) {
+			switch {
+			case c == bestCust:
+				bestSim = max(bestSim, sim)
+			case sim > bestSim:
+				second = bestSim
+				bestCust, bestSim = c, sim
+			case sim > second:
+				second = sim
+			}
 		}
 	}
 
@@ -298,7 +606,7 @@ func (e *Engine) searchPayer(name string) (int32, float64) {
 // have in common, counted with their multiplicity; with every one of them
 // matched, in order, and a full four-byte prefix the similarity would be the
 // bound. used is scratch, all zero on entry and on return.
-func jaroBound(hist, used *[256]int32, a, b string) float64 {
+func jaroBound[B ~string | ~[]byte](hist, used *[256]int32, a string, b B) float64 {
 	la, lb := len(a), len(b)
 	if la == 0 || lb == 0 {
 		return 1
@@ -328,11 +636,7 @@ func jaroBound(hist, used *[256]int32, a, b string) float64 {
 }
 
 // jaroWinkler returns the Jaro-Winkler similarity of two ASCII-ish strings, 0..1.
-func jaroWinkler(a, b string) float64 {
-	if a == b {
-		return 1
-	}
-
+func jaroWinkler[A, B ~string | ~[]byte](a A, b B) float64 {
 	la, lb := len(a), len(b)
 	if la == 0 || lb == 0 {
 		return 0

@@ -111,6 +111,20 @@ func (p *idPool) appendTo(dst []int32, l idList) []int32 {
 	}
 }
 
+// view returns the ids of l in place, using one for a list of one id. The ids
+// must not be changed.
+func (p *idPool) view(l idList, one *[1]int32) []int32 {
+	switch l.n {
+	case 0:
+		return nil
+	case 1:
+		one[0] = l.at
+		return one[:]
+	default:
+		return p.ids[l.at : l.at+l.n : l.at+l.n]
+	}
+}
+
 // last returns the last id of a non-empty list.
 func (p *idPool) last(l idList) int32 {
 	if l.n == 1 {
@@ -306,6 +320,53 @@ func (t *strTable) rehash(n int) {
 
 		t.slots[i] = h>>32<<32 | uint64(ki+1)
 	}
+}
+
+// key returns the number of key s, or -1 when it is not in the table.
+func (t *strTable) key(s string) int32 {
+	if len(t.slots) == 0 {
+		return -1
+	}
+
+	i, _ := t.find(s)
+
+	return int32(uint32(t.slots[i])) - 1
+}
+
+// addKey adds s, without ids, unless it is a key already, and returns its
+// number and whether it is new.
+func (t *strTable) addKey(s string) (int32, bool) {
+	if k := t.key(s); k >= 0 {
+		return k, false
+	}
+
+	t.add(s, 0)
+	k := int32(len(t.keys)) - 1
+	t.keys[k].ids = idList{}
+
+	return k, true
+}
+
+// keyBytes returns the bytes of key number k, which must not be changed.
+func (t *strTable) keyBytes(k int32) []byte {
+	key := &t.keys[k]
+
+	return t.text[key.off : key.off+key.len : key.off+key.len]
+}
+
+// keyIDs returns the ids of key number k.
+func (t *strTable) keyIDs(k int32) idList {
+	return t.keys[k].ids
+}
+
+// addID appends id to key number k unless it is already the last id there.
+func (t *strTable) addID(k int32, id int32) {
+	key := &t.keys[k]
+	if key.ids.n > 0 && t.pool.last(key.ids) == id {
+		return
+	}
+
+	key.ids = t.pool.push(key.ids, id)
 }
 
 // remove deletes id from key s. A key left without ids stays in the table with

@@ -16,8 +16,11 @@
 //     taken for payments without references, or whose references all name its
 //     invoices. Then by a fuzzy name: the token-sorted Jaro-Winkler similarity to
 //     one customer's name or alias is at least Rules.NameThreshold and no other
-//     customer comes within 0.02. Fuzzy candidates come from an index of
-//     name-word prefixes, never from a scan. An unknown payer is fine when
+//     customer comes within 0.02; a name that begins a customer's name (cut
+//     short by a bank file's field) counts as that name, and one that begins
+//     two customers' names identifies neither. Fuzzy candidates are the names
+//     holding the payer name's words, or words one typing slip away, from an
+//     index of name words, never from a scan. An unknown payer is fine when
 //     references identify the invoices.
 //  2. Find the invoices the payment references: structured remittance lines
 //     first (camt RfrdDocInf/CdtrRefInf, X12 RMR and the like, as bankfile.Remit),
@@ -179,7 +182,7 @@ import (
 // RulesVersion names the behaviour of this engine. It changes whenever the same
 // inputs could give a different decision, so stored decisions can say which rules
 // made them.
-const RulesVersion = "v4"
+const RulesVersion = "v5"
 
 // Reasons a payment, or the rest of one, goes to the exception queue.
 const (
