@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -232,6 +233,19 @@ type fileResult struct {
 	Accounts []string `json:"accounts"`
 	// Pending is true while the file is being read or matched.
 	Pending bool `json:"pending"`
+}
+
+// Currencies lists the currencies of the stored payments, each once.
+func (d fileResult) Currencies() []string {
+	var out []string
+
+	for _, x := range d.Sums {
+		if !slices.Contains(out, x.Currency) {
+			out = append(out, x.Currency)
+		}
+	}
+
+	return out
 }
 
 // fileData is the result page's data.

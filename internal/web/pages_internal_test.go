@@ -141,33 +141,46 @@ func TestEveryPageTemplateRendersEveryBranch(t *testing.T) {
 	sum := []statusSum{{Status: "exception", Currency: "EUR", Count: 1, Total: 12345}}
 	pg := pager{Prev: "/x?after=1", Next: "/x?before=2"}
 
-	for name, data := range map[string]any{
-		"error":  errorData{Status: 403, Heading: "Not allowed", Message: "no"},
-		"login":  loginData{Name: "ana", Next: "/files", Message: "Wrong"},
-		"upload": uploadData{MaxBytes: 1 << 20, MaxFiles: 20, Error: "Choose"},
-		"uploaded": uploadedData{Pending: true, Files: []uploadedFile{{Name: "a", File: &f,
+	matched := f
+	matched.Status, matched.Problems, matched.Error = store.FileMatched, nil, ""
+
+	for _, c := range []struct {
+		name string
+		data any
+	}{
+		{"error", errorData{Status: 403, Heading: "Not allowed", Message: "no"}},
+		{"login", loginData{Name: "ana", Next: "/files", Message: "Wrong"}},
+		{"upload", uploadData{MaxBytes: 1 << 20, MaxFiles: 20, Error: "Choose"}},
+		{"uploaded", uploadedData{Pending: true, Files: []uploadedFile{{Name: "a", File: &f,
 			Kind: "retried", Message: "again"}, {Name: "b", Kind: "refused", Message: "empty"},
-			{Kind: "refused"}}},
-		"files": filesData{Name: "a", Format: "csv", Formats: fileFormats, Statuses: fileStatuses,
-			Files: []store.BankFile{f}, Pager: pg},
-		"file": fileData{fileResult: fileResult{File: f, Report: rep, Sums: sum,
-			Accounts: []string{"DE1"}, Pending: true}, Payments: []filePayment{pay}, Pager: pg},
-		"audit": auditData{Actor: "ana", Export: "/audit.csv?actor=ana", Pager: pg,
+			{Kind: "refused"}}}},
+		{"files", filesData{Name: "a", Format: "csv", Formats: fileFormats,
+			Statuses: fileStatuses, Files: []store.BankFile{f}, Pager: pg}},
+		{"file", fileData{fileResult: fileResult{File: f, Report: rep, Sums: sum,
+			Accounts: []string{"DE1"}, Pending: true}, Payments: []filePayment{pay}, Pager: pg}},
+		{"file", fileData{fileResult: fileResult{File: matched, NotRead: "too big",
+			Sums: append(sum, sum...)}, Payments: []filePayment{pay}}},
+		{"audit", auditData{Actor: "ana", Export: "/audit.csv?actor=ana", Pager: pg,
 			Entries: []store.AuditEntry{{ID: 1, At: now, Actor: "ana", Entity: "bank_file",
-				EntityID: "7", Before: []byte(`{"a":1}`), After: []byte(`{"b":"<x>"}`)}}},
+				EntityID: "7", Before: []byte(`{"a":1}`), After: []byte(`{"b":"<x>"}`)}}}},
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/files", nil)
 		req = req.WithContext(auth.WithUser(req.Context(), auth.User{Name: "ana",
 			Role: auth.RoleTreasury}))
 		rec := httptest.NewRecorder()
 
-		s.render(rec, req, http.StatusOK, name, "Title", data)
+		s.render(rec, req, http.StatusOK, c.name, "Title", c.data)
 
 		body := rec.Body.String()
 		if rec.Code != http.StatusOK || !strings.Contains(body, "</html>") ||
 			strings.Contains(body, "<b>") || strings.Contains(body, "<12x>") ||
 			strings.Contains(body, "<x>") {
-			t.Errorf("%s: %d\n%s", name, rec.Code, body)
+			t.Errorf("%s: %d\n%s", c.name, rec.Code, body)
+		}
+
+		if strings.Contains(body, "too big") &&
+			!strings.Contains(body, "<dt>Currency</dt><dd>EUR</dd>") {
+			t.Errorf("stored currencies are not listed once each:\n%s", body)
 		}
 	}
 
