@@ -1,28 +1,128 @@
 // Package exceptions is the workflow of the exception queue: what ops see of a
-// payment that was not applied automatically, and how they resolve it. A
-// resolution writes applications exactly as the matching engine does and queues
-// them for the ERP on the same topic, so the ERP learns of the payment either way.
+// payment that was not applied automatically, and how they resolve it.
+//
+// Every action runs in one transaction with its audit entries. An action that
+// applies cash writes applications exactly as the matching engine does and
+// publishes them on the same topic (pipelines.TopicCashApplied), so the ERP
+// learns of the payment either way; reopening publishes the undone applications
+// on pipelines.TopicCashUnapplied, as a bank return does, so the ERP deletes the
+// payments it recorded.
+//
+// # For page handlers
+//
+// A page builds a Query from the request's URL (ParseQuery), lists a page of the
+// queue (Queue) with its header counts (Counts), and links to the next page with
+// the Query and the page's NextCursor:
+//
+//	q, err := exceptions.ParseQuery(r.URL.Query())
+//	page, err := svc.Queue(ctx, q, auth.Actor(r))
+//	counts, err := svc.Counts(ctx, q, auth.Actor(r))
+//	next := q.WithCursor(page.NextCursor).Values().Encode()
+//
+// The detail page shows Get's Detail; its Actions say which buttons apply now.
+// Each button posts to one method (Apply, Split, WriteOff, Park, MarkRefund,
+// MarkReturn, Close, ApplySuggested, Comment, Assign, Reopen; Approve and Reject
+// for approvals; Bulk for the same over many exceptions). Refusals wrap
+// ErrInvalid (often a *ValidationError naming the fields), store.ErrConflict,
+// store.ErrNotFound or ErrSelfApproval; ErrorCode names them.
 package exceptions
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/internal/learning"
-	"github.com/o2c-dev/o2c/internal/matching"
-	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/store"
-	"github.com/o2c-dev/o2c/pipelines"
 )
 
-// ErrInvalid reports a resolution that does not add up or names a wrong invoice.
-var ErrInvalid = errors.New("invalid resolution")
+// DefaultWriteOffReasons are the reason codes a write-off may give when Policy
+// names none.
+var DefaultWriteOffReasons = []string{"bank_fee", "short_payment", "rounding",
+	"discount_outside_terms"}
+
+// DefaultApprovalLimits returns the write-off limits used when Policy sets none:
+// 50.00 in EUR, USD, GBP and CHF; every write-off in another currency needs a
+// second person.
+func DefaultApprovalLimits() map[string]int64 {
+	return map[string]int64{"EUR": 5000, "USD": 5000, "GBP": 5000, "CHF": 5000}
+}
+
+// AnyCurrency keys the approval limit of the currencies not listed.
+const AnyCurrency = "*"
+
+// Policy is what the workflow allows. The zero value uses the defaults.
+type Policy struct {
+	// WriteOffReasons are the reason codes a write-off may give. Defaults to
+	// DefaultWriteOffReasons.
+	WriteOffReasons []string `json:"writeoff_reasons"`
+	// ApprovalLimits are, per currency, the largest total write-off (minor units)
+	// one person may make alone; above it a second person must approve. The key
+	// AnyCurrency sets it for the currencies not listed; a currency with neither
+	// needs approval for every write-off. Defaults to DefaultApprovalLimits.
+	ApprovalLimits map[string]int64 `json:"writeoff_approval_limits"`
+}
+
+func (p Policy) reasons() []string {
+	if len(p.WriteOffReasons) == 0 {
+		return DefaultWriteOffReasons
+	}
+
+	return p.WriteOffReasons
+}
+
+func (p Policy) limits() map[string]int64 {
+	if p.ApprovalLimits == nil {
+		return DefaultApprovalLimits()
+	}
+
+	return p.ApprovalLimits
+}
+
+// ApprovalLimit returns the largest write-off in currency one person may make.
+func (p Policy) ApprovalLimit(currency string) int64 {
+	l := p.limits()
+	if v, ok := l[currency]; ok {
+		return v
+	}
+
+	return l[AnyCurrency]
+}
+
+// Reasons returns the write-off reason codes the policy allows.
+func (p Policy) Reasons() []string {
+	return append([]string(nil), p.reasons()...)
+}
+
+func (p Policy) allows(reason string) bool {
+	for _, r := range p.reasons() {
+		if r == reason {
+			return true
+		}
+	}
+
+	return false
+}
+
+// Service runs the queue on a database.
+type Service struct {
+	Pool *pgxpool.Pool
+	// Learning tunes what a resolution teaches o2c; the zero value uses the
+	// defaults.
+	Learning learning.Options
+	// Policy sets the write-off reason codes and approval limits; the zero value
+	// uses the defaults.
+	Policy Policy
+}
+
+// List returns exceptions matching f in id order, for scripts and the CLI; the
+// queue pages use Queue.
+func (s *Service) List(ctx context.Context, f store.ExceptionFilter) ([]store.Exception, error) {
+	return store.Exceptions(ctx, s.Pool, f)
+}
 
 // Allocation applies an amount of the payment to one invoice.
 type Allocation struct {
@@ -32,9 +132,9 @@ type Allocation struct {
 	Amount string `json:"amount"`
 }
 
-// Resolution is what ops decide for an open exception: apply its amount to
+// Resolution is the older, one-call form of a decision: apply the amount to
 // invoices, park it (or what the allocations leave) on the customer's account,
-// or both.
+// or both. Apply, Split and Park are its newer forms.
 type Resolution struct {
 	Allocations []Allocation `json:"allocations"`
 	// Park puts the amount not allocated on account instead of requiring the
@@ -46,88 +146,48 @@ type Resolution struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Detail is an exception with everything needed to work it.
-type Detail struct {
-	Exception    store.Exception     `json:"exception"`
-	Payment      store.PaymentRow    `json:"payment"`
-	Applications []store.Application `json:"applications"`
-	History      []store.AuditEntry  `json:"history"`
-}
-
-// Service runs the queue on a database.
-type Service struct {
-	Pool *pgxpool.Pool
-	// Learning tunes what a resolution teaches o2c; the zero value uses the
-	// defaults.
-	Learning learning.Options
-}
-
-// List returns exceptions matching f.
-func (s *Service) List(ctx context.Context, f store.ExceptionFilter) ([]store.Exception, error) {
-	return store.Exceptions(ctx, s.Pool, f)
-}
-
-// Get returns one exception with its payment, the payment's applications and the
-// exception's history.
-func (s *Service) Get(ctx context.Context, id int64) (Detail, error) {
-	var d Detail
-
-	e, err := store.GetException(ctx, s.Pool, id, false)
-	if err != nil {
-		return d, err
-	}
-
-	p, err := store.GetPayment(ctx, s.Pool, e.PaymentID)
-	if err != nil {
-		return d, err
-	}
-
-	apps, err := store.ApplicationsOfPayment(ctx, s.Pool, e.PaymentID)
-	if err != nil {
-		return d, err
-	}
-
-	hist, err := store.AuditLog(ctx, s.Pool, "exception", strconv.FormatInt(id, 10), 100)
-	if err != nil {
-		return d, err
-	}
-
-	if apps == nil {
-		apps = []store.Application{}
-	}
-
-	if hist == nil {
-		hist = []store.AuditEntry{}
-	}
-
-	return Detail{Exception: e, Payment: p, Applications: apps, History: hist}, nil
-}
-
-// Outcome is what a resolution did.
-type Outcome struct {
-	Applications []store.Application `json:"applications"`
-	ParkedMinor  int64               `json:"parked_minor"`
-	Currency     string              `json:"currency"`
-	Status       string              `json:"status"`
-}
-
-// Resolve closes an open exception as ops decided, in one transaction: the
-// applications (never past an invoice's open amount, only in the payment's
-// currency), the payment's new status, the exception's resolution, what it
-// teaches o2c (see learning.Learn), the audit entries and the message that sends
-// the applications to the ERP.
+// Resolve closes an open exception as r decides: allocations are applied (see
+// Apply) with the rest parked on account when r.Park; with no allocations, the
+// exception is parked (see Park). The follow-up of a payment the bank took back
+// can only be closed: r.Park closes it, allocations are refused.
 func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 	r Resolution) (Outcome, error) {
-	var out Outcome
-
-	if strings.TrimSpace(actor) == "" {
-		return out, fmt.Errorf("%w: an actor is required", ErrInvalid)
+	if err := checkActor(actor); err != nil {
+		return Outcome{}, err
 	}
 
-	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		var err error
+	var out Outcome
 
-		out, err = resolve(ctx, tx, id, actor, r, s.Learning)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := lockOpen(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+
+		switch {
+		case t.p.Status == store.PaymentReturned && len(r.Allocations) > 0:
+			return invalid("allocations", "payment %d was returned by the bank, there is no "+
+				"cash to apply; park it to close the follow-up", t.p.ID)
+		case t.p.Status == store.PaymentReturned && r.Park:
+			out, err = s.close(ctx, tx, t, actor, CloseRequest{Note: r.Note}, true)
+		case len(r.Allocations) == 0 && r.Park:
+			out, err = s.park(ctx, tx, t, actor, ParkRequest{CustomerID: r.CustomerID,
+				Note: r.Note})
+		case len(r.Allocations) == 0:
+			return invalid("allocations", "give allocations or park the amount")
+		default:
+			req := ApplyRequest{CustomerID: r.CustomerID, Note: r.Note}
+			if r.Park {
+				req.Rest = RestOnAccount
+			}
+
+			for _, a := range r.Allocations {
+				req.Lines = append(req.Lines, Line{InvoiceNumber: a.InvoiceNumber,
+					Amount: a.Amount})
+			}
+
+			out, err = s.apply(ctx, tx, t, actor, "resolve", req, nil)
+		}
 
 		return err
 	})
@@ -135,205 +195,19 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 	return out, err
 }
 
-func resolve(ctx context.Context, tx pgx.Tx, id int64, actor string,
-	r Resolution, learn learning.Options) (Outcome, error) {
-	var out Outcome
-
-	e, err := store.GetException(ctx, tx, id, true)
-	if err != nil {
-		return out, err
-	}
-
-	if e.Status != store.ExceptionOpen {
-		return out, fmt.Errorf("exception %d is %s: %w", id, e.Status, store.ErrConflict)
-	}
-
-	p, err := store.GetPayment(ctx, tx, e.PaymentID)
-	if err != nil {
-		return out, err
-	}
-
-	if p.Status == store.PaymentReturned {
-		return closeReturned(ctx, tx, e, actor, r)
-	}
-
-	amounts, err := allocationAmounts(ctx, tx, e, r)
-	if err != nil {
-		return out, err
-	}
-
-	var total int64
-	var ids []int64
-
-	for i, a := range r.Allocations {
-		app, err := store.Apply(ctx, tx, store.Application{
-			PaymentID:     p.ID,
-			InvoiceNumber: a.InvoiceNumber,
-			Currency:      e.Currency,
-			Amount:        amounts[i],
-			Rule:          "manual",
-			RulesVersion:  matching.RulesVersion,
-			Confidence:    1,
-			Explanation:   explain(actor, id, a.InvoiceNumber, amounts[i], e.Currency, r.Note),
-			Source:        store.SourceManual,
-			Actor:         actor,
-		})
-		if errors.Is(err, store.ErrOverApplied) {
-			return out, fmt.Errorf("%w: %s more than invoice %s has open", ErrInvalid,
-				money.New(amounts[i], e.Currency), a.InvoiceNumber)
-		}
-
-		if err != nil {
-			return out, err
-		}
-
-		total += amounts[i]
-		ids = append(ids, app.ID)
-		out.Applications = append(out.Applications, app)
-	}
-
-	rest := e.Amount - total
-	if rest != 0 && !r.Park {
-		return out, fmt.Errorf("%w: allocations total %s of %s; allocate all of it or park "+
-			"the rest", ErrInvalid, money.New(total, e.Currency), money.New(e.Amount, e.Currency))
-	}
-
-	status, payStatus := store.ExceptionResolved, store.PaymentApplied
-	if rest != 0 {
-		out.ParkedMinor = rest
-		payStatus = store.PaymentOnAccount
-		if total == 0 {
-			status = store.ExceptionParked
-		}
-	}
-
-	customer := p.CustomerID
-	if r.CustomerID != "" {
-		var known bool
-
-		err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)",
-			r.CustomerID).Scan(&known)
-		if err != nil {
-			return out, fmt.Errorf("read customer %s: %w", r.CustomerID, err)
-		}
-
-		if !known {
-			return out, fmt.Errorf("%w: no customer %s", ErrInvalid, r.CustomerID)
-		}
-
-		customer = r.CustomerID
-	}
-
-	if err := store.SetPaymentOutcome(ctx, tx, p.ID, payStatus, customer, rest); err != nil {
-		return out, err
-	}
-
-	resolution := map[string]any{"request": r, "applications": ids, "parked_minor": rest}
-	if err := store.CloseException(ctx, tx, id, status, actor, resolution); err != nil {
-		return out, err
-	}
-
-	_, err = learning.Learn(ctx, tx, learn, learning.Resolution{ExceptionID: id, Payment: p,
-		CustomerID: customer, Applications: out.Applications, Actor: actor})
-	if err != nil {
-		return out, err
-	}
-
-	out.Status, out.Currency = status, e.Currency
-	if len(ids) == 0 {
-		return out, nil
-	}
-
-	return out, pipelines.Publish(ctx, tx, pipelines.TopicCashApplied,
-		pipelines.CashApplied{ApplicationIDs: ids})
-}
-
-// closeReturned ends the follow-up of a payment the bank took back: there is no
-// cash left to apply or park, so the only resolution is to close it with a note.
-func closeReturned(ctx context.Context, tx pgx.Tx, e store.Exception, actor string,
-	r Resolution) (Outcome, error) {
-	if len(r.Allocations) > 0 {
-		return Outcome{}, fmt.Errorf("%w: payment %d was returned by the bank, there is no cash "+
-			"to apply; park it to close the follow-up", ErrInvalid, e.PaymentID)
-	}
-
-	resolution := map[string]any{"request": r, "returned": true}
-	if err := store.CloseException(ctx, tx, e.ID, store.ExceptionResolved, actor,
-		resolution); err != nil {
-		return Outcome{}, err
-	}
-
-	return Outcome{Status: store.ExceptionResolved, Currency: e.Currency}, nil
-}
-
-// allocationAmounts parses and checks the allocations against the exception.
-func allocationAmounts(ctx context.Context, tx pgx.Tx, e store.Exception,
-	r Resolution) ([]int64, error) {
-	if len(r.Allocations) == 0 && !r.Park {
-		return nil, fmt.Errorf("%w: give allocations or park the amount", ErrInvalid)
-	}
-
-	seen := map[string]bool{}
-	out := make([]int64, len(r.Allocations))
-
-	var total int64
-	for i, a := range r.Allocations {
-		amt, err := money.Parse(a.Amount, e.Currency)
-		if err != nil {
-			return nil, fmt.Errorf("%w: allocation %d: %w", ErrInvalid, i+1, err)
-		}
-
-		if amt.Minor <= 0 {
-			return nil, fmt.Errorf("%w: allocation %d: amount must be positive", ErrInvalid, i+1)
-		}
-
-		if seen[a.InvoiceNumber] {
-			return nil, fmt.Errorf("%w: invoice %s listed twice", ErrInvalid, a.InvoiceNumber)
-		}
-
-		seen[a.InvoiceNumber] = true
-
-		inv, err := store.Invoice(ctx, tx, a.InvoiceNumber)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("%w: no invoice %s", ErrInvalid, a.InvoiceNumber)
-		}
-
-		if err != nil {
-			return nil, err
-		}
-
-		if inv.Currency != e.Currency {
-			return nil, fmt.Errorf("%w: invoice %s is in %s, the payment in %s", ErrInvalid,
-				inv.Number, inv.Currency, e.Currency)
-		}
-
-		out[i] = amt.Minor
-		total += amt.Minor
-	}
-
-	if total > e.Amount {
-		return nil, fmt.Errorf("%w: allocations total %s, more than the %s to apply",
-			ErrInvalid, money.New(total, e.Currency), money.New(e.Amount, e.Currency))
-	}
-
-	return out, nil
-}
-
-func explain(actor string, id int64, invoice string, amount int64, currency,
-	note string) string {
-	s := fmt.Sprintf("applied %s to %s by %s resolving exception %d",
-		money.New(amount, currency), invoice, actor, id)
-	if note != "" {
-		s += ": " + note
-	}
-
-	return s
-}
-
 // Assign gives an open exception to assignee ("" unassigns), audited. A closed
 // exception is refused with store.ErrConflict.
 func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) error {
-	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+
+	assignee = strings.TrimSpace(assignee)
+	if msg := checkText(assignee, maxName); msg != "" {
+		return invalid("assignee", "%s", msg)
+	}
+
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		e, err := store.GetException(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -343,12 +217,19 @@ func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) 
 			return fmt.Errorf("exception %d is %s: %w", id, e.Status, store.ErrConflict)
 		}
 
-		_, err = tx.Exec(ctx, "UPDATE exceptions SET assignee = $2 WHERE id = $1", id, assignee)
-		if err != nil {
-			return fmt.Errorf("assign exception %d: %w", id, err)
+		if e.Assignee == assignee {
+			return nil
 		}
 
-		return store.Audit(ctx, tx, actor, "assign", "exception", strconv.FormatInt(id, 10),
+		if err := store.SetAssignee(ctx, tx, id, assignee); err != nil {
+			return err
+		}
+
+		return store.Audit(ctx, tx, actor, "assign", "exception", itoa(id),
 			map[string]string{"assignee": e.Assignee}, map[string]string{"assignee": assignee})
 	})
+}
+
+func (s *Service) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return store.InTx(ctx, s.Pool, fn)
 }

@@ -353,13 +353,13 @@ func TestResolveParkOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if out.Status != store.ExceptionParked || out.ParkedMinor != 100050 {
-		t.Errorf("outcome %+v, want parked 100050", out)
+	if out.Status != store.ExceptionOnAccount || out.ParkedMinor != 100050 {
+		t.Errorf("outcome %+v, want on_account 100050", out)
 	}
 
 	es, ps := f.status(t)
-	if es != store.ExceptionParked || ps != store.PaymentOnAccount {
-		t.Errorf("exception %s payment %s, want parked on_account", es, ps)
+	if es != store.ExceptionOnAccount || ps != store.PaymentOnAccount {
+		t.Errorf("exception %s payment %s, want on_account on_account", es, ps)
 	}
 
 	p, err := store.GetPayment(context.Background(), f.pool, f.payment.ID)

@@ -87,7 +87,7 @@ func ApplyMany(ctx context.Context, db DB, apps []Application) ([]Application, e
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
 			$6::bigint[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::text[],
 			$12::text[], $13::text[])
-		ON CONFLICT (payment_id, invoice_number) DO NOTHING
+		ON CONFLICT (payment_id, invoice_number) WHERE reversed_at IS NULL DO NOTHING
 		RETURNING id, payment_id, invoice_number, created_at, erp_state`,
 		pay, inv, cur, amt, disc, wo, rule, ver, conf, expl, src, actor, why)
 	if err != nil {
@@ -301,22 +301,33 @@ type Candidate struct {
 
 // Exception statuses.
 const (
-	ExceptionOpen     = "open"
-	ExceptionResolved = "resolved"
-	ExceptionParked   = "parked"
+	ExceptionOpen          = "open"           // waiting for ops
+	ExceptionResolved      = "resolved"       // applied, written off, split or closed
+	ExceptionOnAccount     = "on_account"     // the cash kept as the customer's credit
+	ExceptionRefundPending = "refund_pending" // to be paid back to the payer
+	ExceptionReturnPending = "return_pending" // to be returned through the bank
+	ExceptionSuperseded    = "superseded"     // a remainder merged back on reopening
+	// ExceptionParked is what on_account was called before; stored rows were
+	// renamed and no exception takes it any more.
+	ExceptionParked = "parked"
 )
 
 // Exception is a payment, or the rest of one, that was not applied automatically.
 type Exception struct {
-	ID         int64           `json:"id"`
-	PaymentID  int64           `json:"payment_id"`
-	Reason     string          `json:"reason"`
-	Message    string          `json:"message"`
-	Amount     int64           `json:"amount_minor"`
-	Currency   string          `json:"currency"`
-	Candidates []Candidate     `json:"candidates"`
-	Status     string          `json:"status"`
-	Assignee   string          `json:"assignee,omitempty"`
+	ID         int64       `json:"id"`
+	PaymentID  int64       `json:"payment_id"`
+	Reason     string      `json:"reason"`
+	Message    string      `json:"message"`
+	Amount     int64       `json:"amount_minor"`
+	Currency   string      `json:"currency"`
+	Candidates []Candidate `json:"candidates"`
+	Status     string      `json:"status"`
+	Assignee   string      `json:"assignee,omitempty"`
+	// CustomerID is the customer the payment is from, "" while unknown.
+	CustomerID string `json:"customer_id,omitempty"`
+	// ParentID is the exception this one holds the rest of after a split, 0 when
+	// none.
+	ParentID   int64           `json:"parent_id,omitempty"`
 	Resolution json.RawMessage `json:"resolution,omitempty"`
 	ResolvedBy string          `json:"resolved_by,omitempty"`
 	ResolvedAt *time.Time      `json:"resolved_at,omitempty"`
@@ -424,14 +435,16 @@ func OpenExceptions(ctx context.Context, db DB, es []Exception) ([]Exception, er
 }
 
 const exceptionColumns = `id, payment_id, reason, message, amount_minor, currency, candidates,
-	status, assignee, resolution, resolved_by, resolved_at, created_at`
+	status, assignee, resolution, resolved_by, resolved_at, created_at, customer_id,
+	COALESCE(parent_id, 0)`
 
 func scanException(row pgx.Row) (Exception, error) {
 	var e Exception
 	var cands, res []byte
 
 	err := row.Scan(&e.ID, &e.PaymentID, &e.Reason, &e.Message, &e.Amount, &e.Currency,
-		&cands, &e.Status, &e.Assignee, &res, &e.ResolvedBy, &e.ResolvedAt, &e.CreatedAt)
+		&cands, &e.Status, &e.Assignee, &res, &e.ResolvedBy, &e.ResolvedAt, &e.CreatedAt,
+		&e.CustomerID, &e.ParentID)
 	if err != nil {
 		return e, err
 	}
@@ -501,7 +514,7 @@ func Exceptions(ctx context.Context, db DB, f ExceptionFilter) ([]Exception, err
 	return out, rows.Err()
 }
 
-// CloseException marks an open exception resolved or parked with its resolution.
+// CloseException gives an open exception its closing status and resolution.
 func CloseException(ctx context.Context, db DB, id int64, status, actor string,
 	resolution any) error {
 	res, err := json.Marshal(resolution)

@@ -203,6 +203,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		}},
 	}
 	calls = append(calls, pageCalls(t, a.pool, fileID)...)
+	calls = append(calls, exceptionCalls(t, a.pool)...)
 
 	// The table covers every authenticated route the server has.
 	srv := web.New(web.Config{Pool: a.pool, Auth: a.auth, Logger: quiet})

@@ -27,9 +27,10 @@ func TestBadTextIsRefusedAsBadRequest(t *testing.T) {
 		t.Errorf("NUL in an invoice number: %d %+v, want 400", code, e)
 	}
 
+	// Checked before it reaches the database: a refused field.
 	if code := a.post(t, "/api/exceptions/"+itoa(ids[0])+"/assign",
-		`{"assignee":"a\u0000b"}`, &e); code != 400 {
-		t.Errorf("NUL in an assignee: %d %+v, want 400", code, e)
+		`{"assignee":"a\u0000b"}`, &e); code != 422 || e.Error != "invalid" {
+		t.Errorf("NUL in an assignee: %d %+v, want 422", code, e)
 	}
 
 	if code := a.do(t, http.MethodPost, "/api/bank-files?name=a%00b.csv", "text/csv",

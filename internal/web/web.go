@@ -37,6 +37,9 @@ type Config struct {
 	// Bank reads stored files again for the result pages (bank profile, the file's
 	// own totals): the reader the pipelines use. Defaults to the built-in profiles.
 	Bank *bank.Reader
+	// Exceptions sets the exception workflow's write-off reason codes and approval
+	// limits. The zero value uses the defaults (package exceptions).
+	Exceptions exceptions.Policy
 	// Logger receives one line per request, without bodies or secrets.
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
@@ -79,7 +82,8 @@ func New(cfg Config) *Server {
 		cfg.MaxUploadBytes = 256 << 20
 	}
 
-	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool},
+	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool,
+		Policy: cfg.Exceptions},
 		mux: http.NewServeMux(), api: http.NewServeMux()}
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -134,14 +138,10 @@ func (s *Server) routes() []Route {
 		{"GET /api/tokens", auth.ActionTokens, s.listTokens},
 		{"POST /api/tokens", auth.ActionTokens, s.createToken},
 		{"DELETE /api/tokens/{id}", auth.ActionTokens, s.revokeToken},
-		{"GET /api/exceptions", auth.ActionRead, s.listExceptions},
-		{"GET /api/exceptions/{id}", auth.ActionRead, s.getException},
-		{"POST /api/exceptions/{id}/resolve", auth.ActionResolve, s.resolveException},
-		{"POST /api/exceptions/{id}/assign", auth.ActionResolve, s.assignException},
 		{"POST /api/bank-files", auth.ActionUpload, s.uploadBankFile},
 		{"GET /api/bank-files", auth.ActionRead, s.listBankFiles},
 		{"GET /api/bank-files/{id}", auth.ActionRead, s.getBankFile},
-	}, s.pageRoutes()...)
+	}, append(s.exceptionRoutes(), s.pageRoutes()...)...)
 }
 
 // ServeHTTP logs each request and dispatches it.
@@ -256,123 +256,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.ExceptionFilter{Status: q.Get("status"), Reason: q.Get("reason"),
-		Assignee: q.Get("assignee")}
-
-	switch f.Status {
-	case "", store.ExceptionOpen, store.ExceptionResolved, store.ExceptionParked:
-	default:
-		writeError(w, http.StatusBadRequest, "invalid",
-			fmt.Errorf("status: %q is not open, resolved or parked", f.Status))
-		return
-	}
-
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid", fmt.Errorf("after: %w", err))
-			return
-		}
-
-		f.AfterID = n
-	}
-
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "invalid", errors.New("limit: 1 to 1000"))
-			return
-		}
-
-		f.Limit = n
-	}
-
-	list, err := s.exceptions.List(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-
-	next := ""
-	if f.Limit > 0 && len(list) == f.Limit || f.Limit == 0 && len(list) == 100 {
-		next = strconv.FormatInt(list[len(list)-1].ID, 10)
-	}
-
-	if list == nil {
-		list = []store.Exception{}
-	}
-
-	writeJSON(w, http.StatusOK, map[string]any{"exceptions": list, "next_after": next})
-}
-
-func (s *Server) getException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err)
-		return
-	}
-
-	d, err := s.exceptions.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-
-	writeJSON(w, http.StatusOK, d)
-}
-
-func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err)
-		return
-	}
-
-	var res exceptions.Resolution
-
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-
-	if err := dec.Decode(&res); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err)
-		return
-	}
-
-	out, err := s.exceptions.Resolve(r.Context(), id, actor(r), res)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) assignException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err)
-		return
-	}
-
-	var body struct {
-		Assignee string `json:"assignee"`
-	}
-
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err)
-		return
-	}
-
-	if err := s.exceptions.Assign(r.Context(), id, actor(r), body.Assignee); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-
-	writeJSON(w, http.StatusOK, map[string]string{"assignee": body.Assignee})
 }
 
 // uploadBankFile takes one file as the raw request body (name in the "name" query

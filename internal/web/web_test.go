@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,8 +241,8 @@ type apiError struct {
 }
 
 type exceptionList struct {
-	Exceptions []store.Exception `json:"exceptions"`
-	NextAfter  string            `json:"next_after"`
+	Exceptions []store.QueueRow `json:"exceptions"`
+	NextCursor string           `json:"next_cursor"`
 }
 
 func TestHealth(t *testing.T) {
@@ -268,32 +269,35 @@ func TestListExceptions(t *testing.T) {
 		t.Fatalf("list: %d", code)
 	}
 
-	if len(all.Exceptions) != 3 || all.NextAfter != "" {
-		t.Fatalf("list: %d exceptions, next_after %q", len(all.Exceptions), all.NextAfter)
+	if len(all.Exceptions) != 3 || all.NextCursor != "" {
+		t.Fatalf("list: %d exceptions, next_cursor %q", len(all.Exceptions), all.NextCursor)
 	}
 
+	// Oldest first by default; pages follow the cursor.
 	var page1 exceptionList
 	if code := a.get(t, "/api/exceptions?limit=2", &page1); code != http.StatusOK {
 		t.Fatalf("page 1: %d", code)
 	}
 
 	if len(page1.Exceptions) != 2 || page1.Exceptions[0].ID != ids[0] ||
-		page1.NextAfter != strconv.FormatInt(ids[1], 10) {
+		page1.Exceptions[1].ID != ids[1] || page1.NextCursor == "" {
 		t.Fatalf("page 1: %+v", page1)
 	}
 
 	var page2 exceptionList
-	if code := a.get(t, "/api/exceptions?limit=2&after="+page1.NextAfter,
+	if code := a.get(t, "/api/exceptions?limit=2&cursor="+url.QueryEscape(page1.NextCursor),
 		&page2); code != http.StatusOK {
 		t.Fatalf("page 2: %d", code)
 	}
 
-	if len(page2.Exceptions) != 1 || page2.Exceptions[0].ID != ids[2] || page2.NextAfter != "" {
+	if len(page2.Exceptions) != 1 || page2.Exceptions[0].ID != ids[2] ||
+		page2.NextCursor != "" {
 		t.Fatalf("page 2: %+v", page2)
 	}
 
-	if page2.Exceptions[0].Amount != 30000 || page2.Exceptions[0].Currency != "EUR" {
-		t.Errorf("page 2 exception: %+v", page2.Exceptions[0])
+	if e := page2.Exceptions[0]; e.Amount != 30000 || e.Currency != "EUR" ||
+		e.PayerName != "ORRIN TILES GMBH" {
+		t.Errorf("page 2 exception: %+v", e)
 	}
 
 	code := a.post(t, fmt.Sprintf("/api/exceptions/%d/resolve", ids[0]), `{"park":true}`, nil)
@@ -303,11 +307,11 @@ func TestListExceptions(t *testing.T) {
 
 	var open, parked exceptionList
 	a.get(t, "/api/exceptions?status=open", &open)
-	a.get(t, "/api/exceptions?status=parked", &parked)
+	a.get(t, "/api/exceptions?status=on_account", &parked)
 
 	if len(open.Exceptions) != 2 || len(parked.Exceptions) != 1 ||
 		parked.Exceptions[0].ID != ids[0] {
-		t.Errorf("open %d, parked %+v", len(open.Exceptions), parked.Exceptions)
+		t.Errorf("open %d, on account %+v", len(open.Exceptions), parked.Exceptions)
 	}
 
 	var empty map[string]json.RawMessage
@@ -317,11 +321,13 @@ func TestListExceptions(t *testing.T) {
 		t.Errorf("empty list encodes as %s, want []", empty["exceptions"])
 	}
 
-	for _, q := range []string{"limit=0", "limit=x", "limit=1001", "after=x"} {
-		var e apiError
+	for q, field := range map[string]string{"limit=0": "limit", "limit=x": "limit",
+		"limit=501": "limit", "cursor=x": "cursor", "status=parked": "status",
+		"sort=payer": "sort"} {
+		var e fieldsError
 		if code := a.get(t, "/api/exceptions?"+q, &e); code != http.StatusBadRequest ||
-			e.Error != "invalid" {
-			t.Errorf("?%s: %d %+v, want 400 invalid", q, code, e)
+			e.Error != "invalid" || len(e.Fields) != 1 || e.Fields[0].Field != field {
+			t.Errorf("?%s: %d %+v, want 400 invalid naming %s", q, code, e, field)
 		}
 	}
 }
