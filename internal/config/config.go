@@ -40,6 +40,9 @@ type Config struct {
 	Matching Matching `yaml:"matching"`
 	Ingest   Ingest   `yaml:"ingest"`
 
+	// Exceptions tunes the exception workflow (package exceptions).
+	Exceptions Exceptions `yaml:"exceptions"`
+
 	// BankProfiles say how each bank's CSV exports are read (delimiter, number and date
 	// formats, columns, signs, currency, ...); they are tried in order before the built-in
 	// profiles (bankcsv.Builtins). Defaults to none.
@@ -239,6 +242,20 @@ type Ingest struct {
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
 }
 
+// Exceptions tunes the exception workflow: write-offs and who must approve them.
+type Exceptions struct {
+	// WriteOffReasons are the reason codes a write-off may give (lower case, digits
+	// and '_'). Defaults to bank_fee, short_payment, rounding, discount_outside_terms.
+	WriteOffReasons []string `yaml:"writeoff_reasons"`
+
+	// WriteOffApprovalLimit is, per currency, the largest total write-off in minor
+	// units (cents for USD) one person may make alone; above it a second person with
+	// the approve permission must approve. The key "*" sets it for the currencies not
+	// listed; a currency with neither needs approval for every write-off. Defaults to
+	// 5000 (50.00) for CHF, EUR, GBP and USD.
+	WriteOffApprovalLimit map[string]int64 `yaml:"writeoff_approval_limit"`
+}
+
 // Default returns the configuration used when nothing is configured. DataDir stays empty
 // here; Load fills it with pgembed.DefaultDataDir() when no database URL is set.
 func Default() Config {
@@ -264,7 +281,11 @@ func Default() Config {
 		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15, Partials: true,
 			Deductions: true, DeductionPercent: 10, NameThreshold: 0.92, FuzzyReferences: true,
 			Tolerances: defaultTolerances(), KnownFees: defaultKnownFees()},
-		Ingest:       Ingest{MaxFileBytes: 256 << 20},
+		Ingest: Ingest{MaxFileBytes: 256 << 20},
+		Exceptions: Exceptions{WriteOffReasons: []string{"bank_fee", "short_payment",
+			"rounding", "discount_outside_terms"},
+			WriteOffApprovalLimit: map[string]int64{"CHF": 5000, "EUR": 5000, "GBP": 5000,
+				"USD": 5000}},
 		BankProfiles: []bankcsv.Profile{},
 	}
 }

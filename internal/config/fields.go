@@ -263,6 +263,16 @@ var fields = []field{
 		Doc: "largest bank file accepted, in bytes (default 256 MiB)",
 	}, func(c *Config) string { return strconv.FormatInt(c.Ingest.MaxFileBytes, 10) }),
 	fileOnly(Field{
+		Key: "exceptions.writeoff_reasons", Default: defaultWriteOffReasonsYAML,
+		Doc: "reason codes a write-off of a difference may give (lower case, digits, '_')",
+	}, func(c *Config) string { return fmt.Sprint(c.Exceptions.WriteOffReasons) }),
+	fileOnly(Field{
+		Key: "exceptions.writeoff_approval_limit", Default: defaultApprovalLimitYAML,
+		Doc: "largest total write-off per currency, in minor units, one person may make " +
+			"alone; above it another person approves; \"*\" covers the currencies not " +
+			"listed, and a currency with neither needs approval for every write-off",
+	}, func(c *Config) string { return fmt.Sprint(c.Exceptions.WriteOffApprovalLimit) }),
+	fileOnly(Field{
 		Key: "bank_profiles", Default: "[]",
 		Doc: "bank CSV profiles, a list tried in order before the built-in ones; each says " +
 			"which files it is for and how to read them (keys bank_profiles[].*)",
@@ -280,4 +290,10 @@ const (
 		`USD: {abs: "0.50", percent: 0.1}` + "}"
 	defaultKnownFeesYAML = "{EUR: " + feesYAML + ", GBP: " + feesYAML + ", USD: " + feesYAML + "}"
 	feesYAML             = `["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"]`
+)
+
+// The defaults of the exception workflow's settings, as YAML.
+const (
+	defaultWriteOffReasonsYAML = "[bank_fee, short_payment, rounding, discount_outside_terms]"
+	defaultApprovalLimitYAML   = "{CHF: 5000, EUR: 5000, GBP: 5000, USD: 5000}"
 )

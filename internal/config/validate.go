@@ -79,6 +79,8 @@ func (c *Config) Validate() error {
 	check("matching.tolerances", tolerances(c.Matching.Tolerances))
 	check("matching.known_fees", knownFees(c.Matching.KnownFees))
 	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
+	check("exceptions.writeoff_reasons", reasonCodes(c.Exceptions.WriteOffReasons))
+	check("exceptions.writeoff_approval_limit", approvalLimits(c.Exceptions.WriteOffApprovalLimit))
 	check("bank_profiles", checkBankProfiles(c.BankProfiles))
 
 	if c.Database.URL == "" && c.Database.DataDir == "" {
@@ -289,6 +291,50 @@ func knownFees(fees map[string][]string) error {
 			if a, err := money.Parse(f, cur); err != nil || a.Minor <= 0 {
 				return fmt.Errorf("%s: %q is not a positive amount", cur, f)
 			}
+		}
+	}
+
+	return nil
+}
+
+// reasonCodes accepts a non-empty list of distinct codes of lower-case letters,
+// digits and '_', starting with a letter, at most 40 bytes each.
+func reasonCodes(codes []string) error {
+	if len(codes) == 0 {
+		return errors.New("name at least one reason code")
+	}
+
+	seen := map[string]bool{}
+	for _, c := range codes {
+		ok := c != "" && len(c) <= 40 && c[0] >= 'a' && c[0] <= 'z'
+		for _, r := range c {
+			ok = ok && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+		}
+
+		if !ok {
+			return fmt.Errorf("%q: want lower-case letters, digits and '_', starting with a "+
+				"letter, at most 40", c)
+		}
+
+		if seen[c] {
+			return fmt.Errorf("%q is listed twice", c)
+		}
+
+		seen[c] = true
+	}
+
+	return nil
+}
+
+// approvalLimits accepts ISO 4217 codes or "*" with amounts of zero or more.
+func approvalLimits(limits map[string]int64) error {
+	for cur, n := range limits {
+		if cur != "*" && !money.ValidCurrency(cur) {
+			return fmt.Errorf("%q: %w", cur, money.ErrCurrency)
+		}
+
+		if n < 0 {
+			return fmt.Errorf("%s: %d is negative", cur, n)
 		}
 	}
 
