@@ -828,3 +828,37 @@ func TestDetailExplainsTheDecision(t *testing.T) {
 		t.Errorf("actions %v lack %v", d.Actions, want)
 	}
 }
+
+// Two people acting on one exception at once: one wins, the other is told it
+// changed, and the money is applied once.
+func TestConcurrentActionsApplyOnce(t *testing.T) {
+	t.Parallel()
+
+	f := seed(t, 64000, "EUR", twoInvoices()...)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+
+	for _, who := range []string{"ana", "bo", "cy", "di"} {
+		go func() {
+			_, err := f.svc.Apply(ctx, f.exception.ID, who, exceptions.ApplyRequest{
+				Lines: []exceptions.Line{{InvoiceNumber: "INV-1001", Amount: "640.00"}}})
+			errs <- err
+		}()
+	}
+
+	won := 0
+	for range 4 {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("loser's error %v, want ErrConflict", err)
+		}
+	}
+
+	if won != 1 || f.count(t, "SELECT count(*) FROM applications") != 1 ||
+		f.open(t, "INV-1001") != 0 {
+		t.Errorf("%d winners, %d applications", won,
+			f.count(t, "SELECT count(*) FROM applications"))
+	}
+}
