@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,7 +74,11 @@ func TestBankReadRoundTrip(t *testing.T) {
 					len(file.Transactions), len(tc.ps), total)
 			}
 
-			if file.Controls == bankfile.ControlsMismatch || len(file.Warnings) > 0 {
+			// A CSV export that matches no bank profile is read with a guessed
+			// one, and the reader says so; that is the only warning allowed.
+			warnings := slices.DeleteFunc(slices.Clone(file.Warnings),
+				func(p bankfile.Problem) bool { return csvFormat(file) && p.Field == "profile" })
+			if file.Controls == bankfile.ControlsMismatch || len(warnings) > 0 {
 				t.Errorf("controls %s, warnings %v", file.Controls, file.Warnings)
 			}
 

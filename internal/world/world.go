@@ -2,7 +2,9 @@
 // accounts and aliases, closed-won CRM deals, the invoices raised for them, and
 // bank payments for those invoices with realistic remittance noise, each
 // payment carrying the truth of what it pays. Writers turn the payments into
-// real NACHA, camt.053 and bank CSV files, and the customers and invoices into
+// real NACHA, camt.053, bank CSV, BAI2, MT940 and lockbox files, each within
+// its format's field widths and character set (every writer says what its
+// format loses of each kind of payment), and the customers and invoices into
 // the CSV files o2c imports.
 //
 // Everything is deterministic: the same seeds and inputs give byte-identical
