@@ -30,11 +30,20 @@ const (
 	FormatCAMT02  = "camt.053.02" // camt.053.001.02
 	FormatCAMT08  = "camt.053.08" // camt.053.001.08
 	FormatBankCSV = "csv"         // bank account CSV export
+	FormatBAI2    = "bai2"        // BAI2 prior-day report
+	FormatMT940   = "mt940"       // SWIFT MT940 statements, German and Dutch :86:
+	FormatLockbox = "lockbox"     // BAI lockbox transmission, fixed-width
 )
 
 // Formats returns every format the benchmark writes, in a fixed order.
 func Formats() []string {
-	return []string{FormatNACHA, FormatCAMT02, FormatCAMT08, FormatBankCSV}
+	return []string{FormatNACHA, FormatCAMT02, FormatCAMT08, FormatBankCSV, FormatBAI2,
+		FormatMT940, FormatLockbox}
+}
+
+// usdOnly reports the formats that carry US dollars only.
+func usdOnly(format string) bool {
+	return format == FormatNACHA || format == FormatLockbox
 }
 
 // TruthFile is the file under Config.Dir that lists every payment's truth:
@@ -72,8 +81,8 @@ type Config struct {
 	// DefaultDeals.
 	DealsPerCustomer int
 	// Formats are the bank file formats; the payments are dealt to them in
-	// turn (NACHA carries US dollars only, so other currencies go to the next
-	// format). Empty means Formats().
+	// turn (NACHA and lockbox carry US dollars only, so other currencies go to
+	// the next format). Empty means Formats().
 	Formats []string
 	// Weights is the mix of payment kinds. Nil means world.BenchmarkWeights().
 	Weights world.Weights
@@ -118,13 +127,20 @@ func (c Config) withDefaults() (Config, error) {
 
 // World is a generated benchmark world written to disk.
 type World struct {
-	Config        Config          // the configuration, defaults filled in
-	Payments      []world.Payment // every payment with its truth
-	InvoicesPath  string          // invoices.csv
-	CustomersPath string          // customers.csv
-	BankDir       string          // the directory holding the bank files
-	BankFiles     []string        // the bank files, one per format with payments
-	OutDir        string          // where reconciliation writes its outputs
+	Config Config // the configuration, defaults filled in
+	// Payments is every payment with its truth. Trace is the bank reference
+	// the payment's bank file carries, which joins it to the outputs: the
+	// writer's trace, or for lockbox the check number
+	// (world.LockboxCheckNumber).
+	Payments []world.Payment
+	// PaymentFormats is the format of each payment's bank file, by index of
+	// Payments.
+	PaymentFormats []string
+	InvoicesPath   string   // invoices.csv
+	CustomersPath  string   // customers.csv
+	BankDir        string   // the directory holding the bank files
+	BankFiles      []string // the bank files, one per format with payments
+	OutDir         string   // where reconciliation writes its outputs
 }
 
 // Generate generates the world of cfg and writes its customers, invoices and
@@ -144,7 +160,7 @@ func Generate(cfg Config) (*World, error) {
 	})
 
 	bw := &World{
-		Config: cfg, Payments: ps,
+		Config:        cfg,
 		InvoicesPath:  filepath.Join(cfg.Dir, "invoices.csv"),
 		CustomersPath: filepath.Join(cfg.Dir, "customers.csv"),
 		BankDir:       filepath.Join(cfg.Dir, "bank"),
@@ -169,16 +185,15 @@ func Generate(cfg Config) (*World, error) {
 		return nil, err
 	}
 
-	err = writeFile(filepath.Join(cfg.Dir, TruthFile), func(x io.Writer) error {
-		return writeTruth(x, ps)
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	for i, group := range deal(ps, cfg.Formats) {
-		if len(group) == 0 {
+	dealt := deal(ps, cfg.Formats)
+	for i, members := range dealt {
+		if len(members) == 0 {
 			continue
+		}
+
+		group := make([]world.Payment, len(members))
+		for k, j := range members {
+			group[k] = ps[j]
 		}
 
 		path, err := writeBank(bw.BankDir, i, cfg.Formats[i], w, group)
@@ -189,27 +204,62 @@ func Generate(cfg Config) (*World, error) {
 		bw.BankFiles = append(bw.BankFiles, path)
 	}
 
+	bw.Payments, bw.PaymentFormats = joinable(ps, dealt, cfg.Formats)
+	err = writeFile(filepath.Join(cfg.Dir, TruthFile), func(x io.Writer) error {
+		return writeTruth(x, bw.Payments)
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	return bw, nil
 }
 
-// deal hands the payments to the formats in turn, passing payments NACHA
-// cannot carry to the next format.
-func deal(ps []world.Payment, formats []string) [][]world.Payment {
-	out := make([][]world.Payment, len(formats))
+// deal hands the payments to the formats in turn, passing payments a
+// US-dollar-only format cannot carry to the next format. It returns the
+// indexes of each format's payments.
+func deal(ps []world.Payment, formats []string) [][]int32 {
+	out := make([][]int32, len(formats))
 	for i, p := range ps {
 		k := i % len(formats)
 		for try := 0; try < len(formats); try++ {
-			if formats[k] != FormatNACHA || p.Amount.Currency == "USD" {
+			if !usdOnly(formats[k]) || p.Amount.Currency == "USD" {
 				break
 			}
 
 			k = (k + 1) % len(formats)
 		}
 
-		out[k] = append(out[k], p)
+		out[k] = append(out[k], int32(i))
 	}
 
 	return out
+}
+
+// joinable returns the payments with Trace set to the bank reference their
+// bank file carries, and the format of each.
+func joinable(ps []world.Payment, dealt [][]int32, formats []string) ([]world.Payment,
+	[]string) {
+	out := slices.Clone(ps)
+	of := make([]string, len(ps))
+	for k, members := range dealt {
+		for _, i := range members {
+			of[i] = formats[k]
+			out[i].Trace = bankRef(formats[k], ps[i])
+		}
+	}
+
+	return out, of
+}
+
+// bankRef is the bank reference the writer of format gives p, as its reader
+// returns it.
+func bankRef(format string, p world.Payment) string {
+	if format == FormatLockbox {
+		return world.LockboxCheckNumber(p)
+	}
+
+	return p.Trace
 }
 
 // writeBank writes one bank file of format and returns its path.
@@ -230,6 +280,15 @@ func writeBank(dir string, i int, format string, w *world.World, ps []world.Paym
 
 		name = "statement-" + strings.TrimPrefix(format, "camt.053.") + ".xml"
 		fn = func(x io.Writer) error { return world.WriteCAMT053(x, ps, o) }
+	case FormatBAI2:
+		name = "prior-day.bai2"
+		fn = func(x io.Writer) error { return world.WriteBAI2(x, ps, w.BAI2Options()) }
+	case FormatMT940:
+		name = "statement.sta"
+		fn = func(x io.Writer) error { return world.WriteMT940(x, ps, w.MT940Options()) }
+	case FormatLockbox:
+		name = "lockbox.txt"
+		fn = func(x io.Writer) error { return world.WriteLockbox(x, ps, w.LockboxOptions()) }
 	default:
 		name = "export.csv"
 		fn = func(x io.Writer) error { return world.WriteBankCSV(x, ps, world.CSVOptions{}) }
@@ -321,10 +380,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			sum.Files.Rejected)
 	}
 
-	rep, err := Evaluate(w.Payments, w.OutDir)
+	rep, apps, err := evaluate(w.Payments, w.OutDir)
 	if err != nil {
 		return nil, err
 	}
+
+	rep.ByFormat = scoreFormats(w.Payments, w.PaymentFormats, w.Config.Formats, apps)
 
 	rep.Seed, rep.Customers, rep.Deals = w.Config.Seed, w.Config.Customers,
 		w.Config.DealsPerCustomer
@@ -345,17 +406,25 @@ type Application struct {
 // Evaluate reads the applications.csv and exceptions.csv that reconcile wrote
 // to outDir and scores them against the payments' truth.
 func Evaluate(ps []world.Payment, outDir string) (*Report, error) {
+	rep, _, err := evaluate(ps, outDir)
+	return rep, err
+}
+
+// evaluate is Evaluate that also returns the applications it read.
+func evaluate(ps []world.Payment, outDir string) (*Report, []Application, error) {
 	apps, err := readApplications(filepath.Join(outDir, reconcile.ApplicationsFile))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	held, err := readHeld(filepath.Join(outDir, reconcile.ExceptionsFile))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
-	return Score(ps, apps, held)
+	rep, err := Score(ps, apps, held)
+
+	return rep, apps, err
 }
 
 // readApplications reads applications.csv by its header's column names.

@@ -194,12 +194,86 @@ func TestWrongApplicationLowersPrecision(t *testing.T) {
 	}
 }
 
+// TestEveryFormatScored: the payments are dealt to every format, US-dollar
+// only formats get US dollars only, each payment joins its outputs by the
+// reference its file carries, and the scores per format add up to the
+// overall one.
+func TestEveryFormatScored(t *testing.T) {
+	t.Parallel()
+
+	w, err := benchmark.Generate(small(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	count := map[string]int{}
+	for i, p := range w.Payments {
+		f := w.PaymentFormats[i]
+		count[f]++
+		if (f == benchmark.FormatNACHA || f == benchmark.FormatLockbox) &&
+			p.Amount.Currency != "USD" {
+			t.Errorf("%s payment in %s", p.Amount.Currency, f)
+		}
+
+		lockbox := f == benchmark.FormatLockbox
+		if lockbox != (len(p.Trace) == 8) || !lockbox && len(p.Trace) != 15 {
+			t.Errorf("%s payment joined by %q", f, p.Trace)
+		}
+	}
+
+	for _, f := range benchmark.Formats() {
+		if count[f] < len(w.Payments)/len(benchmark.Formats())/2 {
+			t.Errorf("%d of %d payments in %s", count[f], len(w.Payments), f)
+		}
+	}
+
+	rep, err := benchmark.Run(context.Background(), small(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(rep.ByFormat) != len(benchmark.Formats()) {
+		t.Fatalf("%d formats scored", len(rep.ByFormat))
+	}
+
+	var sum benchmark.KindStat
+	for i, f := range rep.ByFormat {
+		o := f.Overall
+		if f.Format != benchmark.Formats()[i] || o.Payments != count[f.Format] {
+			t.Errorf("format %s: %d payments, %d dealt", f.Format, o.Payments, count[f.Format])
+		}
+
+		sum.Payments += o.Payments
+		sum.Matched += o.Matched
+		sum.Held += o.Held
+		sum.Applications += o.Applications
+	}
+
+	o := rep.Overall
+	if sum.Payments != o.Payments || sum.Matched != o.Matched || sum.Held != o.Held ||
+		sum.Applications != o.Applications {
+		t.Errorf("formats add up to %+v, overall %+v", sum, o)
+	}
+
+	var table bytes.Buffer
+	if err := rep.WriteFormatTable(&table); err != nil {
+		t.Fatal(err)
+	}
+
+	want := 1 + len(rep.ByFormat) + 1 + 1 + len(rep.Kinds)
+	if lines := strings.Count(table.String(), "\n"); lines != want {
+		t.Errorf("format table of %d lines, want %d:\n%s", lines, want, table.String())
+	}
+
+	t.Logf("\n%s", table.String())
+}
+
 func TestRunRejectsBadConfig(t *testing.T) {
 	t.Parallel()
 
 	for _, cfg := range []benchmark.Config{
 		{},
-		{Dir: t.TempDir(), Formats: []string{"bai2"}},
+		{Dir: t.TempDir(), Formats: []string{"qif"}},
 	} {
 		if _, err := benchmark.Run(context.Background(), cfg); !errors.Is(err,
 			benchmark.ErrConfig) {

@@ -18,6 +18,17 @@ type Report struct {
 	Formats   []string   `json:"formats"`
 	Kinds     []KindStat `json:"kinds"`
 	Overall   KindStat   `json:"overall"`
+	// ByFormat scores the payments of each bank file format apart, in the
+	// order of Formats; Run fills it, Score and Evaluate leave it empty.
+	ByFormat []FormatStat `json:"by_format,omitempty"`
+}
+
+// FormatStat is the score of the payments one bank file format carried: a
+// row per kind that occurred and the format's overall row (Kind "overall").
+type FormatStat struct {
+	Format  string     `json:"format"`
+	Kinds   []KindStat `json:"kinds"`
+	Overall KindStat   `json:"overall"`
 }
 
 // KindStat counts and scores the payments of one kind, or of all kinds.
@@ -107,24 +118,14 @@ func Score(ps []world.Payment, apps []Application, held map[string]bool) (*Repor
 		byRef[a.BankRef] = append(byRef[a.BankRef], a)
 	}
 
-	stats := make(map[string]*KindStat)
 	refs := make(map[string]bool, len(ps))
 	missing := 0
 	for i := range ps {
 		p := &ps[i]
 		refs[p.Trace] = true
-		s := stats[p.Kind]
-		if s == nil {
-			s = &KindStat{Kind: p.Kind}
-			stats[p.Kind] = s
-		}
-
-		got := byRef[p.Trace]
-		if len(got) == 0 && !held[p.Trace] {
+		if len(byRef[p.Trace]) == 0 && !held[p.Trace] {
 			missing++
 		}
-
-		scorePayment(s, p, got)
 	}
 
 	stray := 0
@@ -139,18 +140,63 @@ func Score(ps []world.Payment, apps []Application, held map[string]bool) (*Repor
 			ErrJoin, missing, stray)
 	}
 
-	rep := &Report{Overall: KindStat{Kind: "overall"}}
+	kinds, overall := tally(ps, byRef, nil)
+	rep := &Report{Kinds: kinds, Overall: overall}
+
+	return rep, nil
+}
+
+// tally scores the payments ps[i] for which keep(i) is true (all when keep is
+// nil): a row per kind in world.Kinds order and the overall row.
+func tally(ps []world.Payment, byRef map[string][]Application, keep func(int) bool) (
+	[]KindStat, KindStat) {
+	stats := make(map[string]*KindStat)
+	for i := range ps {
+		if keep != nil && !keep(i) {
+			continue
+		}
+
+		p := &ps[i]
+		s := stats[p.Kind]
+		if s == nil {
+			s = &KindStat{Kind: p.Kind}
+			stats[p.Kind] = s
+		}
+
+		scorePayment(s, p, byRef[p.Trace])
+	}
+
+	var kinds []KindStat
+	overall := KindStat{Kind: "overall"}
 	for _, k := range world.Kinds() {
 		if s := stats[k]; s != nil {
 			s.finish()
-			rep.Kinds = append(rep.Kinds, *s)
-			rep.Overall.add(*s)
+			kinds = append(kinds, *s)
+			overall.add(*s)
 		}
 	}
 
-	rep.Overall.finish()
+	overall.finish()
 
-	return rep, nil
+	return kinds, overall
+}
+
+// scoreFormats scores the payments of each format apart; of[i] is the format
+// of ps[i].
+func scoreFormats(ps []world.Payment, of, formats []string, apps []Application) []FormatStat {
+	byRef := make(map[string][]Application, len(ps))
+	for _, a := range apps {
+		byRef[a.BankRef] = append(byRef[a.BankRef], a)
+	}
+
+	out := make([]FormatStat, 0, len(formats))
+	for _, f := range formats {
+		kinds, overall := tally(ps, byRef, func(i int) bool { return of[i] == f })
+		overall.Kind = f
+		out = append(out, FormatStat{Format: f, Kinds: kinds, Overall: overall})
+	}
+
+	return out
 }
 
 // scorePayment adds one payment and its applications to s.
@@ -214,6 +260,69 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 
 	return nil
+}
+
+// WriteFormatTable prints the overall row of each format, with the columns of
+// WriteTable, then a blank line and, per kind, the auto-match rate (the held
+// rate for must-not-apply kinds) in each format. It prints nothing when the
+// report has no ByFormat.
+func (r *Report) WriteFormatTable(w io.Writer) error {
+	if len(r.ByFormat) == 0 {
+		return nil
+	}
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "format\tpayments\tmatchable\tmust-not\tauto-applied\twrong apps\t"+
+		"auto-match\tprecision\theld\tauto-match $\tprecision $\theld $\t")
+	for _, f := range r.ByFormat {
+		k := f.Overall
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Format,
+			k.Payments, k.Matchable, k.MustNotApply, k.AutoApplied,
+			k.Applications-k.CorrectApplications, pct(k.AutoMatchRate), pct(k.Precision),
+			pct(k.HeldRate), pct(k.AmountMatchRate), pct(k.AmountPrecision), pct(k.AmountHeldRate))
+	}
+
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+
+	fmt.Fprintln(w)
+	head := "kind"
+	for _, f := range r.ByFormat {
+		head += "\t" + f.Format
+	}
+
+	fmt.Fprintln(tw, head+"\t")
+	for _, kind := range r.Kinds {
+		row := kind.Kind
+		for _, f := range r.ByFormat {
+			row += "\t" + formatCell(f, kind.Kind)
+		}
+
+		fmt.Fprintln(tw, row+"\t")
+	}
+
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+
+	return nil
+}
+
+// formatCell is the auto-match rate of kind in format f, or its held rate
+// for a must-not-apply kind, "-" when f carried none of it.
+func formatCell(f FormatStat, kind string) string {
+	for _, k := range f.Kinds {
+		switch {
+		case k.Kind != kind:
+		case k.Matchable > 0:
+			return pct(k.AutoMatchRate)
+		default:
+			return pct(k.HeldRate)
+		}
+	}
+
+	return "-"
 }
 
 // pct formats a rate in percent with two decimals, truncated so that 99.996 %
