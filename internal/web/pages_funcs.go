@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
@@ -32,6 +33,12 @@ var templateFuncs = template.FuncMap{
 	},
 	"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"status":  statusBadge,
+	// cols splits column names joined by "|", for the "thead" template.
+	"cols": func(names string) []string { return strings.Split(names, "|") },
+	// tally names a count and total of a bank.Report, for the "tally" template.
+	"tally": func(label, currency string, t bank.Tally) tallyRow {
+		return tallyRow{Label: label, Currency: currency, Count: t.Count, Total: t.Total}
+	},
 	// entityHref links an audited entity to its page, "" when it has none.
 	"entityHref": func(entity, id string) string {
 		if entity == "bank_file" {
@@ -49,6 +56,13 @@ var templateFuncs = template.FuncMap{
 		return many
 	},
 	"query": func(base string, pairs ...any) string { return withQuery(base, pairs...) },
+}
+
+// tallyRow is a row of counts and totals of the result page.
+type tallyRow struct {
+	Label, Currency string
+	Count           int
+	Total           string
 }
 
 // statuses give each status a sign and words besides its colour, so it reads
