@@ -98,7 +98,7 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
-			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon}),
+			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon, Bank: e.bank}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
