@@ -359,10 +359,13 @@ func CountQueue(ctx context.Context, db DB, f QueueFilter) (QueueCounts, error) 
 	var args []any
 	where := g.where(&args, true, false)
 
-	rows, err := db.Query(ctx, `SELECT e.status, e.reason, count(*), count(a.id)
-		FROM exceptions e
-		LEFT JOIN exception_approvals a ON a.exception_id = e.id AND a.status = 'pending'
-		WHERE `+where+` GROUP BY e.status, e.reason`, args...)
+	// Pending approvals are few: they are counted from their side.
+	rows, err := db.Query(ctx, `SELECT e.status, e.reason, count(*), false
+			FROM exceptions e WHERE `+where+` GROUP BY e.status, e.reason
+		UNION ALL
+		SELECT e.status, e.reason, count(*), true
+			FROM exception_approvals a JOIN exceptions e ON e.id = a.exception_id
+			WHERE a.status = 'pending' AND `+where+` GROUP BY e.status, e.reason`, args...)
 	if err != nil {
 		return out, fmt.Errorf("count exception queue: %w", err)
 	}
@@ -384,24 +387,32 @@ func CountQueue(ctx context.Context, db DB, f QueueFilter) (QueueCounts, error) 
 
 	for rows.Next() {
 		var status, reason string
-		var n, awaiting int
+		var n int
+		var awaiting bool
 
 		if err := rows.Scan(&status, &reason, &n, &awaiting); err != nil {
 			return out, fmt.Errorf("scan exception queue count: %w", err)
 		}
 
 		inStatus, inReason := keep(f.Statuses, status), keep(f.Reasons, reason)
-		if inReason {
-			out.ByStatus[status] += n
-		}
 
-		if inStatus {
-			out.ByReason[reason] += n
-		}
+		switch {
+		case awaiting:
+			if inStatus && inReason {
+				out.AwaitingApproval += n
+			}
+		default:
+			if inReason {
+				out.ByStatus[status] += n
+			}
 
-		if inStatus && inReason {
-			out.Total += n
-			out.AwaitingApproval += awaiting
+			if inStatus {
+				out.ByReason[reason] += n
+			}
+
+			if inStatus && inReason {
+				out.Total += n
+			}
 		}
 	}
 
