@@ -16,8 +16,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // BenchmarkGenerate100k generates a world of 10,000 customers and 130,000
 // invoices, pays about 100,000 of them with noise and writes the payments as
-// NACHA, camt.053 and bank CSV, and the invoices and customers as CSV. Bytes
-// per operation are the bytes written.
+// NACHA, camt.053, bank CSV, BAI2, MT940 and lockbox, and the invoices and
+// customers as CSV. Bytes per operation are the bytes written.
 func BenchmarkGenerate100k(b *testing.B) {
 	b.ReportAllocs()
 
@@ -35,6 +35,9 @@ func BenchmarkGenerate100k(b *testing.B) {
 			func() error { return world.WriteNACHA(c, ps, w.NACHAOptions()) },
 			func() error { return world.WriteCAMT053(c, ps, w.CAMTOptions()) },
 			func() error { return world.WriteBankCSV(c, ps, world.CSVOptions{}) },
+			func() error { return world.WriteBAI2(c, ps, w.BAI2Options()) },
+			func() error { return world.WriteMT940(c, ps, w.MT940Options()) },
+			func() error { return world.WriteLockbox(c, ps, w.LockboxOptions()) },
 			func() error { return world.WriteInvoicesCSV(c, invs) },
 			func() error { return world.WriteCustomersCSV(c, w.Customers) },
 		}

@@ -17,7 +17,7 @@ import (
 // 21-24, amount 25-34; 9 record count 2-7).
 const (
 	lockboxAmountMax  = 9_999_999_999 // ten digits of cents
-	lockboxBatchMax   = 999           // checks of a batch, and batches of a file
+	lockboxBatchMax   = 999           // checks of a batch, and batches of a lockbox total
 	lockboxSegmentMax = 9_999         // checks under one lockbox total
 	lockboxRecordsMax = 999_999       // records of a file
 	lockboxAccount    = 10            // MICR account digits
@@ -116,8 +116,9 @@ func LockboxCheckNumber(p Payment) string {
 // overflow records (4) holding one invoice line each (sequence numbers from
 // 01, the last marked 9), and a batch total (7) with the item count and
 // amount; a lockbox total (8) closes the checks before it, and the trailer
-// (9) counts every record. A further lockbox total starts when the next
-// check would take the count or the amount beyond the fields' widths. The
+// (9) counts every record. A further lockbox total, whose batches are
+// numbered from 1 again, starts when the next check would take the count or
+// the amount beyond the fields' widths, or after 999 batches. The
 // delimited dialect (Delimited) has the same records with fields between '|'.
 //
 // Each check is a payment: its amount in cents, the routing and account of
@@ -141,8 +142,9 @@ func LockboxCheckNumber(p Payment) string {
 // blank, so its payer is known by name only; an invoice line holds 30
 // characters. The end-to-end id and the payer's id have no field. The
 // delimited dialect cuts nothing. Every payment must be in USD and at most
-// 99,999,999.99, else nothing is written and the error wraps ErrCurrency or
-// ErrAmount. The output is the same for the same input.
+// 99,999,999.99, and the file at most 999,999 records (some 400,000 checks),
+// else nothing is written and the error wraps ErrCurrency or ErrAmount. The
+// output is the same for the same input.
 func WriteLockbox(w io.Writer, ps []Payment, opts LockboxOptions) error {
 	opts, err := opts.withDefaults(ps)
 	if err != nil {
@@ -177,6 +179,7 @@ func WriteLockbox(w io.Writer, ps []Payment, opts LockboxOptions) error {
 // lockboxBatch is a run of consecutive payments written as one batch.
 type lockboxBatch struct {
 	from, to int // payments [from, to)
+	number   int // batch number, from 1 after each lockbox total
 	amount   int64
 	last     bool // the last batch before a lockbox total
 }
@@ -219,12 +222,12 @@ func (l *lockboxWriter) record(s string) {
 // plan cuts the payments into batches and lockbox segments within the
 // fields' widths, and checks the file stays within them.
 func (l *lockboxWriter) plan(ps []Payment) error {
-	var segCount int
+	var segCount, segBatches int
 	var segAmount int64
 	records := 3 // header, service record, trailer
 	closeSegment := func() {
 		l.batches[len(l.batches)-1].last = true
-		segCount, segAmount = 0, 0
+		segCount, segBatches, segAmount = 0, 0, 0
 		records++ // lockbox total
 	}
 
@@ -252,15 +255,16 @@ func (l *lockboxWriter) plan(ps []Payment) error {
 		}
 
 		records += 2 // batch header and total
+		segBatches++
+		b.number = segBatches
 		l.batches = append(l.batches, b)
-		if i == len(ps) || i-b.from < l.o.BatchSize {
+		if i == len(ps) || i-b.from < l.o.BatchSize || segBatches == lockboxBatchMax {
 			closeSegment()
 		}
 	}
 
-	if len(l.batches) > lockboxBatchMax || records > lockboxRecordsMax {
-		return fmt.Errorf("write lockbox: %w: %d batches, %d records", ErrAmount,
-			len(l.batches), records)
+	if records > lockboxRecordsMax {
+		return fmt.Errorf("write lockbox: %w: %d records", ErrAmount, records)
 	}
 
 	return nil
@@ -279,8 +283,8 @@ func (l *lockboxWriter) file(ps []Payment) {
 
 	var segCount, fileCount int
 	var segAmount, fileAmount int64
-	for k, b := range l.batches {
-		l.batch(ps, b, k+1)
+	for _, b := range l.batches {
+		l.batch(ps, b)
 		segCount += b.to - b.from
 		segAmount += b.amount
 		if b.last {
@@ -301,9 +305,9 @@ func (l *lockboxWriter) file(ps []Payment) {
 }
 
 // batch writes one batch of checks.
-func (l *lockboxWriter) batch(ps []Payment, b lockboxBatch, n int) {
+func (l *lockboxWriter) batch(ps []Payment, b lockboxBatch) {
 	o := l.o
-	batch := padInt(int64(n), 3)
+	batch := padInt(int64(b.number), 3)
 	date := ps[b.from].ValueDate
 	if o.Delimited {
 		l.record("5|" + batch + "|" + date.Format("20060102"))

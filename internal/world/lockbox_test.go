@@ -3,6 +3,7 @@ package world_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -204,6 +205,28 @@ func TestWriteLockboxTotalsWithinWidths(t *testing.T) {
 			t.Errorf("largest check read as %s", got.Amount)
 		}
 	}
+}
+
+// TestWriteLockboxManyBatches: a lockbox total closes at most 999 batches, the
+// width of a batch number, and the next one numbers its batches from 1.
+func TestWriteLockboxManyBatches(t *testing.T) {
+	t.Parallel()
+
+	ps := make([]world.Payment, 1050)
+	for i := range ps {
+		ps[i] = usPayment(fmt.Sprintf("0112004700%05d", i), int64(100+i), "USD")
+	}
+
+	data := writeLockbox(t, ps, world.LockboxOptions{BatchSize: 1})
+	if n := bytes.Count(data, []byte("\n8")); n != 2 {
+		t.Errorf("%d lockbox totals, want 2", n)
+	}
+
+	if n := bytes.Count(data, []byte("\n5001")); n != 2 {
+		t.Errorf("batch 001 opens %d times, want twice", n)
+	}
+
+	readBank(t, "batches.lbx", data, bankfile.FormatLockbox, ps)
 }
 
 func TestWriteLockboxRejectsAndRepeats(t *testing.T) {
