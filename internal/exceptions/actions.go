@@ -855,8 +855,10 @@ func (s *Service) payBack(ctx context.Context, id int64, actor string, req PayBa
 		}
 
 		var errs fieldErrors
-		if checkNote(&errs, req.Note); len(errs) > 0 {
-			return out, errs.err()
+		checkNote(&errs, req.Note)
+
+		if err := errs.err(); err != nil {
+			return out, err
 		}
 
 		err := setPayment(ctx, tx, t, actor, payStatus, t.p.CustomerID, t.p.Unapplied)
