@@ -39,10 +39,8 @@ type Engine struct {
 	byDigits multiIndex[string] // digits of the normalised number → invoices
 	bySO     multiIndex[string] // normalised sales-order number → invoices
 	// byFuzzy maps the OCR skeleton (see skeletonRef) of invoice numbers that
-	// differ from their normalised form; the others are found in byNumber. It is
-	// built once, on the first reference that needs correcting.
-	byFuzzy    multiIndex[string]
-	fuzzyBuilt bool
+	// differ from their normalised form; the others are found in byNumber.
+	byFuzzy multiIndex[string]
 
 	formats map[int32][]learnedFormat // approved reference formats by customer
 
@@ -127,6 +125,7 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		byPO:         newMultiIndex[string](len(invoices) / 4),
 		byDigits:     newMultiIndex[string](len(invoices)),
 		bySO:         newMultiIndex[string](0),
+		byFuzzy:      newMultiIndex[string](len(invoices)),
 		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
 		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
 		currencies:   make(map[string]uint16),
@@ -166,7 +165,9 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 	e.custInv = make([][]int32, len(e.custs), len(e.custs)+16)
 
 	// The number indexes need nothing but the invoices' numbers and positions:
-	// they are built beside the rest, which touches none of them.
+	// they are built beside the rest, which touches none of them. The skeleton
+	// index for corrected references is built here too, though only references
+	// that name nothing need it: beside the rest it costs no time.
 	var wg sync.WaitGroup
 	wg.Go(func() { e.indexNumbers(invoices) })
 
@@ -194,10 +195,10 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 	return e
 }
 
-// indexNumbers adds the invoices' numbers, their digits, PO and sales-order
-// numbers to the number indexes; invoice i is at position i.
+// indexNumbers adds the invoices' numbers, their digits, OCR skeletons, PO and
+// sales-order numbers to the number indexes; invoice i is at position i.
 func (e *Engine) indexNumbers(invoices []billing.Invoice) {
-	var buf []byte
+	var buf, sk []byte
 	for i := range invoices {
 		src, ii := &invoices[i], int32(i)
 		buf = appendRef(buf[:0], src.Number)
@@ -206,6 +207,11 @@ func (e *Engine) indexNumbers(invoices []billing.Invoice) {
 			if d := digitsOf(string(buf)); d != "" {
 				e.byDigits.str.add(d, ii)
 			}
+		}
+
+		sk = appendSkeleton(sk[:0], src.Number)
+		if len(sk) > 0 && string(sk) != string(buf) {
+			e.byFuzzy.str.add(string(sk), ii)
 		}
 
 		if src.PONumber != "" {

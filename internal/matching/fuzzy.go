@@ -15,7 +15,13 @@ import (
 // zeros do not count). "INV-2O24-O1O8" and "INV-2024-0108" share the skeleton
 // "1NV2024108".
 func skeletonRef(s string) string {
-	b := make([]byte, 0, len(s))
+	return string(appendSkeleton(nil, s))
+}
+
+// appendSkeleton appends the skeleton of s (see skeletonRef) to dst.
+func appendSkeleton(dst []byte, s string) []byte {
+	var tmp [64]byte
+	b := tmp[:0]
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'a' && c <= 'z' {
@@ -36,7 +42,7 @@ func skeletonRef(s string) string {
 		b = append(b, c)
 	}
 
-	return string(appendRef(make([]byte, 0, len(b)), string(b)))
+	return appendRef(dst, string(b))
 }
 
 // fuzzyHits returns the invoices a reference names after correction. The
@@ -51,10 +57,6 @@ func (e *Engine) fuzzyHits(raw string) []int32 {
 	sk := skeletonRef(raw)
 	if len(sk) < 4 || digitsOf(sk) == "" {
 		return nil
-	}
-
-	if !e.fuzzyBuilt {
-		e.buildFuzzy()
 	}
 
 	var hits []int32
@@ -90,18 +92,6 @@ func (e *Engine) fuzzyHits(raw string) []int32 {
 	sort.Slice(hits, func(i, j int) bool { return hits[i] < hits[j] })
 
 	return hits
-}
-
-// buildFuzzy indexes the skeletons of all invoice numbers, once per engine.
-func (e *Engine) buildFuzzy() {
-	e.fuzzyBuilt = true
-	e.byFuzzy = newMultiIndex[string](len(e.invs))
-	for ii := range e.invs {
-		num := e.invs[ii].Number
-		if sk := skeletonRef(num); sk != "" && sk != NormalizeRef(num) {
-			e.byFuzzy.add(sk, int32(ii))
-		}
-	}
 }
 
 // ISO 11649 creditor references.
