@@ -110,26 +110,30 @@ type customer struct {
 // Invoice.CustomerName. The engine keeps its own copy of the fields of the
 // invoices that matching uses.
 func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) *Engine {
+	return NewBuilder(customers, rules).Engine(invoices)
+}
+
+// Builder builds an Engine in two steps, the customers and then the invoices,
+// so that a caller can index the customers while it still reads the invoices.
+// NewBuilder(c, r).Engine(i) is New(c, i, r).
+type Builder struct {
+	e *Engine
+}
+
+// NewBuilder indexes the customers of an engine with rules.
+func NewBuilder(customers []billing.Customer, rules Rules) *Builder {
 	e := &Engine{
-		rules:        rules.withFallbacks(),
-		invs:         make([]invoice, 0, len(invoices)),
-		custs:        make([]customer, 0, len(customers)),
-		custByID:     make(map[string]int32, len(customers)),
-		byAccount:    newMultiIndex[string](len(customers)),
-		byPayerID:    newMultiIndex[string](len(customers)),
-		byName:       newMultiIndex[string](len(customers)),
-		byAlias:      newMultiIndex[string](len(customers)),
-		byFullName:   newMultiIndex[string](len(customers)),
-		byTruncated:  newMultiIndex[string](len(customers)),
-		byNumber:     newMultiIndex[string](len(invoices)),
-		byPO:         newMultiIndex[string](len(invoices) / 4),
-		byDigits:     newMultiIndex[string](len(invoices)),
-		bySO:         newMultiIndex[string](0),
-		byFuzzy:      newMultiIndex[string](len(invoices)),
-		byAmount:     newMultiIndex[amountKey](2 * len(invoices)),
-		byDiscounted: newMultiIndex[amountKey](len(invoices) / 4),
-		currencies:   make(map[string]uint16),
-		exps:         make(map[string]int),
+		rules:       rules.withFallbacks(),
+		custs:       make([]customer, 0, len(customers)),
+		custByID:    make(map[string]int32, len(customers)),
+		byAccount:   newMultiIndex[string](len(customers)),
+		byPayerID:   newMultiIndex[string](len(customers)),
+		byName:      newMultiIndex[string](len(customers)),
+		byAlias:     newMultiIndex[string](len(customers)),
+		byFullName:  newMultiIndex[string](len(customers)),
+		byTruncated: newMultiIndex[string](len(customers)),
+		currencies:  make(map[string]uint16),
+		exps:        make(map[string]int),
 	}
 
 	parents := make([]string, 0, len(customers))
@@ -162,6 +166,26 @@ func New(customers []billing.Customer, invoices []billing.Invoice, rules Rules) 
 		}
 	}
 
+	return &Builder{e: e}
+}
+
+// Engine adds the invoices and returns the engine. A Builder builds one engine:
+// Engine must be called once.
+func (b *Builder) Engine(invoices []billing.Invoice) *Engine {
+	e := b.e
+	if e == nil {
+		panic("matching: Builder.Engine called twice")
+	}
+
+	b.e = nil
+	e.invs = make([]invoice, 0, len(invoices))
+	e.byNumber = newMultiIndex[string](len(invoices))
+	e.byPO = newMultiIndex[string](len(invoices) / 4)
+	e.byDigits = newMultiIndex[string](len(invoices))
+	e.bySO = newMultiIndex[string](0)
+	e.byFuzzy = newMultiIndex[string](len(invoices))
+	e.byAmount = newMultiIndex[amountKey](2 * len(invoices))
+	e.byDiscounted = newMultiIndex[amountKey](len(invoices) / 4)
 	e.custInv = make([][]int32, len(e.custs), len(e.custs)+16)
 
 	// The number indexes need nothing but the invoices' numbers and positions:

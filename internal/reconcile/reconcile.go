@@ -130,17 +130,31 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		}
 	}()
 
-	invoices, err := readCSV(opts.InvoicesPath, csvfile.ReadInvoices)
-	if err != nil {
-		return nil, fmt.Errorf("read invoices: %w", err)
-	}
+	// The customers are read and indexed while the invoices are read.
+	read := make(chan invoicesRead, 1)
+	go func() {
+		invoices, err := readCSV(opts.InvoicesPath, csvfile.ReadInvoices)
+		read <- invoicesRead{invoices, err}
+	}()
 
 	var customers []billing.Customer
+	var custErr error
 	if opts.CustomersPath != "" {
-		customers, err = readCSV(opts.CustomersPath, csvfile.ReadCustomers)
-		if err != nil {
-			return nil, fmt.Errorf("read customers: %w", err)
-		}
+		customers, custErr = readCSV(opts.CustomersPath, csvfile.ReadCustomers)
+	}
+
+	var build *matching.Builder
+	if custErr == nil {
+		build = matching.NewBuilder(customers, opts.Rules)
+	}
+
+	inv := <-read
+	if inv.err != nil {
+		return nil, fmt.Errorf("read invoices: %w", inv.err)
+	}
+
+	if custErr != nil {
+		return nil, fmt.Errorf("read customers: %w", custErr)
 	}
 
 	out, err := createOutputs(opts.OutDir)
@@ -149,7 +163,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	defer out.discard()
 
-	engine := matching.New(customers, invoices, opts.Rules)
+	invoices := inv.invoices
+	engine := build.Engine(invoices)
 	// The outputs hold no traces: skip building them.
 	engine.SetTrace(false)
 	r := &run{
@@ -189,6 +204,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 
 	return r.sum, nil
+}
+
+// invoicesRead is the result of reading the invoices file.
+type invoicesRead struct {
+	invoices []billing.Invoice
+	err      error
 }
 
 // readCSV opens path and reads it with read under its base name.
