@@ -155,7 +155,7 @@ var legalSuffixes = map[string]bool{
 }
 
 // NormalizeName reduces a company name to the form used for payer lookups: accents
-// folded, upper case, "&" read as "AND", apostrophes and dots removed ("B.V." is
+// folded, upper case, "&" and "+" read as "AND", apostrophes and dots removed ("B.V." is
 // "BV"), other punctuation read as spaces, a leading "THE" and trailing legal forms
 // (Inc, LLC, Ltd, Limited, GmbH, BV, SA, AG, Corp, Co, PLC, Pvt, SARL, NV, Oy, AB
 // and the like) dropped, words joined by single spaces. "Example Customer, LLC"
@@ -178,7 +178,7 @@ func NormalizeName(s string) string {
 		switch {
 		case r == '\'' || r == '.' || r == '\u2019':
 			continue
-		case r == '&':
+		case r == '&' || r == '+': // SWIFT's character set has no "&": banks write "+"
 			space()
 			b.WriteString("AND ")
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
