@@ -152,7 +152,7 @@ func cmdExceptions(ctx context.Context, e *env, args []string) error {
 	}
 	defer svc.Close(ctx)
 
-	q := &exceptions.Service{Pool: svc.Pool}
+	q := &exceptions.Service{Pool: svc.Pool, Policy: exceptionPolicy(e.cfg)}
 
 	switch args[0] {
 	case "list":
@@ -203,7 +203,7 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 	fs := flag.NewFlagSet("exceptions list", flag.ContinueOnError)
 	fs.SetOutput(e.errOut)
 
-	status := fs.String("status", "open", "open, resolved, parked or all")
+	status := fs.String("status", "open", "a status (open, resolved, on_account, refund_pending, ...) or all")
 	reason := fs.String("reason", "", "only this reason")
 	limit := fs.Int("limit", 50, "at most this many")
 	after := fs.Int64("after", 0, "only ids after this one")
@@ -274,7 +274,7 @@ func resolveException(ctx context.Context, e *env, q *exceptions.Service, args [
 		return err
 	}
 
-	fmt.Fprintf(e.out, "exception %d %s: %d applications, %s parked\n", id, out.Status,
+	fmt.Fprintf(e.out, "exception %d %s: %d applications, %s on account\n", id, out.Status,
 		len(out.Applications), money.New(out.ParkedMinor, out.Currency))
 
 	return nil

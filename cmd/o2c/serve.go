@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/config"
+	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/monitor"
 	"github.com/o2c-dev/o2c/internal/schedule"
 	"github.com/o2c-dev/o2c/internal/service"
@@ -98,7 +99,8 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
-			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon, Bank: e.bank}),
+			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon, Bank: e.bank,
+			Exceptions: exceptionPolicy(e.cfg)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
@@ -159,4 +161,10 @@ func addJobs(s *schedule.Scheduler, cfg *config.Config, svc *service.Service,
 	}
 
 	return nil
+}
+
+// exceptionPolicy is the exception workflow's policy from the config.
+func exceptionPolicy(cfg *config.Config) exceptions.Policy {
+	return exceptions.Policy{WriteOffReasons: cfg.Exceptions.WriteOffReasons,
+		ApprovalLimits: cfg.Exceptions.WriteOffApprovalLimit}
 }
