@@ -11,9 +11,10 @@ import (
 //
 // The engine of a million invoices holds several million keys, so the tables are
 // built for the garbage collector as much as for lookups: they hold no pointers
-// (the collector never scans them), string keys live end to end in one byte
-// arena instead of one allocation each, and a key's one id (the common case) is
-// held inline. Keys with more ids keep them in a shared pool.
+// (the collector never scans them), a string key lives in its table's record of
+// it, or end to end with the longer ones in one byte arena, instead of one
+// allocation each, and a key's one id (the common case) is held inline. Keys
+// with more ids keep them in a shared pool.
 type multiIndex[K comparable] struct {
 	str strTable
 	amt amountTable
@@ -197,7 +198,8 @@ func (p *idPool) drop(l idList, id int32) idList {
 }
 
 // strTable is the multiIndex of string keys: an open-addressing hash table of
-// key numbers, the keys' bytes end to end and their id lists.
+// key numbers, the keys with their id lists, and the bytes of the longer keys
+// end to end.
 type strTable struct {
 	seed maphash.Seed
 	// slots holds, for a used slot, the top 32 bits of the key's hash and its
@@ -208,11 +210,27 @@ type strTable struct {
 	pool  idPool
 }
 
-// strKey is one key of a strTable: its bytes text[off:off+len] and its ids.
+// strKey is one key of a strTable: its ids and its bytes, held in the key
+// itself when they fit, so that finding a short key reads no text, else
+// text[off:off+len].
 type strKey struct {
-	off uint32
-	len uint32
-	ids idList
+	ids  idList
+	len  uint32
+	off  uint32
+	head [inlineKey]byte
+}
+
+// inlineKey is the length up to which a key's bytes are held in the key: an
+// invoice number, its digits and skeleton, a bank account fit.
+const inlineKey = 16
+
+// bytes returns the bytes of the key, which must not be changed, in text.
+func (k *strKey) bytes(text []byte) []byte {
+	if k.len <= inlineKey {
+		return k.head[:k.len:k.len]
+	}
+
+	return text[k.off : k.off+k.len : k.off+k.len]
 }
 
 // maxLoad is the share of slots a table may fill before it grows, in 1/8.
@@ -247,8 +265,7 @@ func (t *strTable) find(s string) (int, uint64) {
 		}
 
 		if v>>32 == tag {
-			k := &t.keys[uint32(v)-1]
-			if int(k.len) == len(s) && string(t.text[k.off:k.off+k.len]) == s {
+			if k := &t.keys[uint32(v)-1]; int(k.len) == len(s) && string(k.bytes(t.text)) == s {
 				return i, h
 			}
 		}
@@ -257,7 +274,7 @@ func (t *strTable) find(s string) (int, uint64) {
 
 // lookup returns the ids of key s.
 func (t *strTable) lookup(s string) idList {
-	if len(t.slots) == 0 {
+	if len(t.keys) == 0 {
 		return idList{}
 	}
 
@@ -297,9 +314,15 @@ func (t *strTable) add(s string, id int32) {
 		panic("matching: string index over 4 GiB")
 	}
 
-	t.keys = append(t.keys, strKey{off: uint32(len(t.text)), len: uint32(len(s)),
-		ids: idList{at: id, n: 1}})
-	t.text = append(t.text, s...)
+	key := strKey{ids: idList{at: id, n: 1}, len: uint32(len(s))}
+	if len(s) <= inlineKey {
+		copy(key.head[:], s)
+	} else {
+		key.off = uint32(len(t.text))
+		t.text = append(t.text, s...)
+	}
+
+	t.keys = append(t.keys, key)
 	t.slots[i] = h>>32<<32 | uint64(len(t.keys))
 	if len(t.keys) > len(t.slots)*maxLoad/8 {
 		t.rehash(2 * len(t.slots))
@@ -311,8 +334,7 @@ func (t *strTable) rehash(n int) {
 	t.slots = make([]uint64, n)
 	mask := n - 1
 	for ki := range t.keys {
-		k := &t.keys[ki]
-		h := maphash.Bytes(t.seed, t.text[k.off:k.off+k.len])
+		h := maphash.Bytes(t.seed, t.keys[ki].bytes(t.text))
 		i := int(h) & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
@@ -347,11 +369,10 @@ func (t *strTable) addKey(s string) (int32, bool) {
 	return k, true
 }
 
-// keyBytes returns the bytes of key number k, which must not be changed.
+// keyBytes returns the bytes of key number k, which must not be changed, until
+// the next key is added.
 func (t *strTable) keyBytes(k int32) []byte {
-	key := &t.keys[k]
-
-	return t.text[key.off : key.off+key.len : key.off+key.len]
+	return t.keys[k].bytes(t.text)
 }
 
 // keyIDs returns the ids of key number k.

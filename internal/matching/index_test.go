@@ -38,7 +38,14 @@ func TestMultiIndexAgainstMap(t *testing.T) {
 	refS, refA, refZ := refIndex[string]{}, refIndex[amountKey]{}, refIndex[string]{}
 
 	// Few keys and ids, so that lists grow long, shrink and empty again.
-	skey := func() string { return "K" + strconv.Itoa(rng.IntN(300)) }
+	skey := func() string {
+		n := rng.IntN(300)
+		if n%2 == 0 {
+			return "K" + strconv.Itoa(n) // held in the key
+		}
+
+		return "a key longer than sixteen bytes " + strconv.Itoa(n) // held in the text
+	}
 	akey := func() amountKey {
 		return amountKey{cust: int32(rng.IntN(20)) - 1, cur: uint16(rng.IntN(2)),
 			amount: int64(rng.IntN(40))}
