@@ -781,11 +781,22 @@ func (e *Engine) holdWeakRef(m *match, lines []line, apps []Application, rest,
 	for _, l := range lines {
 		r := l.ref
 		ic := e.invs[r.inv].cust
+		exact := l.closes && l.disc == 0 && l.wo == 0 && rest == 0 && short == 0
+
+		if r.bare && !exact {
+			inv := &e.invs[r.inv]
+			e.hold(m, ReasonLowConfidence, fmt.Sprintf("held: number %s in %s matches %s but "+
+				"is not written as an invoice reference, and %s does not close it (open %s)",
+				r.raw, r.source, inv.Number, e.format(m.amt, m.cur),
+				e.format(inv.Open, inv.Currency)), m.amt, e.candidatesFromApps(apps, m))
+
+			return true
+		}
+
 		if r.need == needNothing || e.payerMayOwn(m, ic) {
 			continue
 		}
 
-		exact := l.closes && l.disc == 0 && l.wo == 0 && rest == 0 && short == 0
 		if r.need == needExact && exact {
 			continue
 		}

@@ -253,6 +253,10 @@ type ref struct {
 	// need is what the reference needs besides itself to be applied for a payer
 	// who is not the invoice's customer: needNothing, needExact or needOwner.
 	need uint8
+	// bare: only a bare number in free text named the invoice, without an invoice
+	// keyword or prefix ("SUITE 131", "QTY 200"). It may be anything, so it is
+	// applied only when the payment closes the invoice exactly, whoever pays.
+	bare bool
 	// learned is the approved format the reference was read in (viaLearned).
 	learned *learnedFormat
 }
@@ -841,10 +845,16 @@ func (e *Engine) resolveToken(p *Payment, py payer, r *refs, t token, source str
 		}
 
 		for _, ii := range hits {
+			need := e.needOf(t.written(), ii, a.via)
+			if a.key != "" {
+				// A PO number read behind an order word is judged by its digits.
+				need = max(need, e.needOf(a.key, ii, a.via))
+			}
+
 			r.add(ref{
 				inv: ii, strength: a.strength, exact: exact, via: a.via,
-				source: source, raw: t.raw, line: -1, kind: refKind(a.via, kind),
-				need: e.needOf(t.written(), ii, a.via),
+				source: source, raw: t.raw, line: -1, kind: refKind(a.via, kind), need: need,
+				bare: t.kind == tokenBare && (a.via == viaNumber || a.via == viaDigits),
 			})
 		}
 
@@ -941,6 +951,7 @@ func (r *refs) add(rf ref) {
 		}
 
 		old.need = min(old.need, rf.need)
+		old.bare = old.bare && rf.bare
 
 		return
 	}
