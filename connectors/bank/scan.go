@@ -70,7 +70,12 @@ func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction)
 		return nil, 0, reject(name, bankfile.FormatUnknown, "file", "empty file")
 	}
 
+	// Content no reader recognises is refused from its first 64 KiB, without
+	// reading the rest of it.
 	format := Detect(head)
+	if format == bankfile.FormatUnknown {
+		return nil, 0, reject(name, format, "format", "unrecognised bank file format")
+	}
 
 	scan, ok := scanners[format]
 	if format == bankfile.FormatCSV && rd.csv != nil {

@@ -3,6 +3,7 @@ package bank_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -94,4 +95,46 @@ func TestScanRejectsEmptyFile(t *testing.T) {
 	if !errors.As(err, &be) || be.Problems[0].Message != "empty file" {
 		t.Fatalf("err = %v, want an empty-file rejection", err)
 	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r    io.Reader
+	read int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += n
+
+	return n, err
+}
+
+// Unrecognised content is refused from its head: a large junk file is not read
+// into memory first.
+func TestScanRefusesUnknownContentFromItsHead(t *testing.T) {
+	t.Parallel()
+
+	junk := &countingReader{r: io.LimitReader(zeroX{}, 50<<20)}
+	_, _, err := bank.Scan("junk.bin", junk, func(bankfile.Transaction) error { return nil })
+
+	var be *bankfile.Error
+	if !errors.As(err, &be) || be.Format != bankfile.FormatUnknown {
+		t.Fatalf("err = %v, want an unrecognised-format rejection", err)
+	}
+
+	if junk.read > 1<<20 {
+		t.Fatalf("read %d bytes of junk before refusing it", junk.read)
+	}
+}
+
+// zeroX is an endless stream of 'X'.
+type zeroX struct{}
+
+func (zeroX) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'X'
+	}
+
+	return len(p), nil
 }
