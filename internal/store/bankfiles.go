@@ -86,6 +86,14 @@ func ReceiveBankFile(ctx context.Context, db DB, name string, r io.Reader, maxBy
 		return f, false, fmt.Errorf("store bank file %s: %w", name, err)
 	}
 
+	// Two uploads of the same bytes at once take turns here: the second sees the
+	// first once it committed and becomes its duplicate instead of failing on
+	// the unique sha256.
+	if _, err := db.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+		sum); err != nil {
+		return f, false, fmt.Errorf("store bank file %s: %w", name, err)
+	}
+
 	var earlier int64
 
 	err = db.QueryRow(ctx, "SELECT id FROM bank_files WHERE sha256 = $1", sum).Scan(&earlier)

@@ -141,3 +141,45 @@ func TestBankFileReadErrorWithFullChunkFails(t *testing.T) {
 		t.Fatalf("err = %v, want the read error", err)
 	}
 }
+
+// The same bytes received by two transactions at once give one file and one
+// duplicate, not a unique-key failure.
+func TestSameBytesReceivedConcurrentlyStoredOnce(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	pool := pgtest.DB(t)
+	raw := []byte("concurrent upload " + t.Name())
+
+	type result struct {
+		f   store.BankFile
+		dup bool
+		err error
+	}
+
+	results := make(chan result, 2)
+	start := make(chan struct{})
+
+	for range 2 {
+		go func() {
+			<-start
+
+			var res result
+			res.err = store.InTx(ctx, pool, func(tx pgx.Tx) error {
+				var err error
+				res.f, res.dup, err = store.ReceiveBankFile(ctx, tx, "same.csv",
+					bytes.NewReader(raw), 0, "t")
+
+				return err
+			})
+			results <- res
+		}()
+	}
+
+	close(start)
+
+	a, b := <-results, <-results
+	if a.err != nil || b.err != nil || a.dup == b.dup || a.f.ID != b.f.ID {
+		t.Fatalf("results %+v and %+v, want one new file and its duplicate", a, b)
+	}
+}
