@@ -112,8 +112,14 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		return 1
 	}
 
+	rd, err := bank.NewReader(csv).WithRelaxed(cfg.Ingest.RelaxedChecks)
+	if err != nil {
+		fmt.Fprintf(errOut, "o2c: ingest.relaxed_checks: %v\n", err)
+		return 1
+	}
+
 	e := &env{cfg: cfg, logger: newLogger(cfg.Log, errOut), out: out, errOut: errOut,
-		bank: bank.NewReader(csv)}
+		bank: rd}
 	cmd, rest := global.Arg(0), global.Args()[1:]
 
 	commands := map[string]func(context.Context, *env, []string) error{

@@ -71,7 +71,8 @@ func Read(name string, data []byte) (*bankfile.File, error) {
 // Reader reads bank files with the user's settings: the bank profiles that CSV
 // exports are read with. The package's functions use the built-in profiles.
 type Reader struct {
-	csv *bankcsv.Reader // nil: the built-in profiles
+	csv     *bankcsv.Reader     // nil: the built-in profiles
+	relaxed map[string][]string // control checks that only warn, by format family
 }
 
 // std is the Reader of the package's functions.
@@ -90,6 +91,23 @@ func (rd *Reader) Read(name string, data []byte) (*bankfile.File, error) {
 	}
 
 	format := Detect(data)
+
+	if scan, ok := rd.relaxedScanner(format); ok {
+		var txs []bankfile.Transaction
+
+		f, _, err := safeScan(name, format, bytes.NewReader(data),
+			func(t bankfile.Transaction) error {
+				txs = append(txs, t)
+				return nil
+			}, scan)
+		if err != nil {
+			return nil, err
+		}
+
+		f.Transactions = txs
+
+		return f, nil
+	}
 
 	switch format {
 	case bankfile.FormatNACHA:

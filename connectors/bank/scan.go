@@ -82,6 +82,10 @@ func (rd *Reader) Scan(name string, r io.Reader, emit func(bankfile.Transaction)
 		scan, ok = rd.csv.Scan, true
 	}
 
+	if relaxed, yes := rd.relaxedScanner(format); yes {
+		scan, ok = relaxed, true
+	}
+
 	if !ok {
 		return scanWhole(name, br, emit, rd.Read)
 	}

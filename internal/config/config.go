@@ -240,6 +240,12 @@ type Ingest struct {
 	// MaxFileBytes is the largest bank file accepted, in bytes. Defaults to 268435456
 	// (256 MiB).
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
+
+	// RelaxedChecks names, per format family (nacha, camt, bai2, mt940, lockbox),
+	// the control checks whose failure is only a warning, for banks known to break
+	// them (see bank.Relaxable). The credits of a file read so are held for review.
+	// Defaults to none: every check rejects.
+	RelaxedChecks map[string][]string `yaml:"relaxed_checks"`
 }
 
 // Exceptions tunes the exception workflow: write-offs and who must approve them.
@@ -281,7 +287,7 @@ func Default() Config {
 		Matching: Matching{AutoApplyThreshold: 0.75, MinMargin: 0.15, Partials: true,
 			Deductions: true, DeductionPercent: 10, NameThreshold: 0.92, FuzzyReferences: true,
 			Tolerances: defaultTolerances(), KnownFees: defaultKnownFees()},
-		Ingest: Ingest{MaxFileBytes: 256 << 20},
+		Ingest: Ingest{MaxFileBytes: 256 << 20, RelaxedChecks: map[string][]string{}},
 		Exceptions: Exceptions{WriteOffReasons: []string{"bank_fee", "short_payment",
 			"rounding", "discount_outside_terms"},
 			WriteOffApprovalLimit: map[string]int64{"CHF": 5000, "EUR": 5000, "GBP": 5000,

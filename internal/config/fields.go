@@ -263,6 +263,12 @@ var fields = []field{
 		Doc: "largest bank file accepted, in bytes (default 256 MiB)",
 	}, func(c *Config) string { return strconv.FormatInt(c.Ingest.MaxFileBytes, 10) }),
 	fileOnly(Field{
+		Key: "ingest.relaxed_checks", Default: "{}",
+		Doc: "control checks that only warn, per format, for banks known to break them, e.g. " +
+			"`{nacha: [batch_count], camt: [balances]}`; the file's credits are then held " +
+			"for review",
+	}, func(c *Config) string { return fmt.Sprint(c.Ingest.RelaxedChecks) }),
+	fileOnly(Field{
 		Key: "exceptions.writeoff_reasons", Default: defaultWriteOffReasonsYAML,
 		Doc: "reason codes a write-off of a difference may give (lower case, digits, '_')",
 	}, func(c *Config) string { return fmt.Sprint(c.Exceptions.WriteOffReasons) }),

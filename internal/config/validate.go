@@ -11,6 +11,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/money"
 )
 
@@ -81,6 +82,7 @@ func (c *Config) Validate() error {
 	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
 	check("exceptions.writeoff_reasons", reasonCodes(c.Exceptions.WriteOffReasons))
 	check("exceptions.writeoff_approval_limit", approvalLimits(c.Exceptions.WriteOffApprovalLimit))
+	check("ingest.relaxed_checks", bank.CheckRelaxed(c.Ingest.RelaxedChecks))
 	check("bank_profiles", checkBankProfiles(c.BankProfiles))
 
 	if c.Database.URL == "" && c.Database.DataDir == "" {
