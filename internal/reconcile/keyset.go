@@ -65,7 +65,11 @@ func (s *keySet) add(key string) {
 		return
 	}
 
-	s.text = append(s.text, key...)
+	s.text = appendDoubling(s.text, key)
+	if len(s.ends) == cap(s.ends) {
+		s.ends = append(make([]int, 0, max(1024, 2*len(s.ends))), s.ends...)
+	}
+
 	s.ends = append(s.ends, len(s.text))
 	s.slots[i] = h>>32<<32 | uint64(len(s.ends))
 	if len(s.ends) > len(s.slots)/4*3 {
@@ -89,4 +93,15 @@ func (s *keySet) grow() {
 
 		s.slots[i] = h>>32<<32 | uint64(n+1)
 	}
+}
+
+// appendDoubling appends key to text, doubling its room when it is full rather
+// than growing it by a quarter as append does for large slices: a million keys
+// are copied a few times, not a few dozen.
+func appendDoubling(text []byte, key string) []byte {
+	if len(text)+len(key) > cap(text) {
+		text = append(make([]byte, 0, max(1<<16, 2*cap(text), len(text)+len(key))), text...)
+	}
+
+	return append(text, key...)
 }

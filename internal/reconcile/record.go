@@ -31,11 +31,15 @@ const recordBatch = 512
 type recorder struct {
 	batch  []decision
 	queue  chan []decision
+	free   chan []decision // written batches, cleared, to fill again
 	done   chan struct{}
 	closed bool
 	// err is the first write error. The writing goroutine sets it and stops
 	// writing; it is final once done is closed.
 	err atomic.Pointer[error]
+	// app and exc are the writing goroutine's rows, filled for each line.
+	app [12]string
+	exc [8]string
 }
 
 // newRecorder starts the writing goroutine. close must be called to end it.
@@ -43,6 +47,7 @@ func newRecorder(out *outputs) *recorder {
 	r := &recorder{
 		batch: make([]decision, 0, recordBatch),
 		queue: make(chan []decision, 4),
+		free:  make(chan []decision, 6),
 		done:  make(chan struct{}),
 	}
 
@@ -56,7 +61,11 @@ func (r *recorder) put(d decision) {
 	r.batch = append(r.batch, d)
 	if len(r.batch) == recordBatch {
 		r.queue <- r.batch
-		r.batch = make([]decision, 0, recordBatch)
+		select {
+		case r.batch = <-r.free:
+		default:
+			r.batch = make([]decision, 0, recordBatch)
+		}
 	}
 }
 
@@ -95,16 +104,22 @@ func (r *recorder) write(out *outputs) {
 		}
 
 		for i := range batch {
-			if err := writeDecision(out, &batch[i]); err != nil {
+			if err := r.writeDecision(out, &batch[i]); err != nil {
 				r.err.Store(&err)
 				break
 			}
+		}
+
+		clear(batch)
+		select {
+		case r.free <- batch[:0]:
+		default:
 		}
 	}
 }
 
 // writeDecision writes a payment's decision to the outputs.
-func writeDecision(out *outputs, d *decision) error {
+func (r *recorder) writeDecision(out *outputs, d *decision) error {
 	cur := d.amount.Currency
 	exp, err := money.Exponent(cur)
 	if err != nil {
@@ -118,14 +133,14 @@ func writeDecision(out *outputs, d *decision) error {
 
 	payment := money.FormatMinor(d.amount.Minor, exp)
 	for _, a := range d.apps {
-		err := out.apps.Write([]string{
+		r.app = [12]string{
 			cell(d.id), cell(d.bankRef), date, cell(d.payer), payment, cur,
 			cell(a.InvoiceNumber),
 			money.FormatMinor(a.Amount, exp), money.FormatMinor(a.Discount, exp),
 			money.FormatMinor(a.WriteOff, exp), a.Rule,
 			strconv.FormatFloat(a.Confidence, 'f', 3, 64),
-		})
-		if err != nil {
+		}
+		if err := out.apps.Write(r.app[:]); err != nil {
 			return fmt.Errorf("write applications: %w", err)
 		}
 	}
@@ -136,11 +151,11 @@ func writeDecision(out *outputs, d *decision) error {
 			cands = append(cands, c.InvoiceNumber)
 		}
 
-		err := out.excs.Write([]string{
+		r.exc = [8]string{
 			cell(d.id), cell(d.bankRef), date, cell(d.payer), money.FormatMinor(x.Amount, exp),
 			cur, x.Reason, cell(strings.Join(cands, ";")),
-		})
-		if err != nil {
+		}
+		if err := out.excs.Write(r.exc[:]); err != nil {
 			return fmt.Errorf("write exceptions: %w", err)
 		}
 	}
