@@ -212,8 +212,14 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 		return err
 	}
 
-	if *status == "all" {
+	switch *status {
+	case "all":
 		*status = ""
+	case store.ExceptionOpen, store.ExceptionResolved, store.ExceptionOnAccount,
+		store.ExceptionRefundPending, store.ExceptionReturnPending, store.ExceptionSuperseded:
+	default:
+		return usageError{fmt.Sprintf("unknown status %q: open, resolved, on_account, "+
+			"refund_pending, return_pending, superseded or all", *status)}
 	}
 
 	list, err := q.List(ctx, store.ExceptionFilter{Status: *status, Reason: *reason,
@@ -240,7 +246,16 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 			clip(x.Message, 70))
 	}
 
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	// A full page may not be the last: say how to see the next one.
+	if n := len(list); n > 0 && n == *limit {
+		fmt.Fprintf(e.out, "(%d shown; more may follow: --after %d)\n", n, list[n-1].ID)
+	}
+
+	return nil
 }
 
 func resolveException(ctx context.Context, e *env, q *exceptions.Service, args []string) error {
