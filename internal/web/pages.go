@@ -104,6 +104,14 @@ func (s *Server) pageRoutes() []Route {
 		{"GET /api/bank-files/{id}/raw", auth.ActionRead, s.fileRaw},
 		{"POST /api/bank-files/{id}/retry", auth.ActionUpload, s.apiRetry},
 		{"GET /api/audit", auth.ActionRead, s.apiAudit},
+		{"GET /exceptions", auth.ActionRead, s.exceptionsPage},
+		{"GET /exceptions/{id}", auth.ActionRead, s.exceptionPage},
+		{"POST /exceptions/{id}/apply", auth.ActionResolve, s.applySubmit},
+		{"POST /exceptions/{id}/writeoff", auth.ActionResolve, s.writeOffSubmit},
+		{"POST /exceptions/{id}/park", auth.ActionResolve, s.parkSubmit},
+		{"POST /exceptions/{id}/assign", auth.ActionResolve, s.assignSubmit},
+		{"POST /exceptions/{id}/comment", auth.ActionResolve, s.commentSubmit},
+		{"POST /exceptions/{id}/approval", auth.ActionApprove, s.approvalSubmit},
 	}
 }
 
