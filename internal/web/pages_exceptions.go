@@ -21,6 +21,34 @@ type queueData struct {
 	Statuses []string
 	Next     string
 	Error    string
+	// Sorts link to the same filters in each order.
+	Sorts []sortLink
+}
+
+// sortLink is one order of the queue.
+type sortLink struct {
+	Label, Href string
+	Current     bool
+}
+
+// sortLinks link the filters of q to each order, from its first page.
+func sortLinks(q exceptions.Query, current string) []sortLink {
+	var out []sortLink
+
+	for _, o := range []struct{ sort, dir, label string }{
+		{exceptions.SortAge, "desc", "oldest first"},
+		{exceptions.SortAmount, "desc", "largest amount first"},
+		{exceptions.SortCustomer, "asc", "customer A to Z"},
+		{exceptions.SortReason, "asc", "reason A to Z"},
+	} {
+		v := q.WithCursor("").Values()
+		v.Set("sort", o.sort)
+		v.Set("dir", o.dir)
+		out = append(out, sortLink{Label: o.label, Href: "/exceptions?" + v.Encode(),
+			Current: o.sort == current})
+	}
+
+	return out
 }
 
 // exceptionsPage draws the exception queue with its filters, counts and pager.
@@ -49,6 +77,7 @@ func (s *Server) exceptionsPage(w http.ResponseWriter, r *http.Request) {
 	}
 
 	data.Page, data.Counts = page, counts
+	data.Sorts = sortLinks(q, page.Sort)
 	for reason := range counts.ByReason {
 		data.Reasons = append(data.Reasons, reason)
 	}

@@ -83,6 +83,7 @@ func exceptionPageCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 var (
 	rowID      = regexp.MustCompile(`data-exception-id="(\d+)"`)
 	approvalID = regexp.MustCompile(`name="approval_id" value="(\d+)"`)
+	nextPage   = regexp.MustCompile(`id="next-page" href="([^"]+)"`)
 )
 
 // openAmount is an invoice's open amount in minor units.
@@ -140,8 +141,22 @@ func TestExceptionPagesQueueDetailAndForms(t *testing.T) {
 		t.Errorf("reason short_paid lists %v, want [%d]", got, small[1])
 	}
 
-	mustContain(t, "queue counts", short, `data-reason="short_paid"`)
+	mustContain(t, "queue counts", short, `data-reason="short_paid"`,
+		`href="/exceptions?dir=desc&amp;reason=short_paid&amp;sort=amount"`)
 	ana.get("/exceptions?min_age_days=x", http.StatusBadRequest)
+
+	// The next link continues after the last row shown.
+	first := ana.get("/exceptions?limit=1&sort=amount&dir=asc", http.StatusOK)
+	next := link(nextPage, first)
+	if next == "" {
+		t.Fatal("no next page link on a full page")
+	}
+
+	second := ana.get(next, http.StatusOK)
+	a, b := ids(rowID, first), ids(rowID, second)
+	if len(a) != 1 || len(b) != 1 || a[0] == b[0] {
+		t.Errorf("pages %v then %v, want one row each, different", a, b)
+	}
 
 	// The detail shows the ranked candidates and the engine's explanation.
 	detail := ana.get("/exceptions/"+itoa(two), http.StatusOK)
@@ -195,7 +210,8 @@ func TestExceptionPagesQueueDetailAndForms(t *testing.T) {
 	}
 
 	mustContain(t, "applied", ana.get(resp.Header.Get("Location"), http.StatusOK),
-		"the exception is resolved")
+		"the exception is resolved", `data-application-invoice="INV-1001"`,
+		`data-application-invoice="INV-1002"`)
 
 	for _, n := range []string{"INV-1001", "INV-1002"} {
 		if open := openAmount(t, s.pool, n); open != 0 {
