@@ -247,7 +247,8 @@ func (s *Server) parkSubmit(w http.ResponseWriter, r *http.Request) {
 	s.afterAction(w, r, id, outcomeMessage(out), err)
 }
 
-// assignSubmit gives the exception to the user ("me") or to a name.
+// assignSubmit gives the exception to the user (field to=me, or assignee "me") or
+// to the name in assignee ("" for nobody).
 func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.formID(w, r)
 	if !ok {
@@ -255,12 +256,17 @@ func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	who := strings.TrimSpace(r.PostFormValue("assignee"))
-	if who == exceptions.AssigneeMe {
+	if who == exceptions.AssigneeMe || r.PostFormValue("to") == exceptions.AssigneeMe {
 		who = actor(r)
 	}
 
+	msg := "Assigned to " + who + "."
+	if who == "" {
+		msg = "Assigned to nobody."
+	}
+
 	err := s.exceptions.Assign(r.Context(), id, actor(r), who)
-	s.afterAction(w, r, id, "Assigned to "+who+".", err)
+	s.afterAction(w, r, id, msg, err)
 }
 
 // commentSubmit adds a comment.

@@ -178,6 +178,10 @@ func TestExceptionPagesQueueDetailAndForms(t *testing.T) {
 		t.Errorf("INV-1002 open %d before approval, want 50000", open)
 	}
 
+	if approvalID.MatchString(waiting) && strings.Contains(waiting, `value="approve"`) {
+		t.Error("the requester is offered to approve their own write-off")
+	}
+
 	bo := newPerson(t, s.url)
 	bo.logIn("bo")
 
@@ -229,6 +233,31 @@ func TestExceptionPagesQueueDetailAndForms(t *testing.T) {
 		!strings.Contains(body, `class="field-error"`) {
 		t.Errorf("bad amount: %d\n%s", resp.StatusCode, clip(body))
 	}
+
+	// Assign to me, then a comment, both shown on the page.
+	resp, _ = ana.form("/exceptions/"+itoa(small[1])+"/assign", url.Values{
+		"csrf_token": {ana.csrf}, "to": {"me"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign: %d", resp.StatusCode)
+	}
+
+	ana.get(resp.Header.Get("Location"), http.StatusOK)
+
+	resp, _ = ana.form("/exceptions/"+itoa(small[1])+"/comment", url.Values{
+		"csrf_token": {ana.csrf}, "body": {"called the payer"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: %d", resp.StatusCode)
+	}
+
+	mustContain(t, "assigned and commented", ana.get(resp.Header.Get("Location"),
+		http.StatusOK), "assignee: ana", "ana, ", "called the payer")
+
+	mine := ids(rowID, ana.get("/exceptions?assignee=me", http.StatusOK))
+	if len(mine) != 1 || mine[0] != small[1] {
+		t.Errorf("assignee=me lists %v, want [%d]", mine, small[1])
+	}
+
+	ana.get("/exceptions/99999999", http.StatusNotFound)
 
 	// Without the CSRF token the post is refused.
 	resp, _ = ana.form("/exceptions/"+itoa(small[1])+"/comment", url.Values{
