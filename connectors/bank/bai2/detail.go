@@ -338,7 +338,7 @@ func (p *parser) dedupeKey(a *account, code int, amount int64, bankRef, custRef 
 	k = append(append(k, bankRef...), ':')
 	k = append(k, custRef...)
 
-	if n := p.keys.add(hashKey(k)); n > 1 {
+	if n := p.keys.Add(hashKey(k)); n > 1 {
 		k = strconv.AppendUint(append(k, '#'), uint64(n), 10)
 	}
 

@@ -132,7 +132,7 @@ type parser struct {
 	records   int
 
 	seq  int
-	keys keySet
+	keys bankfile.Occurrences
 	key  []byte
 
 	checked     int  // control comparisons that matched

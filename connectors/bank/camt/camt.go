@@ -242,7 +242,7 @@ type reader struct {
 	mismatch        bool  // a control total did not reconcile
 	limit           int64 // largest document accepted, in bytes
 	seq             int
-	keys            keySet                 // dedupe keys given, by hash, for occurrence ordinals
+	keys            bankfile.Occurrences   // dedupe keys given, by hash, for occurrence ordinals
 	seed            maphash.Seed           // of the hashes of keys and links
 	buf             []byte                 // scratch buffer for element text
 	stack           []*node                // scratch stack of open elements for tree

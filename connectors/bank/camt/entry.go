@@ -644,7 +644,7 @@ func (r *reader) dedupe(st *statement, e *entryCtx, t bankfile.Transaction, i, n
 		key = "camt:" + st.account + ":" + e.key + ":#" + strconv.Itoa(i+1)
 	}
 
-	if n := r.keys.add(maphash.String(r.seed, key)); n > 1 {
+	if n := r.keys.Add(maphash.String(r.seed, key)); n > 1 {
 		key += fmt.Sprintf("~%d", n)
 	}
 

@@ -386,7 +386,7 @@ func (s *scanner) dedupe(st *statement, l line61, minor int64) string {
 	key := b.String()
 	sum := fnv64a(key)
 
-	if n := s.keys.add(sum); n > 1 {
+	if n := s.keys.Add(sum); n > 1 {
 		key += "#" + itoa(int(n))
 	}
 

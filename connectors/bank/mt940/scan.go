@@ -50,10 +50,10 @@ type scanner struct {
 	warned   map[string]bool // warnings given once per file
 
 	seq      int
-	keys     keySet             // dedupe keys seen, by hash, for occurrence counts
-	account  one                // the file's account, if it has only one
-	currency one                // the file's currency, if it has only one
-	closes   map[string]balance // last closing balance per account and currency
+	keys     bankfile.Occurrences // dedupe keys seen, by hash, for occurrence counts
+	account  one                  // the file's account, if it has only one
+	currency one                  // the file's currency, if it has only one
+	closes   map[string]balance   // last closing balance per account and currency
 
 	moreProblems, moreWarnings int // beyond maxProblems, counted only
 
