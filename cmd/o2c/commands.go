@@ -203,7 +203,8 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 	fs := flag.NewFlagSet("exceptions list", flag.ContinueOnError)
 	fs.SetOutput(e.errOut)
 
-	status := fs.String("status", "open", "a status (open, resolved, on_account, refund_pending, ...) or all")
+	status := fs.String("status", "open",
+		"a status (open, resolved, on_account, refund_pending, ...) or all")
 	reason := fs.String("reason", "", "only this reason")
 	limit := fs.Int("limit", 50, "at most this many")
 	after := fs.Int64("after", 0, "only ids after this one")

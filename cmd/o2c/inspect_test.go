@@ -91,7 +91,8 @@ func TestInspectReportsFilesAndExitsOneOnRejection(t *testing.T) {
 
 	text := out.String()
 	if !strings.Contains(text, "bad.ach: REJECTED") ||
-		!strings.Contains(text, "line "+strconv.Itoa(ctl+1)) || !strings.Contains(text, "good.ach: read") {
+		!strings.Contains(text, "line "+strconv.Itoa(ctl+1)) ||
+		!strings.Contains(text, "good.ach: read") {
 		t.Fatalf("inspect output does not name the rejected file's line %d:\n%s", ctl+1, text)
 	}
 }

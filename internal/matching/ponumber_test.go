@@ -40,8 +40,8 @@ func TestNumericPONumberInFreeTextNamesItsInvoice(t *testing.T) {
 		[]billing.Invoice{withPO, inv("INV-000411", "C1", "EUR", 250000)},
 		DefaultRules())
 
-	d := e.Match(Payment{ID: "p", PayerAccount: "DE89370400440532013000", Amount: money.New(250000, "EUR"),
-		Remittance: "order 4711"})
+	d := e.Match(Payment{ID: "p", PayerAccount: "DE89370400440532013000",
+		Amount: money.New(250000, "EUR"), Remittance: "order 4711"})
 	if len(d.Applications) != 0 {
 		t.Errorf("order 4711 applied %+v; two invoices of that amount, no specific reference",
 			d.Applications)

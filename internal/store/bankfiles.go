@@ -158,7 +158,8 @@ func writeChunks(ctx context.Context, db DB, id int64, r io.Reader, maxBytes int
 
 		h.Write(buf[:k])
 
-		_, dbErr := db.Exec(ctx, "INSERT INTO bank_file_chunks (file_id, n, data) VALUES ($1, $2, $3)",
+		_, dbErr := db.Exec(ctx,
+			"INSERT INTO bank_file_chunks (file_id, n, data) VALUES ($1, $2, $3)",
 			id, n, buf[:k])
 		if dbErr != nil {
 			return "", 0, dbErr

@@ -25,9 +25,9 @@ const maxKey = 128
 // their purchase-order number, and OpenInvoices reads it back. It also carries
 // a contact found or created by name with ContactNumber = inv.CustomerID,
 // LineAmountTypes NoTax (so Xero's total is exactly the sum of the lines) and
-// one line per item, each booked to Config.SalesAccountCode. With no lines, one line of inv.Total is sent. Lines
-// that do not add up to inv.Total, or whose amount is not quantity × unit price
-// less a discount, are refused with a *ValidationError before anything is sent.
+// one line per item, each booked to Config.SalesAccountCode. With no lines, one
+// line of inv.Total is sent. Lines that do not add up to inv.Total, or whose
+// amount is not quantity × unit price less a discount, are refused with a *ValidationError before anything is sent.
 //
 // CreateInvoice is idempotent by invoice number: the Idempotency-Key is
 // derived from it and the request, and if Xero already holds an invoice with
