@@ -205,6 +205,8 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 	calls = append(calls, pageCalls(t, a.pool, fileID)...)
 	calls = append(calls, exceptionCalls(t, a.pool)...)
 	calls = append(calls, exceptionPageCalls(t, a.pool)...)
+	calls = append(calls, dashboardCalls(t, a.pool)...)
+	calls = append(calls, userCalls(t, a.pool)...)
 
 	// The table covers every authenticated route the server has.
 	srv := web.New(web.Config{Pool: a.pool, Auth: a.auth, Logger: quiet})

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,7 +142,8 @@ func (s *Server) routes() []Route {
 		{"POST /api/bank-files", auth.ActionUpload, s.uploadBankFile},
 		{"GET /api/bank-files", auth.ActionRead, s.listBankFiles},
 		{"GET /api/bank-files/{id}", auth.ActionRead, s.getBankFile},
-	}, append(s.exceptionRoutes(), s.pageRoutes()...)...)
+	}, slices.Concat(s.exceptionRoutes(), s.pageRoutes(), s.dashboardRoutes(),
+		s.userRoutes())...)
 }
 
 // ServeHTTP logs each request and dispatches it.
