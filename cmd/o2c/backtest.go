@@ -92,25 +92,29 @@ func cmdRules(ctx context.Context, e *env, args []string) error {
 		return usageError{usage}
 	}
 
+	if isHelp(args[0]) {
+		return e.help(usage)
+	}
+
 	switch args[0] {
 	case "list":
 		return listRules(ctx, e, args[1:])
 	case "approve", "reject":
-		if len(args) < 2 {
+		fs := flagSet(e, "rules "+args[0], usage)
+		as := fs.String("as", "cli", "who decides, for the audit log")
+
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+
+		if len(pos) != 1 {
 			return usageError{usage}
 		}
 
-		id, err := strconv.ParseInt(args[1], 10, 64)
+		id, err := strconv.ParseInt(pos[0], 10, 64)
 		if err != nil {
-			return usageError{"invalid proposal id " + strconv.Quote(args[1])}
-		}
-
-		fs := flag.NewFlagSet("rules "+args[0], flag.ContinueOnError)
-		fs.SetOutput(e.errOut)
-
-		as := fs.String("as", "cli", "who decides, for the audit log")
-		if err := fs.Parse(args[2:]); err != nil {
-			return err
+			return usageError{"invalid proposal id " + strconv.Quote(pos[0])}
 		}
 
 		svc, err := e.open(ctx)

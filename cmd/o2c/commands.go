@@ -5,18 +5,24 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/o2c-dev/o2c/internal/exceptions"
+	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/reconcile"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
-func cmdMigrate(ctx context.Context, e *env, _ []string) error {
+func cmdMigrate(ctx context.Context, e *env, args []string) error {
+	if _, err := positional(e, "migrate", "usage: o2c migrate", args, 0); err != nil {
+		return err
+	}
+
 	svc, err := e.open(ctx)
 	if err != nil {
 		return err
@@ -34,8 +40,19 @@ func cmdMigrate(ctx context.Context, e *env, _ []string) error {
 }
 
 func cmdSync(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 || (args[0] != "crm" && args[0] != "erp") {
-		return usageError{"usage: o2c sync crm|erp"}
+	const usage = "usage: o2c sync crm|erp"
+
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.help(usage)
+	}
+
+	args, err := positional(e, "sync", usage, args, 1)
+	if err != nil {
+		return err
+	}
+
+	if args[0] != "crm" && args[0] != "erp" {
+		return usageError{usage}
 	}
 
 	crm, erp, err := connectors(e.cfg, e)
@@ -105,10 +122,24 @@ func cmdReconcile(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdPoison(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "replay") ||
-		(args[0] == "replay" && len(args) != 2) {
-		return usageError{"usage: o2c poison list | o2c poison replay UUID"}
+	const usage = "usage: o2c poison list | o2c poison replay UUID"
+
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.help(usage)
 	}
+
+	if len(args) == 0 || (args[0] != "list" && args[0] != "replay") {
+		return usageError{usage}
+	}
+
+	want := map[string]int{"list": 0, "replay": 1}[args[0]]
+
+	pos, err := positional(e, "poison "+args[0], usage, args[1:], want)
+	if err != nil {
+		return err
+	}
+
+	args = append([]string{args[0]}, pos...)
 
 	svc, err := e.open(ctx)
 	if err != nil {
@@ -141,9 +172,44 @@ func cmdPoison(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
+// exceptionsUsage is the help of o2c exceptions.
+const exceptionsUsage = `usage: o2c exceptions list [--status S] [--reason R] [--limit N] [--after ID]
+       o2c exceptions show ID
+       o2c exceptions resolve ID --apply INVOICE=AMOUNT... [--park] [--customer C] [--note T]
+       o2c exceptions assign ID WHO`
+
+// queueAction is an exceptions subcommand whose command line was checked: it only
+// needs the queue, so a bad command line never starts a database.
+type queueAction func(context.Context, *exceptions.Service) error
+
 func cmdExceptions(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: o2c exceptions list|show ID|resolve ID ...|assign ID WHO"}
+		return usageError{exceptionsUsage}
+	}
+
+	if isHelp(args[0]) {
+		return e.help(exceptionsUsage)
+	}
+
+	var act queueAction
+	var err error
+
+	switch args[0] {
+	case "list":
+		act, err = listExceptions(e, args[1:])
+	case "show":
+		act, err = showException(e, args[1:])
+	case "resolve":
+		act, err = resolveException(e, args[1:])
+	case "assign":
+		act, err = assignException(e, args[1:])
+	default:
+		return usageError{"unknown exceptions command " + strconv.Quote(args[0]) + "\n" +
+			exceptionsUsage}
+	}
+
+	if err != nil {
+		return err
 	}
 
 	svc, err := e.open(ctx)
@@ -152,17 +218,37 @@ func cmdExceptions(ctx context.Context, e *env, args []string) error {
 	}
 	defer svc.Close(ctx)
 
-	q := &exceptions.Service{Pool: svc.Pool, Policy: exceptionPolicy(e.cfg)}
+	return act(ctx, &exceptions.Service{Pool: svc.Pool, Policy: exceptionPolicy(e.cfg)})
+}
 
-	switch args[0] {
-	case "list":
-		return listExceptions(ctx, e, q, args[1:])
-	case "show":
-		id, err := argID(args, 1)
-		if err != nil {
-			return err
-		}
+// positional parses a subcommand that takes only n positional arguments (and -h).
+func positional(e *env, name, usage string, args []string, n int) ([]string, error) {
+	fs := flagSet(e, name, usage)
 
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+
+	if len(pos) != n {
+		return nil, usageError{usage}
+	}
+
+	return pos, nil
+}
+
+func showException(e *env, args []string) (queueAction, error) {
+	pos, err := positional(e, "exceptions show", "usage: o2c exceptions show ID", args, 1)
+	if err != nil {
+		return nil, err
+	}
+
+	id, err := argID(pos, 0)
+	if err != nil {
+		return nil, err
+	}
+
+	return func(ctx context.Context, q *exceptions.Service) error {
 		d, err := q.Get(ctx, id)
 		if err != nil {
 			return err
@@ -172,18 +258,24 @@ func cmdExceptions(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 
 		return enc.Encode(d)
-	case "resolve":
-		return resolveException(ctx, e, q, args[1:])
-	case "assign":
-		id, err := argID(args, 1)
-		if err != nil || len(args) != 3 {
-			return usageError{"usage: o2c exceptions assign ID WHO"}
-		}
+	}, nil
+}
 
-		return q.Assign(ctx, id, "cli", args[2])
-	default:
-		return usageError{"unknown exceptions command " + strconv.Quote(args[0])}
+func assignException(e *env, args []string) (queueAction, error) {
+	pos, err := positional(e, "exceptions assign", "usage: o2c exceptions assign ID WHO",
+		args, 2)
+	if err != nil {
+		return nil, err
 	}
+
+	id, err := argID(pos, 0)
+	if err != nil {
+		return nil, err
+	}
+
+	return func(ctx context.Context, q *exceptions.Service) error {
+		return q.Assign(ctx, id, "cli", pos[1])
+	}, nil
 }
 
 func argID(args []string, i int) (int64, error) {
@@ -199,18 +291,48 @@ func argID(args []string, i int) (int64, error) {
 	return id, nil
 }
 
-func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []string) error {
-	fs := flag.NewFlagSet("exceptions list", flag.ContinueOnError)
-	fs.SetOutput(e.errOut)
+// exceptionReasons are the reasons the matching engine, the returns pipeline and
+// the exception workflow open exceptions with: what --reason accepts.
+var exceptionReasons = []string{
+	matching.ReasonUnknownPayer, matching.ReasonNoMatch, matching.ReasonAmbiguous,
+	matching.ReasonCurrency, matching.ReasonOverpayment, matching.ReasonShortPayment,
+	matching.ReasonAmountMismatch, matching.ReasonBatchMismatch,
+	matching.ReasonRemittanceMismatch, matching.ReasonFlagged, matching.ReasonAlreadyPaid,
+	matching.ReasonPayerMismatch, matching.ReasonLowConfidence,
+	pipelines.ReasonReturned, pipelines.ReasonReturnUnmatched,
+	pipelines.ReasonReversalUnverified,
+	exceptions.ReasonSplitRemainder,
+}
+
+// checkReason refuses a --reason no code opens exceptions with, naming the ones
+// it knows.
+func checkReason(reason string) error {
+	if reason == "" || slices.Contains(exceptionReasons, reason) {
+		return nil
+	}
+
+	known := slices.Clone(exceptionReasons)
+	slices.Sort(known)
+
+	return usageError{fmt.Sprintf("unknown reason %q: %s", reason, strings.Join(known, ", "))}
+}
+
+func listExceptions(e *env, args []string) (queueAction, error) {
+	fs := flagSet(e, "exceptions list", "usage: o2c exceptions list [flags]")
 
 	status := fs.String("status", "open",
 		"a status (open, resolved, on_account, refund_pending, ...) or all")
-	reason := fs.String("reason", "", "only this reason")
+	reason := fs.String("reason", "", "only this reason (unknown_payer, no_match, ...)")
 	limit := fs.Int("limit", 50, "at most this many")
 	after := fs.Int64("after", 0, "only ids after this one")
 
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
+	}
+
+	if fs.NArg() > 0 {
+		return nil, usageError{"exceptions list takes no arguments, got " +
+			strconv.Quote(fs.Arg(0))}
 	}
 
 	switch *status {
@@ -219,12 +341,23 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 	case store.ExceptionOpen, store.ExceptionResolved, store.ExceptionOnAccount,
 		store.ExceptionRefundPending, store.ExceptionReturnPending, store.ExceptionSuperseded:
 	default:
-		return usageError{fmt.Sprintf("unknown status %q: open, resolved, on_account, "+
+		return nil, usageError{fmt.Sprintf("unknown status %q: open, resolved, on_account, "+
 			"refund_pending, return_pending, superseded or all", *status)}
 	}
 
-	list, err := q.List(ctx, store.ExceptionFilter{Status: *status, Reason: *reason,
-		Limit: *limit, AfterID: *after})
+	if err := checkReason(*reason); err != nil {
+		return nil, err
+	}
+
+	return func(ctx context.Context, q *exceptions.Service) error {
+		return printExceptions(ctx, e, q, store.ExceptionFilter{Status: *status,
+			Reason: *reason, Limit: *limit, AfterID: *after})
+	}, nil
+}
+
+func printExceptions(ctx context.Context, e *env, q *exceptions.Service,
+	filter store.ExceptionFilter) error {
+	list, err := q.List(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -252,16 +385,17 @@ func listExceptions(ctx context.Context, e *env, q *exceptions.Service, args []s
 	}
 
 	// A full page may not be the last: say how to see the next one.
-	if n := len(list); n > 0 && n == *limit {
+	if n := len(list); n > 0 && n == filter.Limit {
 		fmt.Fprintf(e.out, "(%d shown; more may follow: --after %d)\n", n, list[n-1].ID)
 	}
 
 	return nil
 }
 
-func resolveException(ctx context.Context, e *env, q *exceptions.Service, args []string) error {
-	fs := flag.NewFlagSet("exceptions resolve", flag.ContinueOnError)
-	fs.SetOutput(e.errOut)
+func resolveException(e *env, args []string) (queueAction, error) {
+	const usage = "usage: o2c exceptions resolve ID --apply INVOICE=AMOUNT... [--park]"
+
+	fs := flagSet(e, "exceptions resolve", usage)
 
 	var allocs allocationFlags
 	fs.Var(&allocs, "apply", "INVOICE=AMOUNT to apply (repeatable)")
@@ -271,29 +405,32 @@ func resolveException(ctx context.Context, e *env, q *exceptions.Service, args [
 	note := fs.String("note", "", "why, for the audit log")
 	as := fs.String("as", "cli", "who resolves, for the audit log")
 
-	if len(args) == 0 {
-		return usageError{"usage: o2c exceptions resolve ID --apply INV=AMOUNT... [--park]"}
-	}
-
-	id, err := argID(args, 0)
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	if len(pos) != 1 {
+		return nil, usageError{usage}
 	}
 
-	out, err := q.Resolve(ctx, id, *as, exceptions.Resolution{Allocations: allocs,
-		Park: *park, CustomerID: *customer, Note: *note})
+	id, err := argID(pos, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	fmt.Fprintf(e.out, "exception %d %s: %d applications, %s on account\n", id, out.Status,
-		len(out.Applications), money.New(out.ParkedMinor, out.Currency))
+	return func(ctx context.Context, q *exceptions.Service) error {
+		out, err := q.Resolve(ctx, id, *as, exceptions.Resolution{Allocations: allocs,
+			Park: *park, CustomerID: *customer, Note: *note})
+		if err != nil {
+			return err
+		}
 
-	return nil
+		fmt.Fprintf(e.out, "exception %d %s: %d applications, %s on account\n", id,
+			out.Status, len(out.Applications), money.New(out.ParkedMinor, out.Currency))
+
+		return nil
+	}, nil
 }
 
 // allocationFlags collects repeated --apply INVOICE=AMOUNT flags.

@@ -83,7 +83,9 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	dbURL := global.String("database-url", "", "PostgreSQL URL")
 	dataDir := global.String("data-dir", "", "embedded PostgreSQL data directory")
 
-	if err := global.Parse(args); err != nil {
+	if err := global.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 2
 	}
 
@@ -122,22 +124,6 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		bank: rd}
 	cmd, rest := global.Arg(0), global.Args()[1:]
 
-	commands := map[string]func(context.Context, *env, []string) error{
-		"serve":      cmdServe,
-		"demo":       cmdDemo,
-		"ingest":     cmdIngest,
-		"inspect":    cmdInspect,
-		"reconcile":  cmdReconcile,
-		"bench":      cmdBench,
-		"sync":       cmdSync,
-		"exceptions": cmdExceptions,
-		"poison":     cmdPoison,
-		"migrate":    cmdMigrate,
-		"backtest":   cmdBacktest,
-		"rules":      cmdRules,
-		"users":      cmdUsers,
-	}
-
 	fn, ok := commands[cmd]
 	if !ok {
 		fmt.Fprintf(errOut, "o2c: unknown command %q\n\n%s", cmd, usage)
@@ -159,6 +145,52 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		fmt.Fprintf(errOut, "o2c %s: %v\n", cmd, err)
 		return 1
 	}
+}
+
+// commands are the commands of o2c by name. Each checks its command line, and
+// prints its help on -h or --help, before it opens any database.
+var commands = map[string]func(context.Context, *env, []string) error{
+	"serve":      cmdServe,
+	"demo":       cmdDemo,
+	"ingest":     cmdIngest,
+	"inspect":    cmdInspect,
+	"reconcile":  cmdReconcile,
+	"bench":      cmdBench,
+	"sync":       cmdSync,
+	"exceptions": cmdExceptions,
+	"poison":     cmdPoison,
+	"migrate":    cmdMigrate,
+	"backtest":   cmdBacktest,
+	"rules":      cmdRules,
+	"users":      cmdUsers,
+}
+
+// isHelp reports whether arg, in the place of a subcommand, asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+
+	return false
+}
+
+// help prints a command's usage and returns flag.ErrHelp, which exits 0.
+func (e *env) help(usage string) error {
+	fmt.Fprintln(e.errOut, usage)
+	return flag.ErrHelp
+}
+
+// flagSet returns a command's flag set; -h prints usage and the flags.
+func flagSet(e *env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.errOut)
+	fs.Usage = func() {
+		fmt.Fprintln(e.errOut, usage)
+		fs.PrintDefaults()
+	}
+
+	return fs
 }
 
 // usageError is a command line the command cannot run.

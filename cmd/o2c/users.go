@@ -37,8 +37,11 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 		return usageError{usersUsage}
 	}
 
-	fs := flag.NewFlagSet("users "+args[0], flag.ContinueOnError)
-	fs.SetOutput(e.errOut)
+	if isHelp(args[0]) {
+		return e.help(usersUsage)
+	}
+
+	fs := flagSet(e, "users "+args[0], usersUsage)
 
 	as := fs.String("as", "cli", "who acts, for the audit log")
 	role := fs.String("role", "", "role of the new user")
