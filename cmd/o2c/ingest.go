@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/service"
 	"github.com/o2c-dev/o2c/internal/store"
 	"github.com/o2c-dev/o2c/pipelines"
@@ -131,10 +134,12 @@ func printFile(ctx context.Context, e *env, svc *service.Service, f store.BankFi
 
 	var applied, excepted, notCash int
 
+	// Returns and reversals are stored as not cash too, but they take money back:
+	// they get their own lines below.
 	err := svc.Pool.QueryRow(ctx, `SELECT
 			count(*) FILTER (WHERE status IN ('applied', 'partly_applied')),
 			count(*) FILTER (WHERE status IN ('exception', 'partly_applied')),
-			count(*) FILTER (WHERE status = 'not_cash')
+			count(*) FILTER (WHERE status = 'not_cash' AND kind NOT IN ('return', 'reversal'))
 		FROM payments WHERE file_id = $1`, f.ID).Scan(&applied, &excepted, &notCash)
 	if err != nil {
 		return fmt.Errorf("count outcome of file %d: %w", f.ID, err)
@@ -144,8 +149,79 @@ func printFile(ctx context.Context, e *env, svc *service.Service, f store.BankFi
 		"controls %s; %d applied, %d to exceptions, %d not cash\n", f.Name, f.Format,
 		f.Transactions, f.PaymentsNew, f.Duplicates, f.Controls, applied, excepted, notCash)
 
+	if err := printReturns(ctx, e, svc, f.ID); err != nil {
+		return err
+	}
+
 	for _, w := range f.Warnings {
 		fmt.Fprintf(e.out, "  warning: %s\n", w.Error())
+	}
+
+	return nil
+}
+
+// takeBacks sums a file's returns, or its reversals, in one currency.
+type takeBacks struct {
+	count, undid, held int
+	minor              int64
+}
+
+// printReturns prints one line for the file's returns and one for its
+// reversals, when it has any: how many and their total in each currency, how
+// many undid an earlier payment and how many went to the exception queue.
+func printReturns(ctx context.Context, e *env, svc *service.Service, fileID int64) error {
+	rows, err := svc.Pool.Query(ctx, `SELECT kind, currency, count(*), sum(amount_minor),
+			count(*) FILTER (WHERE reverses_payment_id IS NOT NULL),
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM exceptions x
+				WHERE x.payment_id = p.id))
+		FROM payments p WHERE file_id = $1 AND kind IN ('return', 'reversal')
+		GROUP BY kind, currency ORDER BY kind, currency`, fileID)
+	if err != nil {
+		return fmt.Errorf("count returns of file %d: %w", fileID, err)
+	}
+	defer rows.Close()
+
+	type group struct {
+		kind     string
+		total    takeBacks
+		byAmount []string
+	}
+
+	var groups []*group
+
+	for rows.Next() {
+		var kind, currency string
+		var tb takeBacks
+
+		if err := rows.Scan(&kind, &currency, &tb.count, &tb.minor, &tb.undid,
+			&tb.held); err != nil {
+			return fmt.Errorf("count returns of file %d: %w", fileID, err)
+		}
+
+		if len(groups) == 0 || groups[len(groups)-1].kind != kind {
+			groups = append(groups, &group{kind: kind})
+		}
+
+		g := groups[len(groups)-1]
+		g.total.count += tb.count
+		g.total.undid += tb.undid
+		g.total.held += tb.held
+		g.byAmount = append(g.byAmount, fmt.Sprintf("%d for %s", tb.count,
+			money.New(tb.minor, currency)))
+	}
+
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count returns of file %d: %w", fileID, err)
+	}
+
+	for _, g := range groups {
+		label := "returns"
+		if g.kind == string(bankfile.KindReversal) {
+			label = "reversals"
+		}
+
+		fmt.Fprintf(e.out, "  %s: %s; %d undid an earlier payment, %d to exceptions\n",
+			label, strings.Join(g.byAmount, ", "), g.total.undid, g.total.held)
 	}
 
 	return nil
