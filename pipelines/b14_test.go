@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/o2c-dev/o2c/connectors/bank"
+	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/pgtest"
 	"github.com/o2c-dev/o2c/internal/service"
@@ -181,11 +182,20 @@ type uploadResult struct {
 	Message   string         `json:"message"`
 }
 
-// upload posts raw as one bank file to the API at base.
-func upload(t *testing.T, base, name string, raw []byte) uploadResult {
+// upload sends a bank file to the API at base as the holder of token.
+func upload(t *testing.T, base, token, name string, raw []byte) uploadResult {
 	t.Helper()
 
-	resp, err := http.Post(base+"/api/bank-files?name="+name, "text/csv", bytes.NewReader(raw))
+	req, err := http.NewRequest(http.MethodPost, base+"/api/bank-files?name="+name,
+		bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+token)
+
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +264,20 @@ func TestB14SameExportTwiceAndOverlappingExport(t *testing.T) {
 			{"INV-7205", "C-KAVERI", 610000}, {"INV-7206", "C-KAVERI", 275000},
 		})
 
-	api := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: quiet}))
+	// The API as o2c serve runs it: with authentication, called by a treasury user
+	// through an API token.
+	access := auth.New(pool, auth.Config{Logger: quiet})
+	if _, err := access.AddUser(ctx, "test", "tara", auth.RoleTreasury,
+		"b14 treasury password"); err != nil {
+		t.Fatal(err)
+	}
+
+	_, token, err := access.CreateToken(ctx, "test", "tara", "b14", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	api := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: access, Logger: quiet}))
 	t.Cleanup(api.Close)
 
 	// 1. First upload: three payments, both rows of UTR40551002 kept, three
@@ -306,7 +329,7 @@ func TestB14SameExportTwiceAndOverlappingExport(t *testing.T) {
 
 	// 2. The identical bytes again, through the API as a user uploads them and
 	// through Submit: recognised as the earlier import, nothing created.
-	again := upload(t, api.URL, "statement-feb-copy.csv", []byte(b14Export))
+	again := upload(t, api.URL, token, "statement-feb-copy.csv", []byte(b14Export))
 	wantMsg := "file already imported on " + first.ReceivedAt.UTC().Format(time.RFC3339)
 	if !again.Duplicate || again.File.ID != first.ID || !strings.HasPrefix(again.Message, wantMsg) {
 		t.Fatalf("API re-upload: duplicate=%v file %d message %q; want true, %d, %q",

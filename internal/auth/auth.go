@@ -154,8 +154,7 @@ func (u User) Builtin() bool {
 	return u.ID == 0
 }
 
-// APIUser is the built-in admin behind the deprecated shared API token (http.token),
-// and behind every request of a web server run without a Service.
+// APIUser is the built-in admin behind the deprecated shared API token (http.token).
 var APIUser = User{Name: "api", Role: RoleAdmin}
 
 // reserved names belong to built-in actors of the audit log.

@@ -62,7 +62,7 @@ func ViaFrom(ctx context.Context) Via {
 }
 
 // WithUser returns ctx carrying u as a built-in principal: no session, so no CSRF
-// token. It serves a server run without a Service, and tests.
+// token. It serves tests of handlers that run without Middleware.
 func WithUser(ctx context.Context, u User) context.Context {
 	return context.WithValue(ctx, ctxKey{}, principal{user: u, via: ViaBuiltin})
 }

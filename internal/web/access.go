@@ -13,9 +13,6 @@ import (
 	"github.com/o2c-dev/o2c/internal/auth"
 )
 
-// errNoAuth answers login and token requests of a server run without auth.
-var errNoAuth = errors.New("this server runs without authentication")
-
 // decodeJSON reads a JSON body of at most limit bytes into v, refusing unknown fields.
 func decodeJSON(r *http.Request, limit int64, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
@@ -27,11 +24,6 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 // login checks a name and password and sets the session cookie. The answer carries
 // the session's CSRF token, which scripts using the cookie send as X-CSRF-Token.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Auth == nil {
-		writeError(w, http.StatusNotFound, "not_found", errNoAuth)
-		return
-	}
-
 	var body struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
@@ -65,11 +57,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // logout ends the request's session and clears the cookie; without one it does
 // nothing.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Auth != nil {
-		if err := s.cfg.Auth.LogOut(w, r); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	if err := s.cfg.Auth.LogOut(w, r); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 
 	writeJSON(w, http.StatusOK, map[string]string{"status": "logged_out"})
@@ -93,11 +83,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // user's tokens). ok is false when the answer has been written.
 func (s *Server) tokenOwner(w http.ResponseWriter, r *http.Request, named string) (string,
 	bool) {
-	if s.cfg.Auth == nil {
-		writeError(w, http.StatusNotFound, "not_found", errNoAuth)
-		return "", false
-	}
-
 	u, _ := auth.UserFrom(r.Context())
 
 	switch {
@@ -187,11 +172,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid", err)
-		return
-	}
-
-	if s.cfg.Auth == nil {
-		writeError(w, http.StatusNotFound, "not_found", errNoAuth)
 		return
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -920,25 +921,69 @@ func TestLegacyTokenIsTheBuiltinAdmin(t *testing.T) {
 	}
 }
 
-// A server built without auth (tests of other packages) serves /api/ as the built-in
-// admin and has no login.
-func TestWithoutAuthEveryRequestIsTheBuiltinAdmin(t *testing.T) {
+// A server built without auth serves nothing but its health checks: every other
+// request, API, page, login or static file, is 503 in the API's error shape, and
+// New logs why.
+func TestWithoutAuthOnlyHealthChecksAreServed(t *testing.T) {
 	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: quiet}))
+
+	var logs logBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: logger}))
 	t.Cleanup(srv.Close)
 
+	if !strings.Contains(logs.String(), "level=ERROR") ||
+		!strings.Contains(logs.String(), "without authentication") {
+		t.Errorf("New logged %q, want an error about the missing authentication", logs.String())
+	}
+
+	for _, c := range []struct{ method, path, accept, body string }{
+		{http.MethodGet, "/api/me", "", ""},
+		{http.MethodGet, "/api/exceptions", "", ""},
+		{http.MethodPost, "/api/bank-files?name=a.csv", "", csvFile},
+		{http.MethodPost, "/api/login", "", `{"name":"x","password":"y"}`},
+		{http.MethodGet, "/api/users", "", ""},
+		{http.MethodGet, "/files", "text/html", ""},
+		{http.MethodGet, "/login", "text/html", ""},
+		{http.MethodGet, "/static/o2c.css", "text/css", ""},
+		{http.MethodGet, "/", "text/html", ""},
+	} {
+		req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var e apiError
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		_ = resp.Body.Close()
+
+		if resp.StatusCode != http.StatusServiceUnavailable || err != nil ||
+			e.Error != "auth_unconfigured" || !strings.Contains(e.Detail, "authentication") {
+			t.Errorf("%s %s: %d %+v %v, want 503 auth_unconfigured", c.method, c.path,
+				resp.StatusCode, e, err)
+		}
+	}
+
 	a := &api{pool: pool, url: srv.URL}
-
-	var me struct {
-		User auth.User `json:"user"`
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code := a.get(t, p, nil); code != http.StatusOK {
+			t.Errorf("GET %s: %d, want 200", p, code)
+		}
 	}
 
-	if code := a.get(t, "/api/me", &me); code != 200 || me.User.Name != "api" {
-		t.Errorf("me: %d %+v", code, me)
-	}
-
-	if code := a.post(t, "/api/login", `{"name":"x","password":"y"}`, nil); code != 404 {
-		t.Errorf("login: %d, want 404", code)
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM bank_files`).
+		Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d bank files stored by a server without auth (%v), want 0", n, err)
 	}
 }
 

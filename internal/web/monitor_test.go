@@ -151,9 +151,9 @@ func TestRequestLogLeavesOutBodyQueryAndToken(t *testing.T) {
 	}
 }
 
-// monitored runs the API with a Monitor on a fresh database, without user
-// authentication, and the bus router instrumented by the same Monitor.
-func monitored(t *testing.T, cfg monitor.Config) (url string, stopRouter func()) {
+// monitored runs the API with a Monitor on a fresh database, and the bus router
+// instrumented by the same Monitor; token is an admin's API token.
+func monitored(t *testing.T, cfg monitor.Config) (url, token string, stopRouter func()) {
 	t.Helper()
 
 	pool := pgtest.DB(t)
@@ -185,20 +185,24 @@ func monitored(t *testing.T, cfg monitor.Config) (url string, stopRouter func())
 	}
 	t.Cleanup(stopRouter)
 
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: quiet, Monitor: mon}))
+	svc := auth.New(pool, auth.Config{Logger: quiet})
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet,
+		Monitor: mon}))
 	t.Cleanup(srv.Close)
 
-	return srv.URL, stopRouter
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+
+	return srv.URL, a.tokenFor(t, "ops.lead", auth.RoleAdmin), stopRouter
 }
 
 func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 	t.Parallel()
 
-	url, _ := monitored(t, monitor.Config{Addr: "127.0.0.1:8080"})
+	url, token, _ := monitored(t, monitor.Config{Addr: "127.0.0.1:8080"})
 
 	for _, p := range []string{"/api/bank-files/424242", "/api/bank-files/515151",
 		"/api/exceptions", "/no/such/page/9191", "/healthz"} {
-		send(t, http.MethodGet, url+p, "", "")
+		send(t, http.MethodGet, url+p, token, "")
 	}
 
 	status, body := send(t, http.MethodGet, url+"/metrics", "", "")
@@ -230,7 +234,7 @@ func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 func TestMetricsOnAPublicAddressNeedTheMetricsToken(t *testing.T) {
 	t.Parallel()
 
-	url, _ := monitored(t, monitor.Config{Addr: "0.0.0.0:8080", Token: "scrape-2b2b2b"})
+	url, _, _ := monitored(t, monitor.Config{Addr: "0.0.0.0:8080", Token: "scrape-2b2b2b"})
 
 	if status, _ := send(t, http.MethodGet, url+"/metrics", "", ""); status != 401 {
 		t.Errorf("without token: %d, want 401", status)
@@ -246,7 +250,7 @@ func TestMetricsOnAPublicAddressNeedTheMetricsToken(t *testing.T) {
 			strings.Contains(body, "o2c_invoices{"))
 	}
 
-	url, _ = monitored(t, monitor.Config{Addr: ":8080"})
+	url, _, _ = monitored(t, monitor.Config{Addr: ":8080"})
 
 	status, body = send(t, http.MethodGet, url+"/metrics", "", "")
 	if status != http.StatusForbidden || strings.Contains(body, "o2c_") {
@@ -257,7 +261,7 @@ func TestMetricsOnAPublicAddressNeedTheMetricsToken(t *testing.T) {
 func TestReadyzWaitsForTheBusRouter(t *testing.T) {
 	t.Parallel()
 
-	url, stop := monitored(t, monitor.Config{Addr: "127.0.0.1:8080"})
+	url, _, stop := monitored(t, monitor.Config{Addr: "127.0.0.1:8080"})
 
 	if status, body := send(t, http.MethodGet, url+"/readyz", "", ""); status != 200 {
 		t.Fatalf("readyz with the router running: %d %s", status, body)

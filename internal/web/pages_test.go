@@ -678,33 +678,6 @@ func TestUploadRefusesEmptyAndOversizedFilesAndKeepsTheOthers(t *testing.T) {
 	}
 }
 
-// A server without auth (tests of other packages) serves its pages as the built-in
-// admin, without a login.
-func TestPagesWithoutAuth(t *testing.T) {
-	pool := pgtest.DB(t)
-	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Logger: quiet}))
-	t.Cleanup(srv.Close)
-
-	p := newPerson(t, srv.URL)
-
-	body := p.get("/files", http.StatusOK)
-	mustContain(t, "files page", body, `data-user="api" data-role="admin"`)
-
-	if strings.Contains(body, "logout-form") {
-		t.Error("a logout form without a session")
-	}
-
-	if resp, _ := p.page(http.MethodGet, "/login", "", nil); resp.StatusCode !=
-		http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Errorf("login page: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-
-	if resp, _ := p.page(http.MethodGet, "/static/o2c.css", "", nil); resp.StatusCode != 200 ||
-		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
-		t.Errorf("style sheet: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-}
-
 // escaped escapes s as html/template writes text.
 func escaped(s string) string {
 	var b strings.Builder

@@ -30,10 +30,10 @@ import (
 
 // Config wires the API.
 type Config struct {
-	// Auth authenticates every request and keeps users, sessions and tokens. Nil
-	// serves every /api/ request as the built-in admin auth.APIUser without any check,
-	// for tests of other packages and embedding only: o2c serve always sets it.
-	// Defaults to nil.
+	// Auth authenticates every request and keeps users, sessions and tokens.
+	// Required: without it the server serves only its public routes (/healthz,
+	// /readyz, /metrics, /openapi.json) and answers every other request 503
+	// "auth_unconfigured" (New logs an error); nothing is ever served unchecked.
 	Auth *auth.Service
 	// Bank reads stored files again for the result pages (bank profile, the file's
 	// own totals): the reader the pipelines use. Defaults to the built-in profiles.
@@ -97,11 +97,9 @@ func New(cfg Config) *Server {
 	if cfg.Auth != nil {
 		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(s.api)))
 	} else {
-		cfg.Logger.Warn("Web API without authentication: every request acts as admin")
-		s.mux.Handle("/", s.pageErrors(http.HandlerFunc(func(w http.ResponseWriter,
-			r *http.Request) {
-			s.api.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), auth.APIUser)))
-		})))
+		cfg.Logger.Error("Web server without authentication: it answers 503 to every " +
+			"request but its public routes; set web.Config.Auth")
+		s.mux.HandleFunc("/", noAuth)
 	}
 
 	for _, rt := range s.routes() {
@@ -116,6 +114,16 @@ func New(cfg Config) *Server {
 	s.registerPages()
 
 	return s
+}
+
+// errNoAuth is the refusal of every request to a server built without auth.
+var errNoAuth = errors.New("this server has no authentication configured, so it serves " +
+	"nothing but its public routes such as /healthz: o2c serve always configures it")
+
+// noAuth answers every request to a server built without auth: nothing is served
+// unchecked.
+func noAuth(w http.ResponseWriter, _ *http.Request) {
+	writeError(w, http.StatusServiceUnavailable, "auth_unconfigured", errNoAuth)
 }
 
 // Route is one authenticated API route and the action its caller's role must allow.
