@@ -16,6 +16,62 @@ import (
 // ErrCurrency reports a currency code that ISO 4217 does not know.
 var ErrCurrency = errors.New("unknown currency")
 
+// ErrNotCash reports an ISO 4217 code that names no currency of cash: no
+// currency (XXX), the testing code (XTS), a precious metal, a unit of account
+// or a fund code. No bank account pays or is paid in one.
+var ErrNotCash = errors.New("not a currency of cash")
+
+// notCash names the ISO 4217 codes that are no currency of cash, with what
+// each is instead.
+var notCash = map[string]string{
+	"XXX": "the code for no currency",
+	"XTS": "the code reserved for testing",
+	"XAU": "gold", "XAG": "silver", "XPT": "platinum", "XPD": "palladium",
+	"XDR": "the IMF's special drawing right, a unit of account",
+	"XBA": "a bond markets unit", "XBB": "a bond markets unit",
+	"XBC": "a bond markets unit", "XBD": "a bond markets unit",
+	"XSU": "the SUCRE unit of account", "XUA": "the ADB unit of account",
+	"XAD": "the Arab accounting dinar, a unit of account",
+	// Fund codes: indexed units and settlement funds beside a currency.
+	"BOV": "a fund code (Mvdol)", "CHE": "a fund code (WIR euro)",
+	"CHW": "a fund code (WIR franc)", "CLF": "a fund code (Unidad de Fomento)",
+	"COU": "a fund code (Unidad de Valor Real)",
+	"MXV": "a fund code (Unidad de Inversion)",
+	"USN": "a fund code (US dollar next day)",
+	"UYI": "a fund code (Uruguay peso en unidades indexadas)",
+	"UYW": "a fund code (Unidad previsional)",
+}
+
+// CheckCurrency returns nil when code, upper case, is an ISO 4217 currency of
+// cash; an error wrapping ErrCurrency when ISO 4217 does not know it, or
+// ErrNotCash when it is a code of no currency, of a metal, of a unit of account
+// or of a fund. Every reader checks a currency taken from a file with it.
+func CheckCurrency(code string) error {
+	if len(code) != 3 || strings.ToUpper(code) != code {
+		return fmt.Errorf("%w: %q", ErrCurrency, code)
+	}
+
+	if _, ok := iso4217.Lookup(code); !ok {
+		return fmt.Errorf("%w: %q", ErrCurrency, code)
+	}
+
+	if what, ok := notCash[code]; ok {
+		return fmt.Errorf("%w: %s is %s", ErrNotCash, code, what)
+	}
+
+	return nil
+}
+
+// CurrencyProblem is the text of CheckCurrency's error for code, "" when code is
+// a currency of cash: what a reader says of a currency it refuses.
+func CurrencyProblem(code string) string {
+	if err := CheckCurrency(code); err != nil {
+		return err.Error()
+	}
+
+	return ""
+}
+
 // ErrAmount reports a decimal string that is not an exact amount in its currency.
 var ErrAmount = errors.New("invalid amount")
 
@@ -32,20 +88,35 @@ func New(minor int64, currency string) Amount {
 }
 
 // Exponent returns the number of minor-unit digits of currency (2 for USD, 0 for
-// JPY, 3 for KWD).
+// JPY, 3 for KWD). It fails for a code that is no currency of cash (see
+// CheckCurrency) as for an unknown one.
 func Exponent(currency string) (int, error) {
-	c, ok := iso4217.Lookup(strings.ToUpper(currency))
+	up := strings.ToUpper(currency)
+
+	c, ok := iso4217.Lookup(up)
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrCurrency, currency)
+	}
+
+	if what, ok := notCash[up]; ok {
+		return 0, fmt.Errorf("%w: %s is %s", ErrNotCash, up, what)
 	}
 
 	return int(c.DecimalPlaces), nil
 }
 
-// ValidCurrency reports whether code is a known ISO 4217 currency code.
+// ValidCurrency reports whether code is an upper-case ISO 4217 currency of
+// cash (see CheckCurrency).
 func ValidCurrency(code string) bool {
-	_, ok := iso4217.Lookup(code)
-	return ok && len(code) == 3 && strings.ToUpper(code) == code
+	return CheckCurrency(code) == nil
+}
+
+// KnownCode reports whether code, in any case, is a code of the ISO 4217 list,
+// a currency of cash or not: what a reader recognises as a currency code before
+// it checks it with CheckCurrency.
+func KnownCode(code string) bool {
+	_, ok := iso4217.Lookup(strings.ToUpper(code))
+	return ok && len(code) == 3
 }
 
 // Parse reads a decimal string such as "1234.5", "-0.01" or "1,234.50" (thousands

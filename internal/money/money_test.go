@@ -91,3 +91,71 @@ func TestFormatMinor(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+// Codes that name no currency of cash are refused by CheckCurrency,
+// ValidCurrency, Exponent and Parse with ErrNotCash; currencies are not.
+func TestCheckCurrencyRefusesWhatIsNotCash(t *testing.T) {
+	t.Parallel()
+
+	notCash := []string{"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB",
+		"XBC", "XBD", "XSU", "XUA", "XAD", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN",
+		"UYI", "UYW"}
+
+	for _, code := range notCash {
+		if err := money.CheckCurrency(code); !errors.Is(err, money.ErrNotCash) {
+			t.Errorf("CheckCurrency(%q) = %v, want ErrNotCash", code, err)
+		}
+
+		if money.ValidCurrency(code) {
+			t.Errorf("ValidCurrency(%q) is true", code)
+		}
+
+		if _, err := money.Exponent(code); !errors.Is(err, money.ErrNotCash) {
+			t.Errorf("Exponent(%q) = %v, want ErrNotCash", code, err)
+		}
+
+		if _, err := money.Parse("1", code); !errors.Is(err, money.ErrNotCash) {
+			t.Errorf("Parse(1, %q) = %v, want ErrNotCash", code, err)
+		}
+
+		if !money.KnownCode(code) {
+			t.Errorf("KnownCode(%q) is false", code)
+		}
+	}
+
+	for _, code := range []string{"USD", "EUR", "JPY", "KWD", "CHF", "CLP", "XAF", "XOF",
+		"XPF", "XCD", "XCG"} {
+		if err := money.CheckCurrency(code); err != nil {
+			t.Errorf("CheckCurrency(%q) = %v", code, err)
+		}
+	}
+
+	for _, code := range []string{"usd", "XXQ", "US", ""} {
+		if err := money.CheckCurrency(code); !errors.Is(err, money.ErrCurrency) {
+			t.Errorf("CheckCurrency(%q) = %v, want ErrCurrency", code, err)
+		}
+	}
+}
+
+// Of the X codes ISO 4217 (as moov-io/iso4217 knows it) lists, only the
+// currencies of countries are cash: a code added to the list later fails this
+// test until someone decides which it is.
+func TestEveryXCodeIsCheckedAsCashOrNot(t *testing.T) {
+	t.Parallel()
+
+	cash := map[string]bool{"XAF": true, "XOF": true, "XPF": true, "XCD": true, "XCG": true}
+
+	for b := 'A'; b <= 'Z'; b++ {
+		for c := 'A'; c <= 'Z'; c++ {
+			code := string([]rune{'X', b, c})
+			if !money.KnownCode(code) {
+				continue
+			}
+
+			err := money.CheckCurrency(code)
+			if cash[code] != (err == nil) {
+				t.Errorf("CheckCurrency(%q) = %v", code, err)
+			}
+		}
+	}
+}

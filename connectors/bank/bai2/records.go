@@ -116,8 +116,7 @@ func (p *parser) currencyOf(line int, field, code string) (string, int) {
 
 	exp, err := money.Exponent(code)
 	if err != nil || len(code) != 3 {
-		p.reject(line, field, code, "currency is not an ISO 4217 code: the implied decimals "+
-			"of its amounts are unknown")
+		p.reject(line, field, code, money.CurrencyProblem(code))
 
 		return code, 2
 	}

@@ -270,7 +270,7 @@ func compile(p Profile) (*settings, error) {
 	compileSigns(&p, s, bad)
 
 	if p.Currency != "" && !money.ValidCurrency(p.Currency) {
-		bad("currency %q: not an ISO 4217 currency code", p.Currency)
+		bad("currency %q: %s", p.Currency, money.CurrencyProblem(p.Currency))
 	}
 
 	s.currency, s.account = p.Currency, strings.TrimSpace(p.Account)

@@ -50,6 +50,7 @@ type rowCtx struct {
 	ccy      string
 	exp      int
 	bad      bool
+	badCcy   bool     // the currency was refused: no amount can be read
 	problems []string // flags for the transaction (read, not applied automatically)
 }
 
@@ -78,6 +79,10 @@ func (s *scan) row(rec record) {
 		}
 
 		s.rowFail(c, ro, "", "date missing")
+	}
+
+	if c.badCcy {
+		return
 	}
 
 	amt, dir, fee, ok := s.rowAmount(c)
@@ -142,26 +147,33 @@ func signed(minor int64, dir bankfile.Direction) int64 {
 }
 
 // rowCurrency sets the row's currency; false when the file has none at all,
-// which is a file-level problem that ends the read.
+// which is a file-level problem that ends the read. A currency that is not one
+// of cash (see money.CheckCurrency) fails the row, naming where it was written.
 func (s *scan) rowCurrency(c *rowCtx) bool {
 	c.ccy = s.currency
+	field := "currency"
 
 	if v := strings.ToUpper(s.lay.cell(c.rec.cells, roleCurrency)); v != "" {
-		if _, ok := s.exponent(v); !ok {
-			s.rowFail(c, roleCurrency, v, "not an ISO 4217 currency code")
-			return true
-		}
-
-		c.ccy = v
+		c.ccy, field = v, s.lay.name(roleCurrency)
 	}
 
 	if c.ccy == "" {
-		c.ccy = s.cellCurrency(c.rec.cells)
+		var ro role
+		c.ccy, ro = s.cellCurrency(c.rec.cells)
+		field = s.lay.name(ro)
 	}
 
 	switch {
 	case c.ccy != "":
-		c.exp, _ = s.exponent(c.ccy)
+		exp, ok := s.exponent(c.ccy)
+		if !ok {
+			c.bad, c.badCcy = true, true
+			s.fail(c.rec.line, field, c.ccy, money.CurrencyProblem(c.ccy))
+
+			return true
+		}
+
+		c.exp = exp
 	case !s.lay.has(roleCurrency):
 		s.noCurrency()
 		return false
@@ -173,7 +185,8 @@ func (s *scan) rowCurrency(c *rowCtx) bool {
 }
 
 // exponent returns the minor-unit digits of a currency code, remembering the
-// codes of the file; ok is false for a code ISO 4217 does not know.
+// codes of the file; ok is false for a code that is no ISO 4217 currency of
+// cash.
 func (s *scan) exponent(code string) (exp int, ok bool) {
 	if e, seen := s.exponents[code]; seen {
 		return e, e >= 0
@@ -195,15 +208,22 @@ func (s *scan) exponent(code string) (exp int, ok bool) {
 	return exp, exp >= 0
 }
 
-// cellCurrency returns a currency written in the row's amount cells ("USD 12.00").
-func (s *scan) cellCurrency(cells []string) string {
+// cellCurrency returns a currency written in the row's amount cells ("USD 12.00")
+// and the role of the cell it was found in.
+func (s *scan) cellCurrency(cells []string) (string, role) {
 	for _, ro := range amountRoles {
 		if _, _, ccy, err := cleanNumber(s.lay.cell(cells, ro)); err == nil && ccy != "" {
-			return ccy
+			return ccy, ro
 		}
 	}
 
-	return ""
+	return "", 0
+}
+
+// hasCellCurrency reports whether the row's amount cells name a currency.
+func (s *scan) hasCellCurrency(cells []string) bool {
+	ccy, _ := s.cellCurrency(cells)
+	return ccy != ""
 }
 
 func (s *scan) rowDate(c *rowCtx, ro role) time.Time {

@@ -305,7 +305,7 @@ func (s *scan) observe(rec record) (p pending, ok bool) {
 
 	ok = true
 
-	if !s.lay.has(roleCurrency) && s.currency == "" && s.cellCurrency(rec.cells) == "" {
+	if !s.lay.has(roleCurrency) && s.currency == "" && !s.hasCellCurrency(rec.cells) {
 		s.noCurrency()
 		return p, false
 	}

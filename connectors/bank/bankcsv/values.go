@@ -436,7 +436,9 @@ func isCode(s string) bool {
 		}
 	}
 
-	return money.ValidCurrency(strings.ToUpper(s))
+	// Any ISO 4217 code, cash or not: a file's "XXX" is a currency code the
+	// row then refuses, not text.
+	return money.KnownCode(s)
 }
 
 // decimalMark says which separator a cleaned number uses as decimal mark: sure

@@ -678,7 +678,7 @@ func (r *reader) amount(a *node, line int, fallback, field string) (money.Amount
 
 	exp, ok := r.exponent(ccy)
 	if !ok {
-		r.fail(a.line, field+"@Ccy", ccy, "unknown currency")
+		r.fail(a.line, field+"@Ccy", ccy, money.CurrencyProblem(ccy))
 		return money.Amount{}, false
 	}
 

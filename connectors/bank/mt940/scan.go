@@ -453,7 +453,7 @@ func (s *scanner) floor(f *field, text string) {
 
 	c, ok := lookupCurrency(text[:3])
 	if !ok {
-		s.fail(f.line, ":34F:", text, fmt.Sprintf("unknown currency %q", text[:3]))
+		s.fail(f.line, ":34F:", text, money.CurrencyProblem(text[:3]))
 		return
 	}
 
@@ -513,7 +513,7 @@ func (s *scanner) total(f *field, text string) {
 
 	c, ok := lookupCurrency(text[i : i+3])
 	if !ok {
-		s.fail(f.line, ":"+f.tag+":", text, fmt.Sprintf("unknown currency %q", text[i:i+3]))
+		s.fail(f.line, ":"+f.tag+":", text, money.CurrencyProblem(text[i:i+3]))
 		s.st.bad = true
 
 		return

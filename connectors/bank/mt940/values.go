@@ -211,7 +211,7 @@ func parseBalance(raw string) (balance, error) {
 
 	ccy, ok := lookupCurrency(s[7:10])
 	if !ok {
-		return b, fmt.Errorf("unknown currency %q", s[7:10])
+		return b, errors.New(money.CurrencyProblem(s[7:10]))
 	}
 
 	b.ccy = ccy
