@@ -103,10 +103,29 @@ func (s *Server) tokenOwner(w http.ResponseWriter, r *http.Request, named string
 	}
 }
 
+// listTokens lists the caller's tokens, or for an admin those of the user named
+// by the "user" query parameter ("*": every user's); an unknown user is 404.
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
-	owner, ok := s.tokenOwner(w, r, r.URL.Query().Get("user"))
+	named := r.URL.Query().Get("user")
+	if named != "" && named != "*" {
+		if err := auth.CheckName(named); err != nil {
+			writeError(w, http.StatusBadRequest, "invalid",
+				fmt.Errorf("user: %q is not a user name", named))
+			return
+		}
+	}
+
+	owner, ok := s.tokenOwner(w, r, named)
 	if !ok {
 		return
+	}
+
+	if owner != "" {
+		if _, err := s.cfg.Auth.UserByName(r.Context(), owner); errors.Is(err,
+			auth.ErrNoUser) {
+			writeError(w, http.StatusNotFound, "not_found", err)
+			return
+		}
 	}
 
 	list, err := s.cfg.Auth.Tokens(r.Context(), owner)

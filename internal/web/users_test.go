@@ -376,10 +376,11 @@ func TestChangeOwnPassword(t *testing.T) {
 	}
 
 	// Refusals: bad JSON, a short new password, a wrong current one.
+	wrong := `{"current_password":"wrong password!","new_password":"long enough now"}`
 	for body, want := range map[string]string{
-		`{"current_password":"` + testPassword + `","new_password":"short"}`:      `"new_password"`,
-		`{"current_password":"wrong password!","new_password":"long enough now"}`: `"wrong_password"`,
-		`{"current_password":"` + testPassword + `","new":"x"}`:                   `"invalid_json"`,
+		`{"current_password":"` + testPassword + `","new_password":"short"}`: `"new_password"`,
+		wrong: `"wrong_password"`,
+		`{"current_password":"` + testPassword + `","new":"x"}`: `"invalid_json"`,
 	} {
 		if code, raw := change(here, body); code/100 != 4 || !strings.Contains(raw, want) {
 			t.Errorf("%s: %d %s, want %s", body, code, raw, want)
