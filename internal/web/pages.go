@@ -112,6 +112,13 @@ func (s *Server) pageRoutes() []Route {
 		{"POST /exceptions/{id}/assign", auth.ActionResolve, s.assignSubmit},
 		{"POST /exceptions/{id}/comment", auth.ActionResolve, s.commentSubmit},
 		{"POST /exceptions/{id}/approval", auth.ActionApprove, s.approvalSubmit},
+		{"POST /exceptions/{id}/split", auth.ActionResolve, s.splitSubmit},
+		{"POST /exceptions/{id}/refund", auth.ActionResolve, s.refundSubmit},
+		{"POST /exceptions/{id}/return", auth.ActionResolve, s.returnSubmit},
+		{"POST /exceptions/{id}/close", auth.ActionResolve, s.closeSubmit},
+		{"POST /exceptions/{id}/reopen", auth.ActionResolve, s.reopenSubmit},
+		{"POST /exceptions/{id}/apply-suggested", auth.ActionResolve, s.applySuggestedSubmit},
+		{"POST /exceptions/bulk", auth.ActionResolve, s.bulkSubmit},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,15 @@ type queueData struct {
 	Error    string
 	// Sorts link to the same filters in each order.
 	Sorts []sortLink
+	// Bulk is the bulk bar as posted when it was refused, nil otherwise.
+	Bulk *bulkForm
+	// Done is the result of the bulk action just run; Gone says the page was
+	// asked for a result that is no longer kept.
+	Done *bulkOutcome
+	Gone bool
+	// Choices are the bulk bar's actions, Reasons the write-off reason codes.
+	Choices         []bulkChoice
+	WriteOffReasons []string
 }
 
 // sortLink is one order of the queue.
@@ -53,8 +63,24 @@ func sortLinks(q exceptions.Query, current string) []sortLink {
 
 // exceptionsPage draws the exception queue with its filters, counts and pager.
 func (s *Server) exceptionsPage(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	data := queueData{Query: v, Statuses: exceptions.Statuses()}
+	s.drawQueue(w, r, r.URL.Query(), http.StatusOK, nil)
+}
+
+// drawQueue draws the queue v asks for with status; bulk is the bulk bar as it
+// was refused, nil for a fresh one. The parameter bulk names the result of a
+// bulk action to show.
+func (s *Server) drawQueue(w http.ResponseWriter, r *http.Request, v url.Values, status int,
+	bulk *bulkForm) {
+	data := queueData{Query: v, Statuses: exceptions.Statuses(), Bulk: bulk,
+		Choices: bulkChoices, WriteOffReasons: s.exceptions.Settings().WriteOffReasons}
+
+	if key := v.Get("bulk"); key != "" && bulk == nil {
+		if out, ok := bulkResult(actor(r), key); ok {
+			data.Done = &out
+		} else {
+			data.Gone = true
+		}
+	}
 
 	q, err := exceptions.ParseQuery(v)
 	if err != nil {
@@ -88,7 +114,7 @@ func (s *Server) exceptionsPage(w http.ResponseWriter, r *http.Request) {
 		data.Next = "/exceptions?" + q.WithCursor(page.NextCursor).Values().Encode()
 	}
 
-	s.render(w, r, http.StatusOK, "exceptions", "Exception queue", data)
+	s.render(w, r, status, "exceptions", "Exception queue", data)
 }
 
 // detailData is what templates/exception.html draws.
@@ -96,7 +122,13 @@ type detailData struct {
 	D exceptions.Detail
 	// Message is the result of the last action, from the redirect's query.
 	Message string
-	// Errors are the refused fields of a form, by name; "" holds the rest.
+	// Remainder is the exception a split just opened for the rest, 0 when none.
+	Remainder int64
+	// Posted names the form whose refusal the page shows again ("" when none),
+	// Form holds what was typed in it and Errors its refused fields by name ("" for
+	// the refusal as a whole).
+	Posted string
+	Form   url.Values
 	Errors map[string]string
 	Me     string
 }
@@ -112,13 +144,52 @@ func (d detailData) Has(action string) bool {
 	return false
 }
 
-// exceptionPage draws one exception with its forms.
-func (s *Server) exceptionPage(w http.ResponseWriter, r *http.Request) {
-	s.drawException(w, r, http.StatusOK, r.URL.Query().Get("msg"), nil)
+// Err is the refusal of field in form, "" unless that form was refused.
+func (d detailData) Err(form, field string) string {
+	if d.Posted != form {
+		return ""
+	}
+
+	return d.Errors[field]
 }
 
+// Val is what was typed in field of form when it was refused, "" otherwise.
+func (d detailData) Val(form, field string) string {
+	if d.Posted != form {
+		return ""
+	}
+
+	return d.Form.Get(field)
+}
+
+// Left is what the payment has left to apply.
+func (d detailData) Left() int64 {
+	return d.D.Payment.Unapplied
+}
+
+// Suggested is the candidate "apply the suggested invoice" applies, nil when
+// none.
+func (d detailData) Suggested() *exceptions.CandidateView {
+	for i, c := range d.D.Candidates {
+		if c.Suggested {
+			return &d.D.Candidates[i]
+		}
+	}
+
+	return nil
+}
+
+// exceptionPage draws one exception with its forms.
+func (s *Server) exceptionPage(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	rest, _ := strconv.ParseInt(v.Get("rest"), 10, 64)
+	s.drawException(w, r, http.StatusOK, detailData{Message: v.Get("msg"), Remainder: rest})
+}
+
+// drawException draws the exception of the path with data's message or refused
+// form.
 func (s *Server) drawException(w http.ResponseWriter, r *http.Request, status int,
-	msg string, errs map[string]string) {
+	data detailData) {
 	id, err := pathID(r)
 	if err != nil {
 		s.pageError(w, r, http.StatusNotFound, "no such exception")
@@ -131,38 +202,105 @@ func (s *Server) drawException(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 
-	s.render(w, r, status, "exception", "Exception "+strconv.FormatInt(id, 10),
-		detailData{D: d, Message: msg, Errors: errs, Me: actor(r)})
+	data.D, data.Me = d, actor(r)
+	s.render(w, r, status, "exception", "Exception "+strconv.FormatInt(id, 10), data)
+}
+
+// exceptionDone redirects to the exception's page with msg; rest names the exception a
+// split opened, 0 for none.
+func exceptionDone(w http.ResponseWriter, r *http.Request, id int64, msg string, rest int64) {
+	target := "/exceptions/" + strconv.FormatInt(id, 10) + "?msg=" + url.QueryEscape(msg)
+	if rest > 0 {
+		target += "&rest=" + strconv.FormatInt(rest, 10)
+	}
+
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // afterAction redirects to the exception's page with msg, or draws the page
-// again with the refused fields next to them.
-func (s *Server) afterAction(w http.ResponseWriter, r *http.Request, id int64, msg string,
-	err error) {
-	if err == nil {
-		http.Redirect(w, r, "/exceptions/"+strconv.FormatInt(id, 10)+"?msg="+
-			url.QueryEscape(msg), http.StatusSeeOther)
+// again with form as it was typed and its refused fields next to them.
+func (s *Server) afterAction(w http.ResponseWriter, r *http.Request, id int64, form,
+	msg string, err error) {
+	s.afterForm(w, r, id, form, msg, err, nil)
+}
 
+// afterForm is afterAction with rename, when set, giving the form's name of a
+// field the workflow names otherwise ("" when the form has none).
+func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, id int64, form,
+	msg string, err error, rename func(string) string) {
+	if err == nil {
+		exceptionDone(w, r, id, msg, 0)
 		return
 	}
+
+	data := detailData{Posted: form, Form: r.PostForm, Errors: map[string]string{}}
 
 	var ve *exceptions.ValidationError
 
 	switch {
 	case errors.As(err, &ve):
-		errs := map[string]string{}
+		var general []string
+
 		for _, f := range ve.Fields {
-			errs[f.Field] = f.Message
+			name := f.Field
+			if rename != nil {
+				name = rename(name)
+			}
+
+			known := formFields[form][name] || (form == "apply" || form == "split") &&
+				rowField.MatchString(name)
+			if !known {
+				general = append(general, fieldMessage(f))
+				continue
+			}
+
+			data.Errors[name] = f.Message
 		}
 
-		s.drawException(w, r, http.StatusUnprocessableEntity, "", errs)
+		if len(general) == 0 {
+			general = []string{"Not done: correct the marked fields and send the form again."}
+		}
+
+		data.Errors[""] = strings.Join(general, "; ")
+		s.drawException(w, r, http.StatusUnprocessableEntity, data)
 	case errors.Is(err, exceptions.ErrSelfApproval):
 		s.pageError(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, store.ErrConflict):
-		s.drawException(w, r, http.StatusConflict, "", map[string]string{"": err.Error()})
+		data.Errors[""] = "Not done: " + err.Error()
+		s.drawException(w, r, http.StatusConflict, data)
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// fieldMessage writes a refused field the form does not show as one sentence.
+func fieldMessage(f exceptions.FieldError) string {
+	if f.Field == "" {
+		return f.Message
+	}
+
+	return f.Field + ": " + f.Message
+}
+
+// rowField names a refused field of a row of the apply and split forms.
+var rowField = regexp.MustCompile(`^(other_)?(amount|invoice)\.\d+$`)
+
+// formFields are the fields each form of the detail page shows a refusal next
+// to; a form's rows (apply and split) are named "amount.N" and "other_amount.N".
+var formFields = map[string]map[string]bool{
+	"apply": {"rest": true, "note": true, "lines": true},
+	"split": {"rest": true, "note": true, "lines": true},
+	"writeoff": {"invoice_number": true, "amount": true, "writeoff": true,
+		"reason": true, "rest": true, "note": true},
+	"park":            {"customer_id": true, "note": true},
+	"refund":          {"note": true},
+	"return":          {"note": true},
+	"close":           {"note": true},
+	"reopen":          {"note": true},
+	"apply_suggested": {"note": true},
+	"assign":          {"assignee": true},
+	"comment":         {"body": true},
+	"approval":        {"approval_id": true, "note": true},
 }
 
 // outcomeMessage says what an action did.
@@ -191,31 +329,20 @@ func (s *Server) formID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-// applySubmit applies the payment to the invoices whose amount field is filled:
-// fields invoice and amount, repeated in the same order.
+// applySubmit applies the payment to the invoices whose amount field is filled
+// (see linesOf).
 func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.formID(w, r)
 	if !ok {
 		return
 	}
 
-	var req exceptions.ApplyRequest
-
-	amounts := r.PostForm["amount"]
-	for i, inv := range r.PostForm["invoice"] {
-		if i >= len(amounts) || strings.TrimSpace(amounts[i]) == "" {
-			continue
-		}
-
-		req.Lines = append(req.Lines, exceptions.Line{InvoiceNumber: inv,
-			Amount: strings.TrimSpace(amounts[i])})
-	}
-
+	req, rows := linesOf(r.PostForm)
 	req.Rest = r.PostFormValue("rest")
 	req.Note = r.PostFormValue("note")
 
 	out, err := s.exceptions.Apply(r.Context(), id, actor(r), req)
-	s.afterAction(w, r, id, outcomeMessage(out), err)
+	s.afterForm(w, r, id, "apply", outcomeMessage(out), err, rows.rename)
 }
 
 // writeOffSubmit writes off a difference with a reason code.
@@ -229,8 +356,10 @@ func (s *Server) writeOffSubmit(w http.ResponseWriter, r *http.Request) {
 		Amount: r.PostFormValue("amount"), WriteOff: r.PostFormValue("writeoff"),
 		Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
 
+	req.Rest = r.PostFormValue("rest")
+
 	out, err := s.exceptions.WriteOff(r.Context(), id, actor(r), req)
-	s.afterAction(w, r, id, outcomeMessage(out), err)
+	s.afterForm(w, r, id, "writeoff", outcomeMessage(out), err, writeOffField)
 }
 
 // parkSubmit keeps the payment on account.
@@ -244,7 +373,7 @@ func (s *Server) parkSubmit(w http.ResponseWriter, r *http.Request) {
 		Note: r.PostFormValue("note")}
 
 	out, err := s.exceptions.Park(r.Context(), id, actor(r), req)
-	s.afterAction(w, r, id, outcomeMessage(out), err)
+	s.afterAction(w, r, id, "park", outcomeMessage(out), err)
 }
 
 // assignSubmit gives the exception to the user (field to=me, or assignee "me") or
@@ -266,7 +395,7 @@ func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	err := s.exceptions.Assign(r.Context(), id, actor(r), who)
-	s.afterAction(w, r, id, msg, err)
+	s.afterAction(w, r, id, "assign", msg, err)
 }
 
 // commentSubmit adds a comment.
@@ -277,7 +406,7 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	_, err := s.exceptions.Comment(r.Context(), id, actor(r), r.PostFormValue("body"))
-	s.afterAction(w, r, id, "Comment added.", err)
+	s.afterAction(w, r, id, "comment", "Comment added.", err)
 }
 
 // approvalSubmit approves or rejects the exception's pending approval, named by
@@ -290,8 +419,9 @@ func (s *Server) approvalSubmit(w http.ResponseWriter, r *http.Request) {
 
 	aid, err := strconv.ParseInt(r.PostFormValue("approval_id"), 10, 64)
 	if err != nil || aid <= 0 {
-		s.drawException(w, r, http.StatusUnprocessableEntity, "",
-			map[string]string{"approval_id": "must name the pending approval"})
+		s.drawException(w, r, http.StatusUnprocessableEntity, detailData{Posted: "approval",
+			Form: r.PostForm, Errors: map[string]string{"": "Not done: name the approval.",
+				"approval_id": "must name the pending approval"}})
 
 		return
 	}
@@ -299,11 +429,11 @@ func (s *Server) approvalSubmit(w http.ResponseWriter, r *http.Request) {
 	note := r.PostFormValue("note")
 	if r.PostFormValue("decision") == "reject" {
 		_, err := s.exceptions.Reject(r.Context(), aid, actor(r), note)
-		s.afterAction(w, r, id, "The write-off was rejected.", err)
+		s.afterAction(w, r, id, "approval", "The write-off was rejected.", err)
 
 		return
 	}
 
 	out, err := s.exceptions.Approve(r.Context(), aid, actor(r), note)
-	s.afterAction(w, r, id, "Approved. "+outcomeMessage(out), err)
+	s.afterAction(w, r, id, "approval", "Approved. "+outcomeMessage(out), err)
 }

@@ -33,6 +33,22 @@ func exceptionPageCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 	fresh := func() []int64 { return openExceptions(t, pool, 9, 100) }
 	apply, writeoff, park, assign, comment, pending := fresh(), fresh(), fresh(), fresh(),
 		fresh(), fresh()
+	split, refund, ret, reopen, noCash, bulk := fresh(), fresh(), fresh(), fresh(), fresh(),
+		fresh()
+	suggested := openExceptions(t, pool, 9, 100, store.Candidate{InvoiceNumber: "INV-1001",
+		Score: 0.8})
+
+	for _, id := range reopen {
+		if _, err := svc.Park(ctx, id, "test", exceptions.ParkRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, err := pool.Exec(ctx, `UPDATE payments SET status = 'returned', unapplied_minor = 0
+		WHERE id IN (SELECT payment_id FROM exceptions WHERE id = ANY($1))`, noCash)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var approvals []int64
 
@@ -76,6 +92,22 @@ func exceptionPageCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 			io.Reader) {
 			return formBody("/exceptions/"+itoa(pending[c])+"/approval",
 				url.Values{"approval_id": {itoa(approvals[c])}, "decision": {"approve"}})
+		}},
+		{"POST /exceptions/{id}/split", 200, post(split, "split",
+			url.Values{"other_invoice": {"INV-1001"}, "other_amount": {"0.50"}})},
+		{"POST /exceptions/{id}/refund", 200, post(refund, "refund",
+			url.Values{"note": {"paid twice"}})},
+		{"POST /exceptions/{id}/return", 200, post(ret, "return",
+			url.Values{"note": {"not ours"}})},
+		{"POST /exceptions/{id}/close", 200, post(noCash, "close",
+			url.Values{"note": {"the bank took it back"}})},
+		{"POST /exceptions/{id}/reopen", 200, post(reopen, "reopen",
+			url.Values{"note": {"parked by mistake"}})},
+		{"POST /exceptions/{id}/apply-suggested", 200, post(suggested, "apply-suggested",
+			url.Values{})},
+		{"POST /exceptions/bulk", 200, func(c int) (string, string, string, io.Reader) {
+			return formBody("/exceptions/bulk", url.Values{"q": {"reason=no_match"},
+				"id": {itoa(bulk[c])}, "action": {"comment"}, "body": {"bulk"}})
 		}},
 	}
 }
