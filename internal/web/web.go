@@ -89,6 +89,7 @@ func New(cfg Config) *Server {
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
 
 	if cfg.Monitor != nil {
 		s.mux.Handle("GET /metrics", cfg.Monitor)
