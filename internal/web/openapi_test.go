@@ -923,13 +923,18 @@ func TestOpenAPISchemaCheckerRefusesWhatTheSchemaDoesNot(t *testing.T) {
 		t.Fatalf("a good token refused: %v", errs)
 	}
 
+	// Each bad token is the good one with one change.
+	const at = `"created_at": "2026-10-01T08:00:00Z"`
+
 	for name, bad := range map[string]string{
-		"unknown field":   `{"id": 3, "user": "ana", "label": "", "hint": "", "created_at": "2026-10-01T08:00:00Z", "secret": "o2c_x"}`,
-		"missing field":   `{"id": 3, "user": "ana", "label": "", "created_at": "2026-10-01T08:00:00Z"}`,
-		"float id":        `{"id": 3.5, "user": "ana", "label": "", "hint": "", "created_at": "2026-10-01T08:00:00Z"}`,
-		"bad date":        `{"id": 3, "user": "ana", "label": "", "hint": "", "created_at": "yesterday"}`,
+		"unknown field": `{"id": 3, "user": "ana", "label": "", "hint": "", ` + at +
+			`, "secret": "o2c_x"}`,
+		"missing field":   `{"id": 3, "user": "ana", "label": "", ` + at + `}`,
+		"float id":        `{"id": 3.5, "user": "ana", "label": "", "hint": "", ` + at + `}`,
+		"bad date":        `{"id": 3, "user": "ana", "label": "", "hint": "", "created_at": "1st"}`,
 		"null":            `null`,
-		"null in a field": `{"id": 3, "user": null, "label": "", "hint": "", "created_at": "2026-10-01T08:00:00Z"}`,
+		"null in a field": `{"id": 3, "user": null, "label": "", "hint": "", ` + at + `}`,
+		"number as text":  `{"id": 3, "user": "ana", "label": 7, "hint": "", ` + at + `}`,
 	} {
 		if errs := checkSchema(doc, token, decode(bad), "token"); len(errs) == 0 {
 			t.Errorf("%s: accepted", name)
@@ -941,7 +946,8 @@ func TestOpenAPISchemaCheckerRefusesWhatTheSchemaDoesNot(t *testing.T) {
 		t.Error("a role outside the enum accepted")
 	}
 
-	report := mapOf(mapOf(mapOf(mapOf(doc["components"])["schemas"])["FileReport"])["properties"])["report"].(oaDoc)
+	schemas := mapOf(mapOf(doc["components"])["schemas"])
+	report := mapOf(mapOf(schemas["FileReport"])["properties"])["report"].(oaDoc)
 	if errs := checkSchema(doc, report, nil, "report"); len(errs) > 0 {
 		t.Errorf("a null report refused: %v", errs)
 	}
@@ -1024,6 +1030,11 @@ func (h *oaHarness) call(c oaCall) oaDoc {
 	status, ctype, raw := h.send(c)
 	h.covered[key] = true
 
+	// A JSON body the server accepted must be one the document allows.
+	if status < 300 && c.body != "" && c.ctype == "application/json" {
+		h.checkRequest(key, op, c.body)
+	}
+
 	if status != c.want {
 		t.Errorf("%s %s: %d %s, want %d", c.method, c.path, status, clip(string(raw)),
 			c.want)
@@ -1071,6 +1082,30 @@ func (h *oaHarness) call(c oaCall) oaDoc {
 	m, _ := v.(oaDoc)
 
 	return m
+}
+
+func (h *oaHarness) checkRequest(key string, op oaDoc, body string) {
+	h.t.Helper()
+
+	rb := deref(h.doc, mapOf(op["requestBody"]))
+	s := mapOf(mapOf(mapOf(rb["content"])["application/json"])["schema"])
+
+	if s == nil {
+		h.t.Errorf("%s took a JSON body that the document does not describe", key)
+		return
+	}
+
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		h.t.Fatalf("%s: the test's body is not JSON: %v", key, err)
+	}
+
+	for _, e := range checkSchema(h.doc, s, v, "request") {
+		h.t.Errorf("%s: accepted a request the document refuses: %s", key, e)
+	}
 }
 
 func (h *oaHarness) send(c oaCall) (int, string, []byte) {
@@ -1471,7 +1506,8 @@ func oaActions(t *testing.T, h *oaHarness, ex []int64, admin, olga, viewer strin
 		409)
 
 	tmpl, path = p(1, "split")
-	h.post(admin, tmpl, path, `{"lines": [{"invoice_number": "INV-1002", "amount": "100.00"}]}`,
+	h.post(admin, tmpl, path, `{"lines": [{"invoice_number": "INV-1002", "amount": "100.00"}],
+		"rest": "open", "note": "the rest is for another invoice"}`,
 		200)
 
 	tmpl, path = p(2, "writeoff")
