@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -167,6 +168,32 @@ func ParseQuery(v url.Values) (Query, error) {
 	}
 
 	return q, nil
+}
+
+// queryParams are the parameters ParseQuery reads.
+var queryParams = []string{"status", "reason", "currency", "customer", "assignee",
+	"min_age_days", "max_age_days", "min_amount", "max_amount", "sort", "dir", "cursor",
+	"limit"}
+
+// ParseQueryStrict is ParseQuery for scripts: a parameter it does not read (a
+// misspelt "stauts=open") is refused instead of being ignored, so a filter
+// never silently widens to the whole queue.
+func ParseQueryStrict(v url.Values) (Query, error) {
+	var errs fieldErrors
+
+	keys := slices.Sorted(maps.Keys(v))
+	for _, k := range keys {
+		if !slices.Contains(queryParams, k) {
+			errs.add(k, "is not a parameter of the queue: use %s",
+				strings.Join(queryParams, ", "))
+		}
+	}
+
+	if err := errs.err(); err != nil {
+		return Query{}, err
+	}
+
+	return ParseQuery(v)
 }
 
 func intParam(errs *fieldErrors, v url.Values, key string, lo, hi int) int {

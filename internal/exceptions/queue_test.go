@@ -464,6 +464,31 @@ func TestQueueRefusesBadParameters(t *testing.T) {
 	}
 }
 
+func TestParseQueryStrictRefusesUnknownParameters(t *testing.T) {
+	t.Parallel()
+
+	v, err := url.ParseQuery("stauts=open&currency=EUR&Reason=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = exceptions.ParseQueryStrict(v)
+	if got := fields(t, err); got["stauts"] == "" || got["Reason"] == "" ||
+		got["currency"] != "" {
+		t.Errorf("fields %v, want stauts and Reason only", got)
+	}
+
+	// Every parameter that Values writes is one the strict parser reads.
+	q := exceptions.Query{Statuses: []string{"open"}, Reasons: []string{"r"},
+		Currency: "EUR", CustomerID: "c", Assignee: "ana", MinAgeDays: 1, MaxAgeDays: 9,
+		MinAmount: "1", MaxAmount: "2", Sort: exceptions.SortAmount, Dir: "asc", Limit: 5}
+
+	got, err := exceptions.ParseQueryStrict(q.Values())
+	if err != nil || got.Currency != "EUR" || got.Limit != 5 || got.Assignee != "ana" {
+		t.Errorf("strict parse of Values: %+v, %v", got, err)
+	}
+}
+
 func TestQueryValuesRoundTrip(t *testing.T) {
 	t.Parallel()
 

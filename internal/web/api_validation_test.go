@@ -147,13 +147,16 @@ func TestEveryAPIRouteRefusesBadInput(t *testing.T) {
 			get("unknown currency", "/api/exceptions?currency=EURO", 400),
 			get("bad direction", "/api/exceptions?sort=age&dir=sideways", 400),
 			get("age out of range", "/api/exceptions?min_age_days=-5", 400),
+			get("misspelt parameter", "/api/exceptions?stauts=open", 400),
 		},
 		"GET /api/exceptions.csv": {
 			get("unknown status", "/api/exceptions.csv?status=lost", 400),
 			get("unknown sort", "/api/exceptions.csv?sort=colour", 400),
+			get("misspelt parameter", "/api/exceptions.csv?curency=EUR", 400),
 		},
 		"GET /api/exceptions/counts": {
 			get("unknown status", "/api/exceptions/counts?status=lost", 400),
+			get("misspelt parameter", "/api/exceptions/counts?reasons=x", 400),
 		},
 		"GET /api/exceptions/{id}": {
 			get("id not a number", "/api/exceptions/abc", 400),

@@ -132,7 +132,7 @@ func idOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
 // listExceptions answers a page of the queue; see exceptions.ParseQuery for the
 // parameters and next_cursor for the next page.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
-	q, err := exceptions.ParseQuery(r.URL.Query())
+	q, err := exceptions.ParseQueryStrict(r.URL.Query())
 	if err != nil {
 		s.failException(w, r, err)
 		return
@@ -148,7 +148,7 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) countExceptions(w http.ResponseWriter, r *http.Request) {
-	q, err := exceptions.ParseQuery(r.URL.Query())
+	q, err := exceptions.ParseQueryStrict(r.URL.Query())
 	if err != nil {
 		s.failException(w, r, err)
 		return
@@ -183,7 +183,7 @@ func (c *lazyCSV) Write(p []byte) (int, error) {
 
 // exportExceptions answers every exception the queue's parameters keep, as CSV.
 func (s *Server) exportExceptions(w http.ResponseWriter, r *http.Request) {
-	q, err := exceptions.ParseQuery(r.URL.Query())
+	q, err := exceptions.ParseQueryStrict(r.URL.Query())
 	if err != nil {
 		s.failException(w, r, err)
 		return
