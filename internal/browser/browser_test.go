@@ -40,6 +40,7 @@ type suite struct {
 	pool    *pgxpool.Pool
 	today   time.Time
 	dir     string // the bank files the test writes
+	shots   string // the screenshots' directory; "" for none
 	// fileID is the bank file treasury uploaded; 0 until then.
 	fileID int64
 }
@@ -71,12 +72,19 @@ func TestBrowser(t *testing.T) {
 	s.base = bin.serve(t)
 	s.browser = startChromium(t, chromium)
 
+	// O2C_SCREENSHOTS names where to save screenshots of the main pages; a relative
+	// path is taken from the repository's root: docs/screenshots for the docs.
+	if s.shots = os.Getenv("O2C_SCREENSHOTS"); s.shots != "" && !filepath.IsAbs(s.shots) {
+		s.shots = filepath.Join(repoRoot(t), s.shots)
+	}
+
 	t.Run("login per role", s.loginPerRole)
 	t.Run("treasury uploads a bank file", s.upload)
 	t.Run("ops applies an exception to two invoices", s.applyToTwo)
 	t.Run("a write-off above the limit needs a second person", s.writeOffApproval)
 	t.Run("refusals", s.refusals)
 	t.Run("the dashboard follows new cash and exceptions", s.dashboard)
+	t.Run("treasury uploads a shared sample", s.uploadSample)
 }
 
 // invoices are the open invoices the bank files pay, issued a month before today.
@@ -123,6 +131,13 @@ var wantStatus = map[string]string{
 	"Quillfeather Mills Ltd": "exception",
 	"Ostrava Quay Foods":     "exception",
 	"Unknown Trader":         "exception",
+}
+
+// tab opens a tab with a profile of its own.
+func (s *suite) tab(t *testing.T) *tab {
+	t.Helper()
+
+	return newTab(t, s.browser, s.base, s.shots)
 }
 
 // writeFile writes a bank file of the test and returns its path.
@@ -194,7 +209,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func (s *suite) loginPerRole(t *testing.T) {
 	for _, p := range []person{admin, treasury, opsA, viewer} {
 		t.Run(p.role, func(t *testing.T) {
-			b := newTab(t, s.browser, s.base)
+			b := s.tab(t)
 
 			b.open("/audit")
 			if got := b.path(); got != "/login?next=%2Faudit" {
@@ -241,7 +256,7 @@ func (s *suite) loginPerRole(t *testing.T) {
 	}
 
 	t.Run("wrong password", func(t *testing.T) {
-		b := newTab(t, s.browser, s.base)
+		b := s.tab(t)
 		b.open("/login")
 		if st := b.submitLogin(opsA.name, "not olga's passphrase"); st != 401 {
 			t.Errorf("a wrong password answers %d, want 401", st)
@@ -266,7 +281,8 @@ func (s *suite) loginPerRole(t *testing.T) {
 // sendFile uploads the file through the upload page shown in b: it chooses the
 // file in the form's file input, sends the form, follows the link of the upload's
 // summary to the file's result page and waits there, while the page reloads
-// itself, until the pipeline has read and matched the file. It returns the file's
+// itself, until the pipeline has read and matched the file, or rejected it. It
+// returns the file's
 // id. With shot set, it saves a screenshot of the form with the file chosen.
 func (s *suite) sendFile(t *testing.T, b *tab, path, shot string) int64 {
 	t.Helper()
@@ -299,8 +315,8 @@ func (s *suite) sendFile(t *testing.T, b *tab, path, shot string) int64 {
 		t.Fatalf("the file's link leads to %s (status %d)", b.path(), st)
 	}
 
-	b.waitUntil("the file is matched", `document.querySelector("main h1 .status")
-		?.dataset.status === "matched"`)
+	b.waitUntil("the file is read", `["matched", "rejected"].includes(
+		document.querySelector("main h1 .status")?.dataset.status)`)
 
 	return id
 }
@@ -319,7 +335,7 @@ type payRow struct {
 // reads and matches it; the page then shows the format, the control check, the
 // counts and totals and every payment with its status, as stored.
 func (s *suite) upload(t *testing.T) {
-	b := newTab(t, s.browser, s.base)
+	b := s.tab(t)
 	b.logIn(treasury, "/files/upload")
 
 	name := "receipts-" + s.today.Format("2006-01-02") + ".csv"
@@ -439,7 +455,7 @@ func (s *suite) applyToTwo(t *testing.T) {
 	id := s.exceptionOf(t, "Quillfeather Mills Ltd")
 	before1, before2 := s.openMinor(t, "BRW-2001"), s.openMinor(t, "BRW-2002")
 
-	b := newTab(t, s.browser, s.base)
+	b := s.tab(t)
 	b.logIn(opsA, "/exceptions")
 
 	row := `#exceptions-table tr[data-exception-id="` + itoa(id) + `"]`
@@ -551,7 +567,7 @@ func (s *suite) writeOffApproval(t *testing.T) {
 	id := s.exceptionOf(t, "Ostrava Quay Foods")
 	page := "/exceptions/" + itoa(id)
 
-	a := newTab(t, s.browser, s.base)
+	a := s.tab(t)
 	a.logIn(opsA, page)
 
 	if got := a.text("#writeoff-form p"); !strings.Contains(got,
@@ -619,7 +635,7 @@ func (s *suite) writeOffApproval(t *testing.T) {
 		t.Fatalf("after A's own approval the approval is %q (%v), want pending", status, err)
 	}
 
-	b := newTab(t, s.browser, s.base)
+	b := s.tab(t)
 	b.logIn(opsB, page)
 
 	if got := b.text("#approval-form h2"); !strings.Contains(got, "asked by "+opsA.name) ||
@@ -711,7 +727,7 @@ func (s *suite) refusals(t *testing.T) {
 	}
 
 	t.Run("viewer", func(t *testing.T) {
-		b := newTab(t, s.browser, s.base)
+		b := s.tab(t)
 		b.logIn(viewer, page)
 
 		if n := b.count(`main form[method="post"]`); n != 0 {
@@ -748,7 +764,7 @@ func (s *suite) refusals(t *testing.T) {
 	})
 
 	t.Run("anonymous", func(t *testing.T) {
-		b := newTab(t, s.browser, s.base)
+		b := s.tab(t)
 
 		pages := []string{"/", "/files", "/files/upload", "/files/" + itoa(s.fileID),
 			"/exceptions", page, "/audit"}
@@ -759,12 +775,32 @@ func (s *suite) refusals(t *testing.T) {
 			}
 		}
 
-		for _, action := range []string{"park", "apply", "comment", "assign"} {
-			postForm(b, page+"/"+action, map[string]string{"customer_id": "BC-5",
-				"invoice": "BRW-2004", "amount": "333.33", "body": "hello", "assignee": "me"})
-			if got := b.path(); !strings.HasPrefix(got, "/login") {
-				t.Errorf("an anonymous %s shows %s, want the login page", action, got)
+		count := func() int {
+			t.Helper()
+
+			var n int
+			if err := s.pool.QueryRow(context.Background(),
+				"SELECT count(*) FROM bank_files").Scan(&n); err != nil {
+				t.Fatal(err)
 			}
+
+			return n
+		}
+
+		files := count()
+
+		for _, action := range []string{page + "/park", page + "/apply", page + "/comment",
+			page + "/assign", "/files/upload"} {
+			postForm(b, action, map[string]string{"customer_id": "BC-5",
+				"invoice": "BRW-2004", "amount": "333.33", "body": "hello", "assignee": "me",
+				"file": "date,amount\n"})
+			if got := b.path(); !strings.HasPrefix(got, "/login") {
+				t.Errorf("an anonymous post to %s shows %s, want the login page", action, got)
+			}
+		}
+
+		if got := count(); got != files {
+			t.Errorf("anonymous posts changed the bank files from %d to %d", files, got)
 		}
 
 		unchanged(t, "the anonymous actions")
@@ -779,7 +815,7 @@ func (s *suite) refusals(t *testing.T) {
 	})
 
 	t.Run("form without its CSRF token", func(t *testing.T) {
-		b := newTab(t, s.browser, s.base)
+		b := s.tab(t)
 		b.logIn(opsA, page)
 
 		if b.count("#park-form") != 1 {
@@ -857,7 +893,7 @@ func readKPIs(b *tab) kpis {
 // dashboard: a viewer reads the dashboard's figures, treasury uploads another
 // file, and the viewer's reloaded dashboard counts its cash and its exception.
 func (s *suite) dashboard(t *testing.T) {
-	v := newTab(t, s.browser, s.base)
+	v := s.tab(t)
 	v.logIn(viewer, "/files")
 
 	if st := v.open("/dashboard?currency=EUR"); st == 404 {
@@ -882,9 +918,12 @@ func (s *suite) dashboard(t *testing.T) {
 			before.Exceptions, open)
 	}
 
-	b := newTab(t, s.browser, s.base)
+	b := s.tab(t)
 	b.logIn(treasury, "/files/upload")
 	s.sendFile(t, b, s.writeFile(t, "late-receipts.csv", lateCSV(s.today)), "")
+	if got := b.attr("main h1 .status", "data-status"); got != "matched" {
+		t.Fatalf("the second file is %s: %s", got, b.text("main"))
+	}
 
 	v.open("/dashboard?currency=EUR")
 	after := readKPIs(v)
@@ -912,4 +951,51 @@ func (s *suite) dashboard(t *testing.T) {
 	}
 
 	v.screenshot("dashboard", 1400)
+}
+
+// uploadSample: treasury uploads a public camt.053 sample of ../shared/samples
+// (skipped when the folder is absent); its result page tells what the database
+// holds of it.
+func (s *suite) uploadSample(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "..", "shared", "samples", "camt",
+		"camt053.001.04-full-featured.xml")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("shared samples not found: " + path)
+	}
+
+	b := s.tab(t)
+	b.logIn(treasury, "/files/upload")
+	id := s.sendFile(t, b, path, "")
+
+	var format, status string
+	var txs, fresh, dups int
+	err := s.pool.QueryRow(context.Background(), `SELECT format, status, transactions,
+		payments_new, duplicates FROM bank_files WHERE id = $1`, id).
+		Scan(&format, &status, &txs, &fresh, &dups)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if !strings.HasPrefix(format, "camt.053") || status != "matched" {
+		t.Errorf("the sample is stored as %q, %s; want a matched camt.053", format, status)
+	}
+
+	if got := b.attr("main h1 .status", "data-status"); got != status {
+		t.Errorf("the page says %s, the database %s", got, status)
+	}
+
+	for _, c := range []struct{ sel, want string }{
+		{`#file-counts tr[data-row="transactions"]`, "Transactions read " + strconv.Itoa(txs)},
+		{`#file-counts tr[data-row="new"]`, "New payments stored " + strconv.Itoa(fresh)},
+		{`#file-counts tr[data-row="duplicates"]`, "Duplicates skipped " + strconv.Itoa(dups)},
+	} {
+		if got := b.text(c.sel); got != c.want {
+			t.Errorf("%s: %q, want %q", c.sel, got, c.want)
+		}
+	}
+
+	if txs == 0 || b.count("#payments tr[data-payment-id]") == 0 {
+		t.Errorf("the sample brought %d transactions; the page lists %d payments", txs,
+			b.count("#payments tr[data-payment-id]"))
+	}
 }

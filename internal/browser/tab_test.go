@@ -25,11 +25,13 @@ type tab struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	// shots is the directory of the screenshots; "" takes none.
+	shots string
 }
 
 // newTab opens a tab in a fresh browser context of the suite's Chromium, at the
 // laptop size the screenshots use.
-func newTab(t *testing.T, browser context.Context, base string) *tab {
+func newTab(t *testing.T, browser context.Context, base, shots string) *tab {
 	t.Helper()
 
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
@@ -41,7 +43,7 @@ func newTab(t *testing.T, browser context.Context, base string) *tab {
 		t.Fatalf("open a tab: %v", err)
 	}
 
-	return &tab{t: t, ctx: ctx, base: base}
+	return &tab{t: t, ctx: ctx, base: base, shots: shots}
 }
 
 // run runs steps with the step timeout.
@@ -254,14 +256,13 @@ func (b *tab) logIn(p person, next string) {
 	}
 }
 
-// screenshot saves the page as dir/name.png when O2C_SCREENSHOTS names a
-// directory; the docs show these. The picture is the page's width at the laptop
+// screenshot saves the page as name.png in the screenshots' directory, if the
+// suite takes screenshots; the docs show these. The picture is the page's width at the laptop
 // viewport, and its height down to maxHeight pixels at most.
 func (b *tab) screenshot(name string, maxHeight int) {
 	b.t.Helper()
 
-	dir := os.Getenv("O2C_SCREENSHOTS")
-	if dir == "" {
+	if b.shots == "" {
 		return
 	}
 
@@ -289,11 +290,11 @@ func (b *tab) screenshot(name string, maxHeight int) {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
 
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.shots, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }
