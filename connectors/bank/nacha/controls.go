@@ -52,7 +52,7 @@ func (p *parser) addEntry(b *batch, e *entry) {
 	rdfi := e.rec.field(4, 11)
 	if n, ok := digits(rdfi); ok {
 		t.hash = (t.hash + n) % hashModulus
-	} else if t.hashOK {
+	} else {
 		t.hashOK = false
 		p.warn(stageControls, e.rec.line, "entry detail RDFI identification", rdfi,
 			"RDFI identification is not numeric; entry hash of batch %s not checked", b.number)

@@ -64,18 +64,20 @@ func splitAddenda(e *entry, ptrs []*record) (addendaSet, []*record) {
 }
 
 // finishEntry maps the entry whose addenda are complete and hands it to emit,
-// unless the file is already rejected: then nothing emitted would count.
+// unless the file is already rejected: then nothing emitted would count, but
+// the entry is still mapped for the problems it has.
 func (p *parser) finishEntry() error {
 	if !p.hasEntry {
 		return nil
 	}
 
 	p.hasEntry = false
+
+	t := p.transaction(p.entry.b, &p.entry)
 	if p.rejs.total > 0 {
 		return nil
 	}
 
-	t := p.transaction(p.entry.b, &p.entry)
 	p.seq++
 	t.Seq = p.seq
 
@@ -146,6 +148,16 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 		t.PaymentRef = ident
 	}
 
+	blank := strings.Trim(t.BankRef, "0 ") == ""
+	if blank {
+		p.warn(stageEntries, r.line, "trace number", t.BankRef,
+			"blank trace number: the entry is recognised by its content")
+	}
+
+	if p.rejs.total > 0 {
+		return t // read for its problems only: its key would never be used
+	}
+
 	date := strings.TrimSpace(b.effective)
 
 	k := append(p.key[:0], "nacha:"...)
@@ -156,12 +168,10 @@ func (p *parser) transaction(b *batch, e *entry) bankfile.Transaction {
 	t.DedupeKey, p.key = string(k), k
 
 	var n int
-	if strings.Trim(t.BankRef, "0 ") == "" {
+	if blank {
 		// Without a trace number two different entries of the same date, code and
 		// amount would share a key and one would be dropped as a duplicate: key
 		// the entry by everything it carries instead.
-		p.warn(stageEntries, r.line, "trace number", t.BankRef,
-			"blank trace number: the entry is recognised by its content")
 		t.DedupeKey = "nacha:content:" + contentKey(b, e)
 		n = p.seen.addKey(t.DedupeKey)
 	} else {

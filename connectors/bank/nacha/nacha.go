@@ -200,8 +200,10 @@ func scan(name string, r io.Reader, opts Options, size int,
 	p.lineWarnings(&s.info)
 
 	if p.rejs.total > 0 {
+		// Every problem found, in one pass: what rejects the file, then what
+		// would only have been a warning of an accepted one.
 		be := &bankfile.Error{
-			File: name, Format: bankfile.FormatNACHA, Problems: p.rejs.list(),
+			File: name, Format: bankfile.FormatNACHA, Problems: listAll(&p.rejs, &p.warns),
 		}
 		if p.controlRejected {
 			be.Controls = bankfile.ControlsMismatch

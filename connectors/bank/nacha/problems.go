@@ -50,23 +50,37 @@ func (l *problemList) add(s stage, p bankfile.Problem) {
 // list returns the problems in stage order: at most maxProblems of them, then
 // one that counts the rest. It returns nil when there are none.
 func (l *problemList) list() []bankfile.Problem {
-	if l.total == 0 {
+	return listAll(l)
+}
+
+// listAll returns the problems of the lists, list by list, each in stage order:
+// at most maxProblems of them in all, then one that counts the rest. It
+// returns nil when there are none.
+func listAll(lists ...*problemList) []bankfile.Problem {
+	total := 0
+	for _, l := range lists {
+		total += l.total
+	}
+
+	if total == 0 {
 		return nil
 	}
 
-	out := make([]bankfile.Problem, 0, min(l.total, maxProblems+1))
+	out := make([]bankfile.Problem, 0, min(total, maxProblems+1))
 
-	for _, ps := range l.kept {
-		for _, p := range ps {
-			if len(out) == maxProblems {
-				break
+	for _, l := range lists {
+		for _, ps := range l.kept {
+			for _, p := range ps {
+				if len(out) == maxProblems {
+					break
+				}
+
+				out = append(out, p)
 			}
-
-			out = append(out, p)
 		}
 	}
 
-	if rest := l.total - len(out); rest > 0 {
+	if rest := total - len(out); rest > 0 {
 		out = append(out, bankfile.Problem{
 			File: out[0].File, Field: "file",
 			Message: strconv.Itoa(rest) + " more problems of this file not listed",

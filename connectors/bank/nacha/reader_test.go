@@ -119,7 +119,8 @@ func TestControlMismatchRejectsWithNumbers(t *testing.T) {
 }
 
 // An entry amount that changed in transit breaks both controls; every problem
-// is listed, each with its line, field and numbers.
+// is listed, each with its line, field and numbers, the RDFI's check digit that
+// no longer fits included.
 func TestEveryControlProblemListed(t *testing.T) {
 	t.Parallel()
 
@@ -138,6 +139,8 @@ func TestEveryControlProblemListed(t *testing.T) {
 			"entry hash 2100002 != 2100003 counted in the file",
 		"file control total credit": "file control: " +
 			"total credit 3275.00 != sum of entries 3725.00",
+		// Not a rejection of its own, but a problem of the file all the same.
+		"entry detail RDFIIdentification": "does not match calculated check digit 4",
 	}
 
 	if len(be.Problems) != len(want) {
