@@ -90,13 +90,24 @@ func (s *Server) drawQueue(w http.ResponseWriter, r *http.Request, v url.Values,
 		return
 	}
 
+	// The header counts read every exception the filter keeps, the page only its
+	// rows: they are asked for at the same time, on two connections.
+	var counts store.QueueCounts
+	var countErr error
+
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		counts, countErr = s.exceptions.Counts(r.Context(), q, actor(r))
+	}()
+
 	page, err := s.exceptions.Queue(r.Context(), q, actor(r))
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	<-counted
+
+	if err == nil {
+		err = countErr
 	}
 
-	counts, err := s.exceptions.Counts(r.Context(), q, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
