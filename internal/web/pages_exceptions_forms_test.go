@@ -287,6 +287,19 @@ func TestExceptionFormsPayBackCloseAndSuggested(t *testing.T) {
 		http.StatusUnprocessableEntity, nil)
 	mustContain(t, "suggested tie", body, `id="form-error"`, "suggested as strongly")
 
+	// Applying more than the payment holds is refused in the apply form, with the
+	// amounts typed kept.
+	over := openExceptions(t, s.pool, 1, 10000,
+		store.Candidate{InvoiceNumber: "INV-1001", Score: 0.5})[0]
+	ana.get("/exceptions/"+itoa(over), http.StatusOK)
+	_, body = ana.postForm("/exceptions/"+itoa(over)+"/apply",
+		http.StatusUnprocessableEntity, url.Values{"invoice": {"INV-1001"},
+			"amount": {"150.00"}})
+	apply := body[strings.Index(body, `id="apply-form"`):]
+	apply = apply[:strings.Index(apply, "</form>")]
+	mustContain(t, "apply over the payment", apply, `value="150.00"`,
+		`class="field-error">the lines apply 150.00 EUR, more than the 100.00 EUR`)
+
 	// A write-off without its reason is refused next to the reason.
 	wo := openExceptions(t, s.pool, 1, 63000)[0]
 	_, body = ana.postForm("/exceptions/"+itoa(wo)+"/writeoff",
