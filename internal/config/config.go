@@ -260,6 +260,10 @@ type Exceptions struct {
 	// listed; a currency with neither needs approval for every write-off. Defaults to
 	// 5000 (50.00) for CHF, EUR, GBP and USD.
 	WriteOffApprovalLimit map[string]int64 `yaml:"writeoff_approval_limit"`
+
+	// SLAHours is how many hours an exception may stay open before the dashboard
+	// counts it as breaching its SLA. Defaults to 48.
+	SLAHours int `yaml:"sla_hours"`
 }
 
 // Default returns the configuration used when nothing is configured. DataDir stays empty
@@ -291,7 +295,8 @@ func Default() Config {
 		Exceptions: Exceptions{WriteOffReasons: []string{"bank_fee", "short_payment",
 			"rounding", "discount_outside_terms"},
 			WriteOffApprovalLimit: map[string]int64{"CHF": 5000, "EUR": 5000, "GBP": 5000,
-				"USD": 5000}},
+				"USD": 5000},
+			SLAHours: 48},
 		BankProfiles: []bankcsv.Profile{},
 	}
 }

@@ -279,6 +279,11 @@ var fields = []field{
 			"listed, and a currency with neither needs approval for every write-off",
 	}, func(c *Config) string { return fmt.Sprint(c.Exceptions.WriteOffApprovalLimit) }),
 	fileOnly(Field{
+		Key: "exceptions.sla_hours", Default: "48",
+		Doc: "hours an exception may stay open before the dashboard counts it as breaching " +
+			"its SLA (1 to 8760)",
+	}, func(c *Config) string { return strconv.Itoa(c.Exceptions.SLAHours) }),
+	fileOnly(Field{
 		Key: "bank_profiles", Default: "[]",
 		Doc: "bank CSV profiles, a list tried in order before the built-in ones; each says " +
 			"which files it is for and how to read them (keys bank_profiles[].*)",

@@ -82,6 +82,7 @@ func (c *Config) Validate() error {
 	check("ingest.max_file_bytes", positive(c.Ingest.MaxFileBytes))
 	check("exceptions.writeoff_reasons", reasonCodes(c.Exceptions.WriteOffReasons))
 	check("exceptions.writeoff_approval_limit", approvalLimits(c.Exceptions.WriteOffApprovalLimit))
+	check("exceptions.sla_hours", hoursInYear(c.Exceptions.SLAHours))
 	check("ingest.relaxed_checks", bank.CheckRelaxed(c.Ingest.RelaxedChecks))
 	check("bank_profiles", checkBankProfiles(c.BankProfiles))
 
@@ -260,6 +261,15 @@ func intBetween(n, lo, hi int) error {
 func positive(n int64) error {
 	if n <= 0 {
 		return fmt.Errorf("%d, want a positive number", n)
+	}
+
+	return nil
+}
+
+// hoursInYear accepts 1 to 8760 hours.
+func hoursInYear(n int) error {
+	if n < 1 || n > 8760 {
+		return fmt.Errorf("%d, want a whole number of hours from 1 to 8760", n)
 	}
 
 	return nil
