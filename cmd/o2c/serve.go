@@ -100,7 +100,8 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
 			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon, Bank: e.bank,
-			Exceptions: exceptionPolicy(e.cfg)}),
+			Exceptions:   exceptionPolicy(e.cfg),
+			ExceptionSLA: time.Duration(e.cfg.Exceptions.SLAHours) * time.Hour}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 

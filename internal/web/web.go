@@ -41,6 +41,9 @@ type Config struct {
 	// Exceptions sets the exception workflow's write-off reason codes and approval
 	// limits. The zero value uses the defaults (package exceptions).
 	Exceptions exceptions.Policy
+	// ExceptionSLA is how long an exception may stay open before the dashboard
+	// counts it as breaching its SLA. Defaults to 48 hours.
+	ExceptionSLA time.Duration
 	// Logger receives one line per request, without bodies or secrets.
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
