@@ -211,22 +211,18 @@ func (c Chart) scale() (top, step int64) {
 	return top, step
 }
 
-// niceStep is a step of 1, 2 or 5 times a power of ten that cuts v into about
-// four parts.
+// niceStep is the smallest step of 1, 2 or 5 times a power of ten that cuts v
+// into at most five parts.
 func niceStep(v int64) int64 {
-	target := max(v/4, 1)
-
-	for mag := int64(1); ; mag *= 10 {
+	for mag := int64(1); mag <= (1<<62)/10; mag *= 10 {
 		for _, m := range []int64{1, 2, 5} {
-			if m*mag >= target {
+			if (v+m*mag-1)/(m*mag) <= 5 {
 				return m * mag
 			}
 		}
-
-		if mag > (1<<62)/10 {
-			return target
-		}
 	}
+
+	return max(v/5, 1)
 }
 
 // axes draws the grid, the ticks and the axes' names.
