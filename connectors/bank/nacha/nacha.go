@@ -149,8 +149,10 @@ func Scan(name string, r io.Reader, emit func(bankfile.Transaction) error) (*ban
 // entry (17 MB for 500,000 entries). The returned File has no Transactions.
 //
 // A file is rejected once it was read to its end (a control total comes last),
-// with a *bankfile.Error listing every problem; its Controls says mismatch when
-// a control total is among them. Whatever emit received is then void, and
+// with a *bankfile.Error listing every problem found in that one pass: first
+// those that reject it, then those that alone would only be warnings (at most
+// 200, then one counting the rest); its Controls says mismatch when a control
+// total is among them. Whatever emit received is then void, and
 // nothing more is emitted once a problem is found: callers store what emit
 // receives in a database transaction they commit only when ScanOptions returns
 // no error.
