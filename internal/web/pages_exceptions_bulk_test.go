@@ -151,7 +151,7 @@ func TestExceptionQueueBulkBar(t *testing.T) {
 		"q": {q}, "id": {itoa(mine[1]), itoa(mine[2])}, "action": {"park"},
 		"note": {"customer will tell"}})
 	mustContain(t, "park", ana.follow(resp), "Park on account: 2 done, 0 refused",
-		"now on_account")
+		`now <span class="status status-neutral" data-status="on_account">`)
 
 	for _, id := range mine[1:] {
 		if e := readException(t, s.pool, id); e.status != store.ExceptionOnAccount {
