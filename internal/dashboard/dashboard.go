@@ -10,6 +10,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -354,15 +355,7 @@ func (c currencies) list() []CurrencySummary {
 	}
 
 	slices.SortFunc(out, func(a, b CurrencySummary) int {
-		if a.Currency < b.Currency {
-			return -1
-		}
-
-		if a.Currency > b.Currency {
-			return 1
-		}
-
-		return 0
+		return cmp.Compare(a.Currency, b.Currency)
 	})
 
 	return out

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -122,10 +123,10 @@ func (u *unappliedTotals) report() UnappliedReport {
 
 	slices.SortFunc(r.ByStatus, func(a, b StatusTally) int {
 		if a.Minor != b.Minor {
-			return cmpDesc(a.Minor, b.Minor)
+			return cmp.Compare(b.Minor, a.Minor)
 		}
 
-		return cmpString(a.Status, b.Status)
+		return cmp.Compare(a.Status, b.Status)
 	})
 
 	for i := range r.Buckets {
@@ -213,10 +214,10 @@ func (e *exceptionTotals) report(q Query) ExceptionReport {
 
 	slices.SortFunc(r.ByReason, func(a, b ReasonRow) int {
 		if a.Open.Count != b.Open.Count {
-			return cmpDesc(a.Open.Count, b.Open.Count)
+			return cmp.Compare(b.Open.Count, a.Open.Count)
 		}
 
-		return cmpString(a.Reason, b.Reason)
+		return cmp.Compare(a.Reason, b.Reason)
 	})
 
 	copy(r.ByAge, e.ages)
@@ -460,26 +461,4 @@ func (d *Dashboard) pushes(ctx context.Context, tx pgx.Tx, p Period) error {
 	}
 
 	return nil
-}
-
-func cmpDesc(a, b int64) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	default:
-		return 0
-	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	default:
-		return 0
-	}
 }
