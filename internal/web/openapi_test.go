@@ -25,6 +25,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/dashboard"
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/money"
@@ -549,6 +550,15 @@ var goSchemas = map[string]any{
 	"NoteRequest": exceptions.PayBackRequest{}, "CloseRequest": exceptions.CloseRequest{},
 	"BulkRequest": exceptions.BulkRequest{}, "BulkItem": exceptions.BulkItem{},
 	"BulkResult": exceptions.BulkResult{},
+
+	"DashboardTally": dashboard.Tally{}, "CurrencySummary": dashboard.CurrencySummary{},
+	"CashDay": dashboard.CashDay{}, "CashReport": dashboard.CashReport{},
+	"StatusTally": dashboard.StatusTally{}, "AgeBucket": dashboard.AgeBucket{},
+	"UnappliedReport": dashboard.UnappliedReport{}, "ReasonRow": dashboard.ReasonRow{},
+	"ExceptionAge": dashboard.ExceptionAge{}, "ExceptionReport": dashboard.ExceptionReport{},
+	"InvoiceDay": dashboard.InvoiceDay{}, "PushError": dashboard.PushError{},
+	"InvoiceReport": dashboard.InvoiceReport{}, "DSO": dashboard.DSO{},
+	"Dashboard": dashboard.Dashboard{},
 }
 
 // requestSchemas are read by the server: their required fields are those it
@@ -1268,6 +1278,11 @@ func TestOpenAPIAnswersMatchSchemas(t *testing.T) {
 	oaActions(t, h, ex, admin, olga, viewer)
 	oaViews(t, h, viewer)
 	oaUsers(t, h, admin, viewer)
+
+	h.get(viewer, "/api/dashboard", "/api/dashboard", 200)
+	h.get(viewer, "/api/dashboard", "/api/dashboard?currency=eur&days=366", 200)
+	h.get(viewer, "/api/dashboard", "/api/dashboard?days=0&currency=EURO", 400)
+	h.get("", "/api/dashboard", "/api/dashboard", 401)
 
 	// Every exception's detail, in whatever state the actions left it: the
 	// engine's decision of the uploaded payment, applications, approvals, comments.
