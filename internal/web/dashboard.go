@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -141,6 +142,12 @@ func newDashboardView(d *dashboard.Dashboard) dashboardView {
 
 	for _, c := range d.Currencies {
 		v.Codes = append(v.Codes, c.Currency)
+	}
+
+	// A currency asked for that o2c holds nothing in is offered too, and shown empty.
+	if d.Currency != "" && !slices.Contains(v.Codes, d.Currency) {
+		v.Codes = append(v.Codes, d.Currency)
+		slices.Sort(v.Codes)
 	}
 
 	if d.Currency == "" {

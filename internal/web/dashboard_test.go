@@ -269,6 +269,11 @@ func TestDashboardPage(t *testing.T) {
 	mustContain(t, "a week", week, `<a href="/dashboard?currency=EUR&amp;days=7" `+
 		`aria-current="true">`)
 
+	// A currency o2c holds nothing in is offered and shown empty.
+	mustContain(t, "JPY", p.get("/dashboard?currency=jpy", http.StatusOK),
+		`<option value="JPY" selected>JPY</option>`, `data-currency="JPY"`,
+		`id="kpi-received" data-count="0" data-minor="0">0 JPY`)
+
 	// The default currency has the most payments in the period: GBP today.
 	mustContain(t, "default", p.get("/dashboard", http.StatusOK),
 		`<option value="GBP" selected>GBP</option>`, `data-currency="GBP"`,

@@ -285,9 +285,9 @@ func TestPagesLoginLogoutAndRefusals(t *testing.T) {
 		t.Fatal("no CSRF token on the page")
 	}
 
-	// The home page sends to the files.
+	// The home page sends to the dashboard.
 	if resp, _ := p.page(http.MethodGet, "/", "", nil); resp.StatusCode != http.StatusSeeOther ||
-		resp.Header.Get("Location") != "/files" {
+		resp.Header.Get("Location") != "/dashboard" {
 		t.Errorf("home: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
