@@ -1037,7 +1037,8 @@ func (h *oaHarness) call(c oaCall) oaDoc {
 		t.Fatalf("%s is not a path of %s", c.path, c.tmpl)
 	}
 
-	status, ctype, raw := h.send(c)
+	status, header, raw := h.send(c)
+	ctype := header.Get("Content-Type")
 	h.covered[key] = true
 
 	// A JSON body the server accepted must be one the document allows.
@@ -1055,6 +1056,13 @@ func (h *oaHarness) call(c oaCall) oaDoc {
 	if !ok {
 		t.Errorf("%s %s: status %d is not documented for %s", c.method, c.path, status, key)
 		return nil
+	}
+
+	for name := range mapOf(deref(h.doc, resp)["headers"]) {
+		if header.Get(name) == "" {
+			t.Errorf("%s %s: %d lacks the documented header %s", c.method, c.path, status,
+				name)
+		}
 	}
 
 	mediaType, _, _ := strings.Cut(ctype, ";")
@@ -1118,7 +1126,7 @@ func (h *oaHarness) checkRequest(key string, op oaDoc, body string) {
 	}
 }
 
-func (h *oaHarness) send(c oaCall) (int, string, []byte) {
+func (h *oaHarness) send(c oaCall) (int, http.Header, []byte) {
 	h.t.Helper()
 
 	req, err := http.NewRequest(c.method, h.base+c.path, strings.NewReader(c.body))
@@ -1154,7 +1162,7 @@ func (h *oaHarness) send(c oaCall) (int, string, []byte) {
 		h.t.Fatal(err)
 	}
 
-	return resp.StatusCode, resp.Header.Get("Content-Type"), raw
+	return resp.StatusCode, resp.Header, raw
 }
 
 // get, post and del call an operation whose template is the path itself but for
@@ -1296,20 +1304,7 @@ func TestOpenAPIAnswersMatchSchemas(t *testing.T) {
 		h.get(viewer, "/api/bank-files/{id}", "/api/bank-files/"+oaID(id), 200)
 	}
 
-	// The same server with a monitor, as o2c serve runs it, serves /metrics.
-	mon, err := monitor.New(monitor.Config{Addr: "127.0.0.1:8080", Pool: s.pool,
-		Logger: quiet, Topics: pipelines.Topics, ConsumerGroup: pipelines.ConsumerGroup,
-		PoisonTopic: pipelines.TopicPoison})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	srv := httptest.NewServer(web.New(web.Config{Pool: s.pool, Auth: s.auth, Logger: quiet,
-		Monitor: mon}))
-	t.Cleanup(srv.Close)
-
-	(&oaHarness{t: t, doc: h.doc, base: srv.URL, covered: h.covered}).get("", "/metrics",
-		"/metrics", 200)
+	oaLimits(t, h, s.api, treasury)
 
 	for _, o := range operations(h.doc) {
 		if !h.covered[o.key()] {
@@ -1638,3 +1633,42 @@ func oaUsers(t *testing.T, h *oaHarness, admin, viewer string) {
 
 // oaID writes an id for a path.
 func oaID(n int64) string { return strconv.FormatInt(n, 10) }
+
+// oaLimits runs the same database behind a server as o2c serve configures it for
+// production, with tight limits: a monitor for /metrics, the legacy shared token,
+// one failed login per account and a small upload limit.
+func oaLimits(t *testing.T, h *oaHarness, a *api, treasury string) {
+	t.Helper()
+
+	mon, err := monitor.New(monitor.Config{Addr: "127.0.0.1:8080", Pool: a.pool,
+		Logger: quiet, Topics: pipelines.Topics, ConsumerGroup: pipelines.ConsumerGroup,
+		PoisonTopic: pipelines.TopicPoison})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const legacy = "legacy-shared-7c1d0e"
+
+	svc := auth.New(a.pool, auth.Config{Logger: quiet, LegacyToken: legacy, MaxFailures: 1})
+	srv := httptest.NewServer(web.New(web.Config{Pool: a.pool, Auth: svc, Logger: quiet,
+		Monitor: mon, MaxUploadBytes: 64}))
+	t.Cleanup(srv.Close)
+
+	tight := &oaHarness{t: t, doc: h.doc, base: srv.URL, covered: h.covered}
+	tight.get("", "/metrics", "/metrics", 200)
+
+	me := tight.get(legacy, "/api/me", "/api/me", 200)
+	if str(me, "user", "name") != "api" {
+		t.Errorf("the legacy token is %s", clipValue(me))
+	}
+
+	a.addUser(t, "rita.ops", auth.RoleOps)
+
+	wrong := `{"name": "rita.ops", "password": "not her password"}`
+	tight.post("", "/api/login", "/api/login", wrong, 401)
+	tight.post("", "/api/login", "/api/login", wrong, 429)
+
+	tight.call(oaCall{method: "POST", tmpl: "/api/bank-files",
+		path: "/api/bank-files?name=big.csv", token: treasury, ctype: "text/csv",
+		body: oaFileA + oaFileB, want: 413})
+}
