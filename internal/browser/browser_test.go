@@ -55,6 +55,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	chromium := chromiumPath(t)
+	built := buildO2C(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "o2c.yaml")
 	yaml := fmt.Sprintf("exceptions:\n  writeoff_approval_limit: {EUR: %d}\n", approvalLimit)
@@ -67,10 +68,11 @@ func TestBrowser(t *testing.T) {
 	s := &suite{pool: connect(t, url), today: today, dir: dir}
 	seedInvoices(t, s.pool, invoices(today))
 
-	bin := o2c{bin: buildO2C(t), dbURL: url, config: config}
+	s.browser = startChromium(t, chromium)
+
+	bin := o2c{bin: built(), dbURL: url, config: config}
 	bin.addUsers(t, admin, treasury, opsA, opsB, viewer)
 	s.base = bin.serve(t)
-	s.browser = startChromium(t, chromium)
 
 	// O2C_SCREENSHOTS names where to save screenshots of the main pages; a relative
 	// path is taken from the repository's root: docs/screenshots for the docs.
@@ -121,7 +123,7 @@ func receiptsCSV(today time.Time) string {
 		d + ",1500.00,EUR,Quillfeather Mills Ltd,BRW-2001 BRW-2002 part payment,12925.40\n" +
 		d + ",580.00,EUR,Ostrava Quay Foods,settlement thanks,13505.40\n" +
 		d + ",333.33,EUR,Unknown Trader,no reference,13838.73\n" +
-		d + ",-12.50,EUR,Bank fee,FEE-DEC,13826.23\n"
+		d + ",-12.50,EUR,Bank fee,FEES,13826.23\n"
 }
 
 // wantStatus is the status matching gives each payment of receiptsCSV, by payer.
@@ -205,7 +207,8 @@ func (s *suite) exceptionState(t *testing.T, id int64) (string, int64) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // loginPerRole: every role logs in through the form, lands where it asked to go,
-// sees the links its role allows, and logs out; a wrong password is refused.
+// sees the links its role allows, and logs out; a wrong password is refused. Each
+// person has a tab of their own.
 func (s *suite) loginPerRole(t *testing.T) {
 	for _, p := range []person{admin, treasury, opsA, viewer} {
 		t.Run(p.role, func(t *testing.T) {

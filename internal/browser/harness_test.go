@@ -81,9 +81,10 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// buildO2C builds the o2c binary, with the race detector when the tests run
-// with it.
-func buildO2C(t *testing.T) string {
+// buildO2C starts building the o2c binary, with the race detector when the tests
+// run with it, and returns a func that waits for the build and gives the binary's
+// path; the test does other work meanwhile.
+func buildO2C(t *testing.T) func() string {
 	t.Helper()
 
 	goTool, err := exec.LookPath("go")
@@ -99,11 +100,27 @@ func buildO2C(t *testing.T) string {
 
 	cmd := exec.Command(goTool, append(args, "./cmd/o2c")...)
 	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build o2c: %v\n%s", err, out)
-	}
 
-	return bin
+	var out []byte
+	done := make(chan struct{})
+	go func() {
+		out, err = cmd.CombinedOutput()
+		close(done)
+	}()
+
+	// A test that ends before it waits still waits for the go command.
+	t.Cleanup(func() { <-done })
+
+	return func() string {
+		t.Helper()
+
+		<-done
+		if err != nil {
+			t.Fatalf("build o2c: %v\n%s", err, out)
+		}
+
+		return bin
+	}
 }
 
 func raceEnabled() bool {
