@@ -116,7 +116,14 @@ func TestExceptionPageActionsReachTheERPAndTheAuditLog(t *testing.T) {
 		store.Candidate{InvoiceNumber: "INV-1002", Score: 0.5})[0]
 	suggested := openExceptions(t, pool, 1, 50000,
 		store.Candidate{InvoiceNumber: "INV-1002", Score: 0.9})[0]
-	refund := openExceptions(t, pool, 1, 1200)[0]
+	refund, ret, park := openExceptions(t, pool, 1, 1200)[0], openExceptions(t, pool, 1,
+		1300)[0], openExceptions(t, pool, 1, 1400)[0]
+	noCash := openExceptions(t, pool, 1, 1500)[0]
+
+	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'returned', unapplied_minor = 0
+		WHERE id = (SELECT payment_id FROM exceptions WHERE id = $1)`, noCash); err != nil {
+		t.Fatal(err)
+	}
 
 	ana.get("/exceptions/"+itoa(split), http.StatusOK)
 	ana.postForm("/exceptions/"+itoa(split)+"/split", http.StatusSeeOther, url.Values{
@@ -142,11 +149,20 @@ func TestExceptionPageActionsReachTheERPAndTheAuditLog(t *testing.T) {
 		"id": {itoa(split), itoa(refund)}, "action": {"comment"}, "body": {"checked"}})
 	ana.postForm("/exceptions/bulk", http.StatusSeeOther, url.Values{
 		"id": {itoa(split)}, "action": {"assign_me"}})
+	ana.postForm("/exceptions/"+itoa(ret)+"/return", http.StatusSeeOther,
+		url.Values{"note": {"not ours"}})
+	ana.postForm("/exceptions/"+itoa(noCash)+"/close", http.StatusSeeOther,
+		url.Values{"note": {"the bank took it back"}})
+	ana.postForm("/exceptions/bulk", http.StatusSeeOther, url.Values{
+		"id": {itoa(park)}, "action": {"park"}})
 
 	want := map[int64][]string{
 		split:     {"resolved", "reopen", "comment", "assign"},
 		suggested: {"resolved"},
 		refund:    {store.ExceptionRefundPending, "comment"},
+		ret:       {store.ExceptionReturnPending},
+		noCash:    {store.ExceptionResolved},
+		park:      {store.ExceptionOnAccount},
 	}
 
 	for id, actions := range want {
