@@ -80,6 +80,7 @@ type QueryError struct {
 	Fields []FieldError
 }
 
+// Error lists the refused parameters: "days: must be ...; to: ...".
 func (e *QueryError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
