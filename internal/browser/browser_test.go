@@ -346,7 +346,7 @@ func (s *suite) upload(t *testing.T) {
 
 	id := s.sendFile(t, b, path, "upload")
 	s.fileID = id
-	b.screenshot("file", 1500)
+	b.screenshot("file", 1800)
 
 	if got := b.text("main h1"); !strings.Contains(got, "Bank file "+name) {
 		t.Errorf("heading %q", got)
