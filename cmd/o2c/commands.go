@@ -173,10 +173,11 @@ func cmdPoison(ctx context.Context, e *env, args []string) error {
 }
 
 // exceptionsUsage is the help of o2c exceptions.
-const exceptionsUsage = `usage: o2c exceptions list [--status S] [--reason R] [--limit N] [--after ID]
-       o2c exceptions show ID
-       o2c exceptions resolve ID --apply INVOICE=AMOUNT... [--park] [--customer C] [--note T]
-       o2c exceptions assign ID WHO`
+const exceptionsUsage = `usage:
+  o2c exceptions list [--status S] [--reason R] [--limit N] [--after ID]
+  o2c exceptions show ID
+  o2c exceptions resolve ID --apply INVOICE=AMOUNT... [--park] [--customer C] [--note T]
+  o2c exceptions assign ID WHO`
 
 // queueAction is an exceptions subcommand whose command line was checked: it only
 // needs the queue, so a bad command line never starts a database.
