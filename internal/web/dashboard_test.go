@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/money"
+	"github.com/o2c-dev/o2c/internal/pgtest"
 	"github.com/o2c-dev/o2c/internal/store"
+	"github.com/o2c-dev/o2c/internal/web"
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
@@ -350,4 +353,35 @@ func TestDashboardUpdatesAfterUpload(t *testing.T) {
 	mustContain(t, "page after the upload", p.get("/dashboard?currency=EUR", http.StatusOK),
 		`id="kpi-received" data-count="2" data-minor="65234">652.34`,
 		`id="kpi-auto-count" data-count="1">50.0 %`, `id="kpi-exceptions" data-count="1"`)
+}
+
+func TestDashboardSLAFromConfig(t *testing.T) {
+	pool := pgtest.DB(t)
+	svc := auth.New(pool, auth.Config{Logger: quiet})
+	srv := httptest.NewServer(web.New(web.Config{Pool: pool, Auth: svc, Logger: quiet,
+		ExceptionSLA: 2 * time.Hour}))
+	t.Cleanup(srv.Close)
+
+	a := &api{pool: pool, auth: svc, url: srv.URL}
+	a.token = a.tokenFor(t, "vic", auth.RoleViewer)
+
+	ids := seed(t, pool, 100, 200, 300)
+	ages := []time.Duration{time.Hour, 3 * time.Hour, 50 * time.Hour}
+
+	for i, id := range ids {
+		_, err := pool.Exec(context.Background(), `UPDATE exceptions
+			SET created_at = now() - $2::bigint * interval '1 second' WHERE id = $1`, id,
+			int64(ages[i]/time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// One within two hours; with the default 48 h two would be.
+	var d dashboardJSON
+	if code := a.get(t, "/api/dashboard?currency=EUR", &d); code != 200 ||
+		d.Exceptions.SLAHours != 2 || d.Exceptions.WithinSLA != 1 ||
+		d.Exceptions.Breached != 2 {
+		t.Errorf("SLA of 2 h: %d %+v", code, d.Exceptions)
+	}
 }
