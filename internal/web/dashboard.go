@@ -78,8 +78,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	q, err := dashboard.ParseQuery(v, time.Now())
 	if err != nil {
 		s.render(w, r, http.StatusBadRequest, "dashboard", "Dashboard", dashboardView{
-			Error: err.Error(), Currency: v.Get("currency"), From: v.Get("from"),
-			To: v.Get("to"), Quick: quickPeriods(0, v.Get("currency"))})
+			Error: err.Error(), Currency: q.Currency, From: v.Get("from"), To: v.Get("to"),
+			Quick: quickPeriods(0, q.Currency)})
 
 		return
 	}
