@@ -313,9 +313,18 @@ func (s *suite) sendFile(t *testing.T, b *tab, path, shot string) int64 {
 		t.Fatalf("the upload's summary lists %q (id %v)", b.text("#uploaded-files"), err)
 	}
 
-	if st := b.click("#uploaded-files tr[data-file-id] a"); st != 200 ||
-		b.path() != "/files/"+itoa(id) {
-		t.Fatalf("the file's link leads to %s (status %d)", b.path(), st)
+	// The summary reloads itself while a file is read, and a reload can land just
+	// as the link is clicked: then the summary is shown again, and the link is
+	// clicked on it.
+	for try := 1; ; try++ {
+		st := b.click("#uploaded-files tr[data-file-id] a")
+		if st == 200 && b.path() == "/files/"+itoa(id) {
+			break
+		}
+
+		if try == 5 || !strings.HasPrefix(b.path(), "/files/uploaded") {
+			t.Fatalf("the file's link leads to %s (status %d)", b.path(), st)
+		}
 	}
 
 	b.waitUntil("the file is read", `["matched", "rejected"].includes(
