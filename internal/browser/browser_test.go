@@ -480,6 +480,10 @@ func (s *suite) applyToTwo(t *testing.T) {
 		t.Errorf("the queue lists %d open exceptions, want 3", got)
 	}
 
+	if b.count(`#bulk-form[method="post"]`) != 1 {
+		t.Errorf("ops are not offered the queue's bulk form")
+	}
+
 	b.screenshot("exceptions", 900)
 
 	if st := b.click(row + ` a[href="/exceptions/` + itoa(id) + `"]`); st != 200 {
@@ -745,6 +749,20 @@ func (s *suite) refusals(t *testing.T) {
 		if n := b.count(`main form[method="post"]`); n != 0 {
 			t.Errorf("the viewer is offered %d action forms on an open exception", n)
 		}
+
+		// Nor on any other page (ops see the queue's bulk form, for one).
+		for _, p := range []string{"/exceptions", "/files", "/files/" + itoa(s.fileID),
+			"/dashboard", "/audit"} {
+			if st := b.open(p); st != 200 {
+				t.Errorf("the viewer's %s: status %d", p, st)
+			}
+
+			if n := b.count(`main form[method="post"]`); n != 0 {
+				t.Errorf("the viewer is offered %d action forms on %s", n, p)
+			}
+		}
+
+		b.open(page)
 
 		if !strings.Contains(b.text("#payment"), "333.33") {
 			t.Errorf("the viewer does not see the payment: %q", b.text("#payment"))
