@@ -101,7 +101,7 @@ func TestRequestLogLeavesOutBodyQueryAndToken(t *testing.T) {
 	}{
 		{http.MethodPost, "/api/exceptions/987654/resolve?api_key=" + querySecret, token,
 			`{"note":"` + bodySecret + `","park":true}`, http.StatusNotFound},
-		{http.MethodGet, "/api/exceptions?status=open&token=" + querySecret, token, "",
+		{http.MethodGet, "/api/exceptions?status=open&customer=" + querySecret, token, "",
 			http.StatusOK},
 		{http.MethodGet, "/api/me", badToken, "", http.StatusUnauthorized},
 		{http.MethodPost, "/api/login", "",
