@@ -534,6 +534,15 @@ func (s *suite) applyToTwo(t *testing.T) {
 		t.Errorf("a resolved exception still offers the apply form")
 	}
 
+	// The candidates show what the invoices keep open now.
+	for _, c := range []struct{ inv, open string }{{"BRW-2001", "200.00 EUR"},
+		{"BRW-2002", "300.00 EUR"}} {
+		if got := b.text(`#candidates tr[data-invoice="` + c.inv + `"]`); !strings.Contains(got,
+			c.open) {
+			t.Errorf("candidate %s: %q, want %s open", c.inv, got, c.open)
+		}
+	}
+
 	if got, want := s.openMinor(t, "BRW-2001"), before1-100000; got != want {
 		t.Errorf("BRW-2001 open %d, want %d", got, want)
 	}
