@@ -176,6 +176,7 @@ var navLinks = []struct {
 	{"Bank files", "/files", auth.ActionRead},
 	{"Upload", "/files/upload", auth.ActionUpload},
 	{"Audit log", "/audit", auth.ActionRead},
+	{"Users", "/users", auth.ActionAdmin},
 }
 
 // pages are the parsed templates, one per page, each with the layout.

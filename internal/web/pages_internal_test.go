@@ -14,6 +14,7 @@ import (
 	"github.com/o2c-dev/o2c/connectors/bank"
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/store"
 )
@@ -187,5 +188,24 @@ func TestEveryPageTemplateRendersEveryBranch(t *testing.T) {
 
 	if strings.Contains(string(statusBadge("<b>")), "<b>") {
 		t.Errorf("an unknown status is not escaped: %s", statusBadge("<b>"))
+	}
+}
+
+func TestEveryStatusHasASignAndWords(t *testing.T) {
+	all := []string{store.PaymentNew, store.PaymentApplied, store.PaymentPartly,
+		store.PaymentException, store.PaymentOnAccount, store.PaymentNotCash,
+		store.PaymentReturned, store.PaymentRefundPending, store.PaymentReturnPending,
+		store.ExceptionParked, store.FileMatched, store.FileRejected}
+
+	for _, s := range exceptions.Statuses() {
+		if s != exceptions.StatusAll {
+			all = append(all, s)
+		}
+	}
+
+	for _, s := range all {
+		if st, ok := statuses[s]; !ok || st.sign == "" || st.label == "" {
+			t.Errorf("status %q has no sign and words", s)
+		}
 	}
 }
