@@ -239,7 +239,8 @@ func (s *suite) loginPerRole(t *testing.T) {
 
 			nav := b.texts("#site-nav a")
 			mayUpload := p.role == "admin" || p.role == "treasury"
-			if slices.Contains(nav, "Upload") != mayUpload || !slices.Contains(nav, "Exceptions") {
+			if slices.Contains(nav, "Upload") != mayUpload || !slices.Contains(nav, "Exceptions") ||
+				slices.Contains(nav, "Users") != (p.role == "admin") {
 				t.Errorf("%s's links: %q (upload allowed: %v)", p.role, nav, mayUpload)
 			}
 
