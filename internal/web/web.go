@@ -99,7 +99,7 @@ func New(cfg Config) *Server {
 	}
 
 	if cfg.Auth != nil {
-		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(s.api)))
+		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(s.jsonMisses(s.api))))
 	} else {
 		cfg.Logger.Error("Web server without authentication: it answers 503 to every " +
 			"request but its public routes; set web.Config.Auth")
@@ -184,6 +184,55 @@ func (s *Server) route(r *http.Request) string {
 	_, p := s.api.Handler(r)
 
 	return p
+}
+
+// jsonMisses answers a request no route takes in the API's error shape, 404 or
+// 405 with its Allow header, instead of the mux's plain text; pageErrors still
+// turns it into the error page for a browser.
+func (s *Server) jsonMisses(next *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := next.Handler(r)
+		if pattern != "" {
+			next.ServeHTTP(w, r) // sets the request's pattern and path values
+			return
+		}
+
+		miss := &missRecorder{header: w.Header()}
+		h.ServeHTTP(miss, r)
+
+		for _, k := range []string{"Content-Type", "X-Content-Type-Options"} {
+			w.Header().Del(k)
+		}
+
+		switch miss.status {
+		case http.StatusMethodNotAllowed:
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Errorf(
+				"%s is not allowed on %s: use %s", r.Method, r.URL.Path,
+				w.Header().Get("Allow")))
+		case http.StatusNotFound, 0:
+			writeError(w, http.StatusNotFound, "not_found",
+				fmt.Errorf("no route %s %s", r.Method, r.URL.Path))
+		default:
+			writeError(w, miss.status, "invalid", nil)
+		}
+	})
+}
+
+// missRecorder keeps the status of the mux's answer to a request no route takes
+// and drops its plain-text body; its headers (Allow) are the real ones.
+type missRecorder struct {
+	header http.Header
+	status int
+}
+
+func (m *missRecorder) Header() http.Header { return m.header }
+
+func (m *missRecorder) Write(b []byte) (int, error) { return len(b), nil }
+
+func (m *missRecorder) WriteHeader(code int) {
+	if m.status == 0 {
+		m.status = code
+	}
 }
 
 type statusRecorder struct {
