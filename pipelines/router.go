@@ -176,7 +176,21 @@ func NewRouter(cfg Config) (*message.Router, error) {
 		return nil, fmt.Errorf("create poison publisher: %w", err)
 	}
 
-	poison, err := middleware.PoisonQueue(poisonPub, TopicPoison)
+	// A handler cut off by the router shutting down fails with the cancelled
+	// context: its message is not poison, it stays on its topic for the next run.
+	poison, err := middleware.PoisonQueueWithFilter(poisonPub, TopicPoison,
+		func(err error) bool {
+			if errors.Is(err, context.Canceled) {
+				cfg.Logger.Warn("Message left on its topic: its handler was cut off",
+					"error", err)
+
+				return false
+			}
+
+			cfg.Logger.Error("Message set aside on the poison topic", "error", err)
+
+			return true
+		})
 	if err != nil {
 		return nil, fmt.Errorf("create poison queue: %w", err)
 	}
