@@ -433,8 +433,13 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, t target, actor, action 
 		}
 	}
 
-	if len(approved) == 0 {
-		if limit := s.Policy.ApprovalLimit(cur); pl.writeOff > limit {
+	if len(approved) == 0 && pl.writeOff > 0 {
+		standing, err := standingWriteOffs(ctx, tx, t.p.ID)
+		if err != nil {
+			return out, err
+		}
+
+		if limit := s.Policy.ApprovalLimit(cur); standing+pl.writeOff > limit {
 			return s.requestApproval(ctx, tx, t, actor, req, pl, limit)
 		}
 	}
