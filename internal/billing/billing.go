@@ -51,6 +51,13 @@ type Invoice struct {
 	PONumber            string // customer's purchase-order number, if known
 	SONumber            string // seller's sales-order number, if known
 	DealID              string // CRM deal the invoice was raised for, if any
+	// ExchangeRate is how many units of BaseCurrency one unit of Currency was
+	// worth for the deal, as a decimal string ("1.0850" when 1 EUR = 1.0850 USD);
+	// empty when the CRM gave none, and the ERP then uses its own rate.
+	ExchangeRate string
+	// BaseCurrency is the company's home currency ExchangeRate converts into;
+	// empty when unknown.
+	BaseCurrency string
 }
 
 // OpenAmount returns what is still owed as a money.Amount.
@@ -75,6 +82,11 @@ type Deal struct {
 	// PONumber is the customer's purchase-order number recorded on the deal, if any;
 	// payers often quote it instead of the invoice number.
 	PONumber string
+	// ExchangeRate is how many units of BaseCurrency one unit of the deal's
+	// currency was worth, as a decimal string; empty when the CRM gave none.
+	ExchangeRate string
+	// BaseCurrency is the CRM company's home currency; empty when unknown.
+	BaseCurrency string
 }
 
 // LineItem is one product line of a deal or invoice.
@@ -84,4 +96,28 @@ type LineItem struct {
 	Quantity  string // decimal quantity as the CRM gives it, e.g. "1" or "2.5"
 	UnitPrice int64  // unit price in minor units
 	Amount    int64  // line amount in minor units (quantity × unit price, less discount)
+	// TaxRate is the line's tax rate as a decimal fraction ("0.21" for 21 %);
+	// empty when the line carries no tax.
+	TaxRate string `json:",omitempty"`
+	// Tax is the tax on the line in minor units, as the source system rounded
+	// it; see LineTax for a line that gives only TaxRate.
+	Tax int64 `json:",omitempty"`
+	// TaxIncluded reports that UnitPrice and Amount include Tax (gross
+	// prices); otherwise Tax comes on top of Amount.
+	TaxIncluded bool `json:",omitempty"`
+}
+
+// Gross returns what the line costs the customer, tax included, in minor
+// units, with the tax LineTax works out.
+func (l LineItem) Gross() (int64, error) {
+	if l.TaxIncluded {
+		return l.Amount, nil
+	}
+
+	tax, err := l.LineTax()
+	if err != nil {
+		return 0, err
+	}
+
+	return l.Amount + tax, nil
 }

@@ -65,6 +65,8 @@ type xLine struct {
 	AccountCode    string      `json:"AccountCode,omitempty"`
 	DiscountAmount json.Number `json:"DiscountAmount,omitempty"`
 	LineAmount     json.Number `json:"LineAmount,omitempty"`
+	TaxType        string      `json:"TaxType,omitempty"`
+	TaxAmount      json.Number `json:"TaxAmount,omitempty"`
 }
 
 // xInvoice serves both directions: the fields we send are set on create, the
@@ -83,6 +85,9 @@ type xInvoice struct {
 	LineAmountTypes  string      `json:"LineAmountTypes,omitempty"`
 	LineItems        []xLine     `json:"LineItems,omitempty"`
 	CurrencyCode     string      `json:"CurrencyCode,omitempty"`
+	CurrencyRate     json.Number `json:"CurrencyRate,omitempty"`
+	SubTotal         json.Number `json:"SubTotal,omitempty"`
+	TotalTax         json.Number `json:"TotalTax,omitempty"`
 	Total            json.Number `json:"Total,omitempty"`
 	AmountDue        json.Number `json:"AmountDue,omitempty"`
 	HasErrors        bool        `json:"HasErrors,omitempty"`

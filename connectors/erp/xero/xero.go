@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/o2c-dev/o2c/internal/money"
 )
 
 // Clock tells the time and waits. The client uses it for token expiry and for
@@ -87,9 +89,16 @@ type Config struct {
 	// one, or any day-limit 429, is returned at once as a *RateLimitError.
 	// Defaults to 2m.
 	MaxRetryWait time.Duration
+	// NoTaxType is the TaxType of an untaxed line on an invoice whose other
+	// lines carry tax. Defaults to "NONE".
+	NoTaxType string
 	// SalesAccountCode is the revenue account code put on every invoice line.
 	// Defaults to "200".
 	SalesAccountCode string
+	// TaxTypes maps a tax rate, as a decimal fraction ("0.21"), to the Xero
+	// TaxType code of the organisation that stands for it ("OUTPUT2"). A taxed
+	// line whose rate has no code here is refused before anything is sent.
+	TaxTypes map[string]string
 	// TenantID is the Xero organisation's tenant id, sent as xero-tenant-id.
 	TenantID string
 	// TokenURL is the OAuth 2.0 token endpoint. Defaults to
@@ -125,6 +134,10 @@ func (cfg *Config) setDefaults() {
 
 	if cfg.BankAccountCode == "" {
 		cfg.BankAccountCode = "090"
+	}
+
+	if cfg.NoTaxType == "" {
+		cfg.NoTaxType = "NONE"
 	}
 
 	if cfg.HTTPClient == nil {
@@ -236,6 +249,32 @@ func (e *RateLimitError) Error() string {
 // Is makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
+// TotalMismatchError reports an invoice Xero holds (it was created, or an
+// earlier push of it was found) whose total differs from the one o2c asked
+// for, as when Xero works out tax its own way. Retrying cannot fix it: the
+// invoice must not be treated as synced until a person has looked.
+type TotalMismatchError struct {
+	InvoiceID string       // Xero's InvoiceID
+	Number    string       // the invoice number
+	Want      money.Amount // the total o2c sent (the CRM's)
+	Got       money.Amount // the total Xero computed
+}
+
+// Error gives both totals.
+func (e *TotalMismatchError) Error() string {
+	return fmt.Sprintf("sync amount mismatch: invoice %s totals %s in xero, crm total is %s",
+		e.Number, e.Got, e.Want)
+}
+
+// Is makes errors.Is(err, ErrConflict) true: Xero holds a record under our
+// invoice number whose amount differs from ours.
+func (e *TotalMismatchError) Is(target error) bool { return target == ErrConflict }
+
+// MismatchedInvoice returns the ERP's id for the invoice and its total there.
+func (e *TotalMismatchError) MismatchedInvoice() (string, money.Amount) {
+	return e.InvoiceID, e.Got
+}
+
 // ValidationError is Xero refusing a record it considers invalid (HTTP 400
 // ValidationException, or an element with HasErrors in a 200 batch answer). It
 // is permanent: sending the same record again fails the same way.
@@ -275,7 +314,8 @@ func (e *APIError) Error() string {
 // 429. Network errors, 5xx and rate limits are not permanent.
 func IsPermanent(err error) bool {
 	var ve *ValidationError
-	if errors.As(err, &ve) || errors.Is(err, ErrConflict) {
+	var tm *TotalMismatchError
+	if errors.As(err, &ve) || errors.As(err, &tm) || errors.Is(err, ErrConflict) {
 		return true
 	}
 

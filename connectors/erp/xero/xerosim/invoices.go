@@ -31,6 +31,8 @@ type line struct {
 	Discount    int64
 	Amount      int64
 	Tax         int64
+	TaxGiven    bool // Tax came with the request as TaxAmount
+	TaxRate     int64
 }
 
 // invoice amounts are in cents: Xero keeps two decimals.
@@ -42,6 +44,7 @@ type invoice struct {
 	Status          string
 	LineAmountTypes string
 	Currency        string
+	CurrencyRate    string // Xero's convention: invoice-currency units per base unit
 	Contact         *contact
 	Date            time.Time
 	DueDate         time.Time
@@ -70,21 +73,23 @@ type inLine struct {
 	DiscountAmount json.Number `json:"DiscountAmount"`
 	AccountCode    string      `json:"AccountCode"`
 	TaxType        string      `json:"TaxType"`
+	TaxAmount      json.Number `json:"TaxAmount"`
 	ItemCode       string      `json:"ItemCode"`
 }
 
 type inInvoice struct {
-	Type            string     `json:"Type"`
-	InvoiceID       string     `json:"InvoiceID"`
-	InvoiceNumber   string     `json:"InvoiceNumber"`
-	Reference       string     `json:"Reference"`
-	Contact         *inContact `json:"Contact"`
-	Date            string     `json:"Date"`
-	DueDate         string     `json:"DueDate"`
-	Status          string     `json:"Status"`
-	LineAmountTypes string     `json:"LineAmountTypes"`
-	LineItems       []inLine   `json:"LineItems"`
-	CurrencyCode    string     `json:"CurrencyCode"`
+	Type            string      `json:"Type"`
+	InvoiceID       string      `json:"InvoiceID"`
+	InvoiceNumber   string      `json:"InvoiceNumber"`
+	Reference       string      `json:"Reference"`
+	Contact         *inContact  `json:"Contact"`
+	Date            string      `json:"Date"`
+	DueDate         string      `json:"DueDate"`
+	Status          string      `json:"Status"`
+	LineAmountTypes string      `json:"LineAmountTypes"`
+	LineItems       []inLine    `json:"LineItems"`
+	CurrencyCode    string      `json:"CurrencyCode"`
+	CurrencyRate    json.Number `json:"CurrencyRate"`
 }
 
 // createInvoices handles PUT (create) and POST (create or update) /Invoices.
@@ -176,6 +181,8 @@ func (s *Sim) buildInvoice(
 			"' is not a valid currency for this organisation")
 	}
 
+	msgs = append(msgs, s.readRate(inv, el.CurrencyRate)...)
+
 	if inv.Number != "" {
 		if s.numberTaken(inv.Number) || batch[inv.Number] {
 			msgs = append(msgs, "Invoice # must be unique.")
@@ -230,6 +237,10 @@ func (s *Sim) buildLines(inv *invoice, in []inLine, unitDP int) []string {
 		msgs = append(msgs, "Invoices must have at least one line item")
 	}
 
+	// With document rounding, the tax of the lines that did not bring their
+	// own TaxAmount is worked out once per tax rate on their summed amounts.
+	docBase := map[int64]int64{}
+
 	for i, il := range in {
 		ln, lmsgs := s.buildLine(inv.LineAmountTypes, il, unitDP)
 		for _, m := range lmsgs {
@@ -238,8 +249,18 @@ func (s *Sim) buildLines(inv *invoice, in []inLine, unitDP int) []string {
 
 		ln.ID = s.newID()
 		inv.Lines = append(inv.Lines, ln)
-		inv.TotalTax += ln.Tax
 		inv.SubTotal += ln.Amount
+
+		if s.cfg.TaxRounding == DocumentRounding && !ln.TaxGiven {
+			docBase[ln.TaxRate] += ln.Amount
+			continue
+		}
+
+		inv.TotalTax += ln.Tax
+	}
+
+	for rate, base := range docBase {
+		inv.TotalTax += taxOn(inv.LineAmountTypes, base, rate)
 	}
 
 	if inv.LineAmountTypes == "Inclusive" {
@@ -331,14 +352,64 @@ func (s *Sim) buildLine(amountTypes string, il inLine, unitDP int) (line, []stri
 		}
 	}
 
-	switch amountTypes {
-	case "Exclusive":
-		ln.Tax = divRound(big.NewInt(ln.Amount*rate), big.NewInt(10000))
-	case "Inclusive":
-		ln.Tax = divRound(big.NewInt(ln.Amount*rate), big.NewInt(10000+rate))
+	ln.TaxRate = rate
+	ln.Tax = taxOn(amountTypes, ln.Amount, rate)
+
+	if il.TaxAmount != "" && amountTypes != "NoTax" && !s.cfg.IgnoreTaxAmount {
+		// Xero keeps a TaxAmount sent with the line instead of its own figure.
+		t, err := scaled(il.TaxAmount, 2)
+		if err != nil {
+			msgs = append(msgs, "TaxAmount is not a valid number")
+		}
+
+		ln.Tax, ln.TaxGiven = t, true
 	}
 
 	return ln, msgs
+}
+
+// taxOn is the tax in cents on amount at rate basis points, rounded half away
+// from zero: on top of amount (Exclusive) or inside it (Inclusive).
+func taxOn(amountTypes string, amount, rate int64) int64 {
+	switch amountTypes {
+	case "Exclusive":
+		return divRound(big.NewInt(amount*rate), big.NewInt(10000))
+	case "Inclusive":
+		return divRound(big.NewInt(amount*rate), big.NewInt(10000+rate))
+	}
+
+	return 0
+}
+
+// readRate takes the invoice's CurrencyRate: the one sent, else the
+// organisation's day rate for the currency (Config.DayRates), else 1. The
+// base currency's rate is always 1.
+func (s *Sim) readRate(inv *invoice, sent json.Number) []string {
+	inv.CurrencyRate = "1"
+	if inv.Currency == s.cfg.BaseCurrency {
+		return nil
+	}
+
+	if r, ok := s.cfg.DayRates[inv.Currency]; ok {
+		inv.CurrencyRate = r
+	}
+
+	if sent == "" {
+		return nil
+	}
+
+	r, ok := new(big.Rat).SetString(string(sent))
+	if !ok || r.Sign() <= 0 {
+		return []string{"CurrencyRate '" + string(sent) + "' is not valid"}
+	}
+
+	if frac := strings.SplitN(string(sent), ".", 2); len(frac) == 2 && len(frac[1]) > 6 {
+		return []string{"CurrencyRate can have at most 6 decimal places"}
+	}
+
+	inv.CurrencyRate = string(sent)
+
+	return nil
 }
 
 func pow10(n int) int64 {

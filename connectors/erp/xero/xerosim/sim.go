@@ -48,6 +48,11 @@ type Config struct {
 	// Currencies are the currency codes invoices may use. Defaults to AUD,
 	// CAD, CHF, EUR, GBP, JPY, NZD and USD.
 	Currencies []string
+	// DayRates are the organisation's day rates per currency code, in Xero's
+	// convention (units of that currency per one unit of BaseCurrency), used
+	// for an invoice that brings no CurrencyRate. A currency without one gets
+	// "1".
+	DayRates map[string]string
 	// DayLimit is how many API calls a tenant may make per UTC day before
 	// 429s with X-Rate-Limit-Problem "day". Zero means no limit.
 	DayLimit int
@@ -57,6 +62,9 @@ type Config struct {
 	// IdempotencyTTL is how long an Idempotency-Key is remembered. Defaults to
 	// 24h.
 	IdempotencyTTL time.Duration
+	// IgnoreTaxAmount makes the simulator drop the TaxAmount sent with a line
+	// and work tax out itself, as an ERP that always recomputes tax does.
+	IgnoreTaxAmount bool
 	// IgnoreIdempotencyKey makes the simulator ignore the Idempotency-Key
 	// header, as a server without that feature would.
 	IgnoreIdempotencyKey bool
@@ -72,6 +80,11 @@ type Config struct {
 	// TaxRates maps TaxType codes to rates in basis points (1500 = 15 %).
 	// Defaults to {"NONE": 0, "OUTPUT": 1500}.
 	TaxRates map[string]int64
+	// TaxRounding is how tax is rounded: LineRounding (the default, Xero's
+	// own: per line, then summed) or DocumentRounding (once per tax rate on
+	// the summed line amounts, as some organisations and ERPs do). A line
+	// that brings its own TaxAmount keeps it either way.
+	TaxRounding string
 	// TenantID is the only tenant id the API accepts. Defaults to
 	// "3f1a9c2e-0000-4000-8000-00000000a11c".
 	TenantID string
@@ -124,6 +137,12 @@ func (cfg *Config) setDefaults() {
 		cfg.TokenTTL = 30 * time.Minute
 	}
 }
+
+// Tax rounding modes for Config.TaxRounding.
+const (
+	LineRounding     = "line"
+	DocumentRounding = "document"
+)
 
 // Request is one API request as the simulator saw it, for tests to inspect.
 type Request struct {

@@ -11,12 +11,15 @@ type InvoiceView struct {
 	Status        string
 	Reference     string
 	Currency      string
+	CurrencyRate  string // as Xero holds it: invoice-currency units per base unit
 	ContactID     string
 	ContactNumber string
 	ContactName   string
 	Date          time.Time
 	DueDate       time.Time
 	Total         int64
+	SubTotal      int64
+	TotalTax      int64
 	AmountDue     int64
 	AmountPaid    int64
 	Payments      []PaymentView // including deleted ones
@@ -47,12 +50,15 @@ func (s *Sim) Invoices() []InvoiceView {
 			Status:        inv.Status,
 			Reference:     inv.Reference,
 			Currency:      inv.Currency,
+			CurrencyRate:  inv.CurrencyRate,
 			ContactID:     inv.Contact.ID,
 			ContactNumber: inv.Contact.Number,
 			ContactName:   inv.Contact.Name,
 			Date:          inv.Date,
 			DueDate:       inv.DueDate,
 			Total:         inv.Total,
+			SubTotal:      inv.SubTotal,
+			TotalTax:      inv.TotalTax,
 			AmountDue:     inv.AmountDue,
 			AmountPaid:    inv.AmountPaid,
 		}

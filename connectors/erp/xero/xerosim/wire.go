@@ -319,7 +319,7 @@ func (s *Sim) invoiceJSON(inv *invoice, full bool) map[string]any {
 		"AmountPaid":            num(inv.AmountPaid, 2),
 		"AmountCredited":        num(0, 2),
 		"CurrencyCode":          inv.Currency,
-		"CurrencyRate":          num(1, 0),
+		"CurrencyRate":          json.Number(inv.CurrencyRate),
 		"UpdatedDateUTC":        msDate(inv.Updated),
 		"HasErrors":             false,
 		"StatusAttributeString": "OK",
