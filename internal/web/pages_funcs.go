@@ -70,7 +70,7 @@ type tallyRow struct {
 var statuses = map[string]struct{ sign, label, tone string }{
 	"received":         {"…", "received: waiting to be read", "pending"},
 	"ingested":         {"…", "ingested: matching", "pending"},
-	"matched":          {"✓", "matched", "good"},
+	"matched":          {"●", "matching done", "neutral"},
 	"rejected":         {"✗", "rejected", "bad"},
 	"ok":               {"✓", "ok", "good"},
 	"mismatch":         {"✗", "mismatch", "bad"},

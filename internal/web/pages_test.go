@@ -489,7 +489,7 @@ func TestUploadTwoFilesOneBadShowsEachResult(t *testing.T) {
 	}
 
 	mustContain(t, "good file's page", page,
-		`<h1>Bank file october.csv <span class="status status-good" data-status="matched">`,
+		`<h1>Bank file october.csv <span class="status status-neutral" data-status="matched">`,
 		"<dt>Format</dt><dd>csv</dd>",
 		"<dt>Bank profile</dt><dd>"+escaped(good.file.Profile)+"</dd>",
 		"<dt>Currency</dt><dd>EUR</dd>",
@@ -557,7 +557,8 @@ func TestUploadTwoFilesOneBadShowsEachResult(t *testing.T) {
 
 	summary = p.get(resp.Header.Get("Location"), http.StatusOK)
 	mustContain(t, "summary of a duplicate", summary, `data-status="duplicate"`,
-		"already imported")
+		"already imported", "Nothing was added by this upload.",
+		`<td class="num">–</td><td class="num">0</td><td class="num">–</td>`)
 
 	// Payments left as exceptions link to them.
 	page = p.get("/files/"+itoa(got[0]), http.StatusOK)
