@@ -327,13 +327,29 @@ func clientIP(r *http.Request) string {
 // Require lets the request through to next when its user's role may perform action.
 // Without a user it answers 401 (a browser asking for a page outside /api/ is
 // redirected to /login instead); with a role lacking the action, 403.
+//
+// ActionApprove is refused with 403 to a built-in principal whatever its role: the
+// shared legacy token is used by several people, who only name themselves in a
+// header, so it cannot be the second person of the two-person rule.
 func Require(action Action, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if allowed(w, r, func(u User) bool { return Can(u.Role, action) }) {
-			next(w, r)
+		if !allowed(w, r, func(u User) bool { return Can(u.Role, action) }) {
+			return
 		}
+
+		if u, _ := UserFrom(r.Context()); action == ActionApprove && u.Builtin() {
+			writeError(w, http.StatusForbidden, "forbidden", ErrBuiltinApproval.Error())
+			return
+		}
+
+		next(w, r)
 	}
 }
+
+// ErrBuiltinApproval is the refusal of an approval decision by a built-in principal.
+var ErrBuiltinApproval = errors.New("the shared API token (built-in user api) may not " +
+	"approve or reject write-offs: a person decides with their own session or personal " +
+	"API token")
 
 // RequireRole lets the request through to next when its user has one of roles;
 // otherwise it answers as Require does.
