@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +216,15 @@ func (c *Client) mapDeal(h hit, rel relations) (billing.Deal, []error) {
 		deal.Amount = amount
 	}
 
+	if !strings.EqualFold(currency, c.cfg.DefaultCurrency) {
+		rate, err := exchangeRate(h.props, deal.Amount)
+		if err != nil {
+			bad("", "hs_exchange_rate", err)
+		}
+
+		deal.ExchangeRate, deal.BaseCurrency = rate, c.cfg.DefaultCurrency
+	}
+
 	if raw := strings.TrimSpace(prop(h.props, "closedate")); raw != "" {
 		t, err := parseTime(raw)
 		if err != nil {
@@ -342,6 +352,53 @@ func mapLineItem(o object, currency string) (billing.LineItem, []propError) {
 	li.UnitPrice, li.Amount = price.Minor, amount.Minor
 
 	return li, errs
+}
+
+// exchangeRate returns the deal's rate into the company currency
+// (Config.DefaultCurrency) as HubSpot states it: company-currency units per
+// one unit of the deal's currency ("1.085" for an EUR deal in a USD account),
+// the convention of HubSpot's currency settings. It is hs_exchange_rate when
+// set, else amount_in_home_currency ÷ amount rounded to HubSpot's six
+// decimals (less exact for small amounts, whose home amount was rounded to
+// the cent), else "": the ERP then applies its own rate. Arithmetic is on
+// decimals, never floats.
+func exchangeRate(props map[string]*string, amount money.Amount) (string, error) {
+	if raw := strings.TrimSpace(prop(props, "hs_exchange_rate")); raw != "" {
+		r, err := billing.ParseRate(raw)
+		if err != nil || r.Sign() == 0 {
+			return "", fmt.Errorf("invalid exchange rate %q", raw)
+		}
+
+		return raw, nil
+	}
+
+	raw := strings.TrimSpace(prop(props, "amount_in_home_currency"))
+	if raw == "" || amount.Minor == 0 {
+		return "", nil
+	}
+
+	home, err := billing.ParseRate(strings.TrimPrefix(raw, "-"))
+	if err != nil {
+		return "", fmt.Errorf("invalid amount_in_home_currency %q", raw)
+	}
+
+	exp, err := money.Exponent(amount.Currency)
+	if err != nil {
+		return "", err
+	}
+
+	// home ÷ (minor ÷ 10^exp), in millionths.
+	doc := new(big.Rat).SetFrac(big.NewInt(amount.Minor), new(big.Int).Exp(big.NewInt(10),
+		big.NewInt(int64(exp)), nil))
+	doc.Abs(doc)
+
+	micro := billing.RoundHalfAway(new(big.Rat).Mul(new(big.Rat).Quo(home, doc),
+		big.NewRat(1_000_000, 1)))
+	if micro.Sign() == 0 || !micro.IsInt64() {
+		return "", nil
+	}
+
+	return money.FormatMinor(micro.Int64(), 6), nil
 }
 
 // parseMoney reads a decimal string property exactly; empty is ErrMissing.

@@ -71,7 +71,7 @@ func (e *DealError) Unwrap() error {
 // purchase-order property.
 var dealProperties = []string{
 	"dealname", "amount", "closedate", "dealstage", "pipeline", "hs_lastmodifieddate",
-	"deal_currency_code", "hs_object_id",
+	"deal_currency_code", "hs_object_id", "hs_exchange_rate", "amount_in_home_currency",
 }
 
 // dealProperties returns every deal property the client asks HubSpot for.
