@@ -66,6 +66,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 				return nil
 			}
 
+			fmt.Fprintf(e.errOut, "\no2c: the web app and the API are at http://%s/ on the "+
+				"demo's data; Ctrl-C stops.\n", ln.Addr())
+
 			return serve(ctx, e, ln, svc, crm, erp)
 		},
 	})
