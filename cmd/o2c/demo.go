@@ -113,7 +113,8 @@ func printSummary(w io.Writer, s *demo.Summary) {
 		fmt.Fprintf(w, "  cash applied                   %s %s\n", s.AppliedAmounts[c], c)
 	}
 
-	fmt.Fprintf(w, "  payments recorded in Xero      %d (pending %d)\n", s.ERPPayments,
+	fmt.Fprintf(w, "  payments recorded in Xero      %d (pending %d; one per invoice paid, "+
+		"so a payment of several invoices counts once for each)\n", s.ERPPayments,
 		s.ERPPaymentsPending)
 
 	reasons := make([]string, 0, len(s.Exceptions))
