@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/o2c-dev/o2c/internal/store"
 )
 
 // Errors of changing one's own password.
@@ -46,18 +48,17 @@ func (s *Service) ChangePassword(r *http.Request, current, password string) erro
 
 	name := p.user.Name
 	now := s.now()
-	keys := []limitKey{
-		{"user:" + name, s.cfg.MaxFailures},
-		{"ip:" + clientIP(r), s.cfg.MaxFailuresPerIP},
-	}
+	ip := clientIP(r)
+	keys := s.limitKeys(name, ip)
 
-	if err := s.checkLimits(ctx, keys, now); err != nil {
+	last, err := s.attempt(ctx, keys, now)
+	if err != nil {
 		return err
 	}
 
 	var hash string
 
-	err := s.pool.QueryRow(ctx, `SELECT password_hash FROM users
+	err = s.pool.QueryRow(ctx, `SELECT password_hash FROM users
 		WHERE id = $1 AND disabled_at IS NULL`, p.user.ID).Scan(&hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("change password of %s: %w", name, ErrNoUser)
@@ -72,11 +73,18 @@ func (s *Service) ChangePassword(r *http.Request, current, password string) erro
 	}
 
 	if ok, _, err := VerifyPassword(current, hash); !ok || err != nil {
-		if err := s.recordFailure(ctx, keys, now); err != nil {
+		if err := s.lockedOut(ctx, name, ip, last, now); err != nil {
 			return err
 		}
 
 		return ErrWrongPassword
+	}
+
+	err = store.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return forgetAttempt(ctx, tx, keys, now)
+	})
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", name, err)
 	}
 
 	// The same password again changes nothing: no session ends.

@@ -274,7 +274,17 @@ func (s *Service) LogIn(w http.ResponseWriter, r *http.Request, name,
 	password string) (Session, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 
-	se, raw, err := s.login(r.Context(), name, password, clientIP(r))
+	ip := clientIP(r)
+
+	se, raw, err := s.login(r.Context(), name, password, ip)
+
+	var limited *LimitedError
+	if errors.As(err, &limited) {
+		s.cfg.Logger.WarnContext(r.Context(), "Login refused: too many failed logins",
+			"user", name, "remote_addr", ip, "scope", limited.Scope,
+			"retry_after_s", int(limited.RetryAfter.Seconds()))
+	}
+
 	if err != nil {
 		return Session{}, err
 	}

@@ -37,11 +37,19 @@ type Config struct {
 	// address. Defaults to 15m.
 	LoginWindow time.Duration
 
-	// MaxFailures is how many failed logins of one account within LoginWindow refuse
-	// further attempts (429) until the oldest of them leaves the window. Defaults to 5.
+	// MaxFailures is how many failed logins of one account from one client address
+	// within LoginWindow refuse further attempts of that account from that address
+	// (429) until the oldest of them leaves the window; the account's owner at
+	// another address is not locked out by them. Defaults to 5.
 	MaxFailures int
 
-	// MaxFailuresPerIP is the same limit per client address. Defaults to 20.
+	// MaxFailuresPerAccount is how many failed logins of one account from every
+	// address within LoginWindow refuse every further attempt of it, against
+	// guessing spread over many addresses. Defaults to 10 times MaxFailures.
+	MaxFailuresPerAccount int
+
+	// MaxFailuresPerIP is how many failed logins from one client address, whatever
+	// the account, refuse every further attempt from it. Defaults to 20.
 	MaxFailuresPerIP int
 
 	// SessionIdle ends a session unused for that long. Defaults to 1h.
@@ -75,6 +83,10 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
+	}
+
+	if cfg.MaxFailuresPerAccount <= 0 {
+		cfg.MaxFailuresPerAccount = 10 * cfg.MaxFailures
 	}
 
 	if cfg.MaxFailuresPerIP <= 0 {

@@ -116,8 +116,9 @@ var fields = []field{
 	}, func(c *Config) string { return strconv.FormatBool(c.Auth.CookieSecure) }),
 	fileOnly(Field{
 		Key: "auth.login_max_failures", Default: "5",
-		Doc: "failed logins of one account within auth.login_window that refuse " +
-			"further attempts (429)",
+		Doc: "failed logins of one account from one client address within " +
+			"auth.login_window that refuse its further attempts from there (429); ten " +
+			"times as many from all addresses refuse them everywhere",
 	}, func(c *Config) string { return strconv.Itoa(c.Auth.LoginMaxFailures) }),
 	fileOnly(Field{
 		Key: "auth.login_max_failures_ip", Default: "20",
