@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -146,6 +147,52 @@ func (h *handlers) pushInvoices(msg *message.Message) error {
 	return nil
 }
 
+// TotalMismatch is what an ERP's CreateInvoice error carries when the ERP
+// accepted the invoice but its total, as the ERP worked it out (tax rounded
+// its own way, say), is not the total o2c sent, which is the CRM's. The ERP
+// compares the total it answers with the one sent after every push.
+type TotalMismatch interface {
+	error
+	// MismatchedInvoice returns the ERP's id for the invoice and its total
+	// there.
+	MismatchedInvoice() (erpID string, erpTotal money.Amount)
+}
+
+// markMismatch puts an invoice the ERP totals differently in
+// store.InvoiceSyncMismatch: it keeps the ERP's id, so no later push creates a
+// second ERP invoice, and it is not opened for matching, so no payment of the
+// CRM total meets a one-cent difference there. The audit log and the log say
+// by how much.
+func (h *handlers) markMismatch(ctx context.Context, inv store.InvoiceRow, tm TotalMismatch,
+	cause error) error {
+	erpID, erpTotal := tm.MismatchedInvoice()
+	reason := cause.Error()
+	crmTotal := money.New(inv.Total, inv.Currency)
+
+	err := store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
+		err := store.MarkInvoiceSyncMismatch(ctx, tx, inv.Number, erpID, erpTotal.Minor, reason)
+		if err != nil {
+			return err
+		}
+
+		return store.Audit(ctx, tx, "o2c", "sync_mismatch", "invoice", inv.Number,
+			map[string]string{"status": inv.Status},
+			map[string]string{"status": store.InvoiceSyncMismatch, "erp_id": erpID,
+				"deal_id": inv.DealID, "crm_total": crmTotal.String(),
+				"erp_total": erpTotal.String(), "error": reason})
+	})
+	if err != nil {
+		return fmt.Errorf("mark invoice %s sync mismatch: %w", inv.Number, err)
+	}
+
+	h.cfg.Logger.WarnContext(ctx, "Invoice total in ERP differs from CRM",
+		"invoice", inv.Number, "deal_id", inv.DealID, "erp_id", erpID,
+		"crm_total", crmTotal.String(), "erp_total", erpTotal.String(),
+		"error", "sync amount mismatch")
+
+	return nil
+}
+
 // pushInvoice pushes one invoice; it reports false when the ERP refused it for
 // good, and an error for a transient failure.
 func (h *handlers) pushInvoice(ctx context.Context, number string) (bool, error) {
@@ -155,10 +202,16 @@ func (h *handlers) pushInvoice(ctx context.Context, number string) (bool, error)
 	}
 
 	if inv.Status != store.InvoiceRequested {
-		return inv.Status != store.InvoiceFailed, nil
+		return inv.Status == store.InvoiceOpen || inv.Status == store.InvoicePaid, nil
 	}
 
 	erpID, err := h.cfg.ERP.CreateInvoice(ctx, inv.Invoice, inv.Lines)
+
+	var tm TotalMismatch
+	if errors.As(err, &tm) {
+		return false, h.markMismatch(ctx, inv, tm, err)
+	}
+
 	if IsPermanent(err) {
 		reason := err.Error()
 
@@ -177,13 +230,34 @@ func (h *handlers) pushInvoice(ctx context.Context, number string) (bool, error)
 		return false, fmt.Errorf("push invoice %s: %w", number, err)
 	}
 
+	after := map[string]string{"status": store.InvoiceOpen, "erp_id": erpID}
+	if rate := rateDecision(inv.Invoice); rate != "" {
+		after["exchange_rate"] = rate
+		h.cfg.Logger.InfoContext(ctx, "Invoice exchange rate", "invoice", number,
+			"currency", inv.Currency, "base_currency", inv.BaseCurrency, "exchange_rate", rate)
+	}
+
 	return true, store.InTx(ctx, h.cfg.Pool, func(tx pgx.Tx) error {
 		if err := store.MarkInvoicePushed(ctx, tx, number, erpID); err != nil {
 			return err
 		}
 
 		return store.Audit(ctx, tx, "o2c", "pushed", "invoice", number,
-			map[string]string{"status": inv.Status},
-			map[string]string{"status": store.InvoiceOpen, "erp_id": erpID})
+			map[string]string{"status": inv.Status}, after)
 	})
+}
+
+// rateDecision says which exchange rate a foreign-currency invoice went to the
+// ERP with, for the audit log: the CRM's (base units per document unit), or
+// none, the ERP then applying its own rate of the day. It is "" for an invoice
+// in the base currency or whose base currency is unknown.
+func rateDecision(inv billing.Invoice) string {
+	switch {
+	case inv.BaseCurrency == "" || strings.EqualFold(inv.BaseCurrency, inv.Currency):
+		return ""
+	case inv.ExchangeRate == "":
+		return "none from the crm: the erp applies its own rate"
+	default:
+		return "crm: 1 " + inv.Currency + " = " + inv.ExchangeRate + " " + inv.BaseCurrency
+	}
 }

@@ -19,6 +19,10 @@ const (
 	InvoiceOpen      = "open"      // in the ERP and (partly) unpaid
 	InvoicePaid      = "paid"      // nothing left open
 	InvoiceFailed    = "failed"    // the ERP refused it; see push_error
+	// InvoiceSyncMismatch is an invoice the ERP accepted with a total other
+	// than the CRM's: it is in the ERP but neither synced nor open for
+	// matching until a person has looked; see push_error.
+	InvoiceSyncMismatch = "sync_mismatch"
 )
 
 // InvoiceRow is an invoice with o2c's own bookkeeping around it.
@@ -26,6 +30,9 @@ type InvoiceRow struct {
 	billing.Invoice
 	Status    string             `json:"status"`
 	PushError string             `json:"push_error,omitempty"`
+	// ERPTotal is the total the ERP answered when the invoice was pushed, in
+	// minor units; nil until then (and for invoices pushed before o2c kept it).
+	ERPTotal *int64 `json:"erp_total_minor,omitempty"`
 	Lines     []billing.LineItem `json:"line_items"`
 	UpdatedAt time.Time          `json:"updated_at"`
 }
@@ -46,16 +53,20 @@ func UpsertDeal(ctx context.Context, db DB, d billing.Deal) (bool, error) {
 	po := strings.TrimSpace(d.PONumber)
 
 	err = db.QueryRow(ctx, `INSERT INTO deals (crm_id, name, company_id, amount_minor,
-			currency, stage, close_date, last_modified, line_items, po_number)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			currency, stage, close_date, last_modified, line_items, po_number,
+			exchange_rate, base_currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (crm_id) DO UPDATE SET name = EXCLUDED.name,
 			amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
 			stage = EXCLUDED.stage, close_date = EXCLUDED.close_date,
 			last_modified = EXCLUDED.last_modified, line_items = EXCLUDED.line_items,
-			po_number = EXCLUDED.po_number
+			po_number = EXCLUDED.po_number, exchange_rate = EXCLUDED.exchange_rate,
+			base_currency = EXCLUDED.base_currency
 		RETURNING (xmax = 0)`,
 		d.CRMID, d.Name, d.CompanyID, d.Amount.Minor, d.Amount.Currency, d.Stage,
-		dateOrNil(d.CloseDate), d.LastModified, lines, po).Scan(&inserted)
+		dateOrNil(d.CloseDate), d.LastModified, lines, po,
+		strings.TrimSpace(d.ExchangeRate), strings.ToUpper(strings.TrimSpace(d.BaseCurrency)),
+	).Scan(&inserted)
 	if err != nil {
 		return false, fmt.Errorf("upsert deal %s: %w", d.CRMID, err)
 	}
@@ -88,10 +99,12 @@ func CreateInvoiceForDeal(ctx context.Context, db DB, dealID string, issue time.
 	}
 
 	err = db.QueryRow(ctx, `INSERT INTO invoices (number, deal_id, customer_id, customer_name,
-			currency, total_minor, open_minor, issue_date, due_date, line_items, po_number)
+			currency, total_minor, open_minor, issue_date, due_date, line_items, po_number,
+			exchange_rate, base_currency)
 		SELECT 'INV-' || lpad(nextval('invoice_number_seq')::text, 6, '0'), d.crm_id,
 			d.company_id, c.name, d.currency, d.amount_minor, d.amount_minor,
-			$2::date, $2::date + $3::int, d.line_items, d.po_number
+			$2::date, $2::date + $3::int, d.line_items, d.po_number, d.exchange_rate,
+			d.base_currency
 		FROM deals d JOIN customers c ON c.id = d.company_id
 		WHERE d.crm_id = $1
 		ON CONFLICT (deal_id) DO NOTHING
@@ -109,7 +122,8 @@ func CreateInvoiceForDeal(ctx context.Context, db DB, dealID string, issue time.
 
 const invoiceColumns = `number, COALESCE(erp_id, ''), COALESCE(deal_id, ''), customer_id,
 	customer_name, currency, total_minor, open_minor, issue_date, due_date, discount_bp,
-	discount_days, po_number, line_items, status, push_error, updated_at`
+	discount_days, po_number, line_items, status, push_error, updated_at, exchange_rate,
+	base_currency, erp_total_minor`
 
 func scanInvoice(row pgx.Row) (InvoiceRow, error) {
 	var r InvoiceRow
@@ -117,7 +131,8 @@ func scanInvoice(row pgx.Row) (InvoiceRow, error) {
 
 	err := row.Scan(&r.Number, &r.ERPID, &r.DealID, &r.CustomerID, &r.CustomerName,
 		&r.Currency, &r.Total, &r.Open, &r.IssueDate, &r.DueDate, &r.DiscountBasisPoints,
-		&r.DiscountDays, &r.PONumber, &lines, &r.Status, &r.PushError, &r.UpdatedAt)
+		&r.DiscountDays, &r.PONumber, &lines, &r.Status, &r.PushError, &r.UpdatedAt,
+		&r.ExchangeRate, &r.BaseCurrency, &r.ERPTotal)
 	if err != nil {
 		return r, err
 	}
@@ -193,6 +208,23 @@ func MarkInvoicePushed(ctx context.Context, db DB, number, erpID string) error {
 		WHERE number = $1`, number, erpID)
 	if err != nil {
 		return fmt.Errorf("mark invoice %s pushed: %w", number, err)
+	}
+
+	return nil
+}
+
+// MarkInvoiceSyncMismatch records that the ERP accepted an invoice under erpID
+// with a total (erpTotal, minor units) other than the CRM's: the invoice goes
+// to InvoiceSyncMismatch with reason, neither open for matching nor pushed
+// again.
+func MarkInvoiceSyncMismatch(ctx context.Context, db DB, number, erpID string,
+	erpTotal int64, reason string) error {
+	_, err := db.Exec(ctx, `UPDATE invoices SET erp_id = NULLIF($2, ''),
+			erp_total_minor = $3, status = 'sync_mismatch', push_error = $4,
+			updated_at = now()
+		WHERE number = $1`, number, erpID, erpTotal, reason)
+	if err != nil {
+		return fmt.Errorf("mark invoice %s sync mismatch: %w", number, err)
 	}
 
 	return nil
