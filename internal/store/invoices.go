@@ -28,11 +28,11 @@ const (
 // InvoiceRow is an invoice with o2c's own bookkeeping around it.
 type InvoiceRow struct {
 	billing.Invoice
-	Status    string             `json:"status"`
-	PushError string             `json:"push_error,omitempty"`
+	Status    string `json:"status"`
+	PushError string `json:"push_error,omitempty"`
 	// ERPTotal is the total the ERP answered when the invoice was pushed, in
 	// minor units; nil until then (and for invoices pushed before o2c kept it).
-	ERPTotal *int64 `json:"erp_total_minor,omitempty"`
+	ERPTotal  *int64             `json:"erp_total_minor,omitempty"`
 	Lines     []billing.LineItem `json:"line_items"`
 	UpdatedAt time.Time          `json:"updated_at"`
 }
