@@ -464,3 +464,21 @@ func (e *Engine) format(minor int64, currency string) string {
 
 	return money.FormatMinor(minor, exp)
 }
+
+// Unapply takes back an application Match made: what it took off the invoice's
+// open amount (Amount + Discount + WriteOff) is open again, for later payments to
+// find. It reports false, and changes nothing, when the engine knows no
+// invoice with the application's number and customer.
+func (e *Engine) Unapply(a Application) bool {
+	e.ids = e.byNumber.appendTo(e.ids[:0], NormalizeRef(a.InvoiceNumber))
+	for _, ii := range e.ids {
+		inv := &e.invs[ii]
+		if inv.Number == a.InvoiceNumber &&
+			(a.CustomerID == "" || e.custs[inv.cust].id == a.CustomerID) {
+			e.setOpen(ii, inv.Open+a.Amount+a.Discount+a.WriteOff)
+			return true
+		}
+	}
+
+	return false
+}
