@@ -7,12 +7,30 @@
 // Outputs, all UTF-8 CSV with a header row, amounts as plain decimals in the
 // currency's minor digits and dates as YYYY-MM-DD:
 //
-//   - applications.csv: one row per payment and invoice it was applied to.
+//   - applications.csv: one row per payment and invoice it was applied to. A
+//     return or reversal that takes back an applied payment adds, for each of
+//     its applications, an undo row: the return's own payment id, bank
+//     reference and date, the same invoice and the amounts negated, rule
+//     "return" or "reversal". The first rows stay, as in a journal: the sum of
+//     applied_amount per invoice is what stays applied.
 //   - exceptions.csv: one row per payment, or rest of a payment, sent to the
-//     exception queue, with its reason and candidate invoices best first.
+//     exception queue, with its reason and candidate invoices best first; and
+//     one row per return or reversal: returned (its payment was undone, the
+//     candidates are the invoices open again: follow up with the customer),
+//     reversal_unverified (the file does not let o2c trust it, such as a
+//     reversal sign no balance confirms, or a dishonored return: nothing
+//     undone) or return_unmatched (no single payment of the run fits it:
+//     nothing undone).
+//   - reversals.csv: one row per return or reversal with its outcome (undone,
+//     held or no_cash), the payment it undid and a sentence saying why.
 //   - summary.json: counts and totals: files read and rejected (with every
 //     problem), transactions by kind, duplicates skipped, payments applied and
-//     held, amounts applied per currency and exceptions by reason.
+//     held, returns and reversals by outcome, amounts applied, undone and net
+//     per currency and exceptions by reason.
+//
+// Returns and reversals follow the rule of package reversal, as the ingest
+// pipeline does: those of a file are handled after its payments, and find their
+// payment in the same file or an earlier one of the run.
 package reconcile
 
 import (
@@ -37,6 +55,7 @@ import (
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/matching"
+	"github.com/o2c-dev/o2c/internal/reversal"
 )
 
 // Output file names inside Options.OutDir.
@@ -121,8 +140,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 
 	// The first bank files are parsed while the invoices are read and indexed.
 	paths, missing := collect(opts.BankFiles)
+	names := uniqueNames(paths)
 	pctx, stop := context.WithCancel(ctx)
-	parsed := parseFiles(pctx, paths, uniqueNames(paths), parseAhead)
+	parsed := parseFiles(pctx, paths, names, parseAhead)
 	defer func() {
 		stop()
 		for range parsed {
@@ -173,6 +193,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		rec:    newRecorder(out),
 		sum:    newSummary(len(customers), len(invoices)),
 		hashes: make(map[fileHash]string),
+		names:  names,
+		paid:   newPaidIndex(),
 	}
 	defer r.rec.close()
 
@@ -258,6 +280,10 @@ type run struct {
 	rec    *recorder
 	sum    *Summary
 	hashes map[fileHash]string // content hash → name of the first file with it
+	names  []string            // unique names of the bank files, by index
+	paid   *paidIndex          // the payments matched so far, for returns to find
+	// returns are the returns and reversals of the file being matched.
+	returns []pendingReturn
 }
 
 // parseAhead is how many bank files are read and parsed ahead of the one being
@@ -269,10 +295,11 @@ const parseAhead = 2
 
 // parsedFile is a bank file read and parsed ahead of matching.
 type parsedFile struct {
-	name string
-	hash fileHash
-	file *bankfile.File
-	err  error // reading or parsing failed; file is nil
+	index int // among the run's bank files
+	name  string
+	hash  fileHash
+	file  *bankfile.File
+	err   error // reading or parsing failed; file is nil
 	// dup marks the transactions whose dedupe key an earlier file of the run
 	// that was read (not rejected) had.
 	dup []bool
@@ -298,6 +325,7 @@ func parseFiles(ctx context.Context, paths, names []string, ahead int) <-chan pa
 			}
 
 			pf := parseFile(p, names[i], hash)
+			pf.index = i
 			if pf.err == nil {
 				pf.dup = markDuplicates(&seen, pf.file.Transactions)
 			}
@@ -413,22 +441,38 @@ func (r *run) file(ctx context.Context, pf parsedFile) error {
 			continue
 		}
 
-		if !r.classify(t) {
-			continue
-		}
-
-		rep.Payments++
 		seq := t.Seq
 		if seq == 0 {
 			seq = i + 1
 		}
 
+		if !r.classify(t) {
+			if reversal.Is(t) {
+				rep.Returns++
+				r.returns = append(r.returns, pendingReturn{t: t,
+					id: name + "#" + strconv.Itoa(seq)})
+			}
+
+			continue
+		}
+
+		rep.Payments++
 		p := matching.PaymentFrom(name+"#"+strconv.Itoa(seq), *t)
 		d := r.engine.Match(p)
 		r.sum.addDecision(p.Amount.Currency, d)
+		r.paid.add(pf.index, seq, t, d.Applications)
 		r.rec.put(decision{id: p.ID, bankRef: t.BankRef, valueDate: p.ValueDate,
 			payer: p.PayerName, amount: p.Amount, apps: d.Applications, exception: d.Exception})
 	}
+
+	// Returns and reversals come after the file's payments, which they may take
+	// back, as in the ingest pipeline.
+	for _, pr := range r.returns {
+		r.reversal(pr)
+	}
+
+	clear(r.returns)
+	r.returns = r.returns[:0]
 
 	r.sum.addFile(rep)
 	r.report(rep)
@@ -547,6 +591,14 @@ func (r *run) report(rep FileReport) {
 	fmt.Fprintf(w, "bank file %s (%s): %s, %s, %s skipped", rep.File, rep.Format,
 		count(rep.Transactions, "transaction"), count(rep.Payments, "payment"),
 		count(rep.Duplicates, "duplicate"))
+	if rep.Returns > 0 {
+		what := "returns or reversals"
+		if rep.Returns == 1 {
+			what = "return or reversal"
+		}
+
+		fmt.Fprintf(w, ", %d %s", rep.Returns, what)
+	}
 	if rep.SameAs != "" {
 		fmt.Fprintf(w, ", same content as %s", rep.SameAs)
 	}
@@ -590,13 +642,15 @@ func cell(s string) string {
 // outputs are the output files, written under temporary names and renamed into
 // place by commit.
 type outputs struct {
-	dir        string
-	appsFile   *os.File
-	excsFile   *os.File
-	appsBuf    *bufio.Writer
-	excsBuf    *bufio.Writer
-	apps, excs *csv.Writer
-	done       bool
+	dir              string
+	appsFile         *os.File
+	excsFile         *os.File
+	revsFile         *os.File
+	appsBuf          *bufio.Writer
+	excsBuf          *bufio.Writer
+	revsBuf          *bufio.Writer
+	apps, excs, revs *csv.Writer
+	done             bool
 }
 
 func createOutputs(dir string) (*outputs, error) {
@@ -615,7 +669,12 @@ func createOutputs(dir string) (*outputs, error) {
 		return nil, fmt.Errorf("create exceptions: %w", err)
 	}
 
-	for _, f := range []*os.File{o.appsFile, o.excsFile} {
+	if o.revsFile, err = os.CreateTemp(dir, ReversalsFile+".*.tmp"); err != nil {
+		o.discard()
+		return nil, fmt.Errorf("create reversals: %w", err)
+	}
+
+	for _, f := range []*os.File{o.appsFile, o.excsFile, o.revsFile} {
 		if err := f.Chmod(0o644); err != nil {
 			o.discard()
 			return nil, fmt.Errorf("create outputs: %w", err)
@@ -624,7 +683,9 @@ func createOutputs(dir string) (*outputs, error) {
 
 	o.appsBuf = bufio.NewWriterSize(o.appsFile, 1<<16)
 	o.excsBuf = bufio.NewWriterSize(o.excsFile, 1<<16)
+	o.revsBuf = bufio.NewWriterSize(o.revsFile, 1<<12)
 	o.apps, o.excs = csv.NewWriter(o.appsBuf), csv.NewWriter(o.excsBuf)
+	o.revs = csv.NewWriter(o.revsBuf)
 	if err := o.apps.Write(ApplicationsHeader); err != nil {
 		o.discard()
 		return nil, fmt.Errorf("write applications: %w", err)
@@ -633,6 +694,11 @@ func createOutputs(dir string) (*outputs, error) {
 	if err := o.excs.Write(ExceptionsHeader); err != nil {
 		o.discard()
 		return nil, fmt.Errorf("write exceptions: %w", err)
+	}
+
+	if err := o.revs.Write(ReversalsHeader); err != nil {
+		o.discard()
+		return nil, fmt.Errorf("write reversals: %w", err)
 	}
 
 	return o, nil
@@ -649,6 +715,7 @@ func (o *outputs) commit(sum *Summary) error {
 	}{
 		{o.appsFile, o.apps, o.appsBuf, ApplicationsFile},
 		{o.excsFile, o.excs, o.excsBuf, ExceptionsFile},
+		{o.revsFile, o.revs, o.revsBuf, ReversalsFile},
 	}
 	for _, f := range files {
 		f.csv.Flush()
@@ -678,7 +745,7 @@ func (o *outputs) commit(sum *Summary) error {
 
 	moves := [][2]string{
 		{o.appsFile.Name(), ApplicationsFile}, {o.excsFile.Name(), ExceptionsFile},
-		{tmp, SummaryFile},
+		{o.revsFile.Name(), ReversalsFile}, {tmp, SummaryFile},
 	}
 	for _, m := range moves {
 		if err := os.Rename(m[0], filepath.Join(o.dir, m[1])); err != nil {
@@ -697,7 +764,7 @@ func (o *outputs) discard() {
 		return
 	}
 
-	for _, f := range []*os.File{o.appsFile, o.excsFile} {
+	for _, f := range []*os.File{o.appsFile, o.excsFile, o.revsFile} {
 		if f != nil {
 			f.Close()
 			os.Remove(f.Name())

@@ -213,7 +213,9 @@ func TestRunEndToEnd(t *testing.T) {
 		Transactions: TransactionCounts{Total: 6, Payments: 5, Charges: 1},
 		Payments:     PaymentCounts{Count: 5, Applied: 2, AppliedWithException: 1, Held: 2},
 		Applied: map[string]*AppliedTotal{
-			"EUR": {Applications: 3, Amount: "2495.41", Discount: "0.00", WriteOff: "0.00"},
+			"EUR": {Applications: 3, Amount: "2495.41", Discount: "0.00", WriteOff: "0.00",
+				UndoneAmount: "0.00", UndoneDiscount: "0.00", UndoneWriteOff: "0.00",
+				NetAmount: "2495.41"},
 		},
 		Exceptions: ExceptionCounts{
 			Count:    3,

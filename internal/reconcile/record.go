@@ -20,6 +20,10 @@ type decision struct {
 	amount    money.Amount
 	apps      []matching.Application
 	exception *matching.Exception
+	// rev is set for a return or reversal: its row of reversals.csv. Its apps
+	// then undo earlier applications (negative amounts) and amount is negated
+	// when it undid a payment.
+	rev *reversalRow
 }
 
 // recordBatch is how many decisions are handed to the writing goroutine at once.
@@ -40,6 +44,7 @@ type recorder struct {
 	// app and exc are the writing goroutine's rows, filled for each line.
 	app [12]string
 	exc [8]string
+	rev [13]string
 }
 
 // newRecorder starts the writing goroutine. close must be called to end it.
@@ -157,6 +162,22 @@ func (r *recorder) writeDecision(out *outputs, d *decision) error {
 		}
 		if err := out.excs.Write(r.exc[:]); err != nil {
 			return fmt.Errorf("write exceptions: %w", err)
+		}
+	}
+
+	if v := d.rev; v != nil {
+		amount := d.amount.Minor
+		if amount < 0 {
+			amount = -amount
+		}
+
+		r.rev = [13]string{
+			cell(d.id), cell(d.bankRef), date, cell(d.payer), money.FormatMinor(amount, exp),
+			cur, v.kind, cell(v.returnCode), v.outcome, v.reason, cell(v.origID),
+			cell(v.origRef), cell(v.message),
+		}
+		if err := out.revs.Write(r.rev[:]); err != nil {
+			return fmt.Errorf("write reversals: %w", err)
 		}
 	}
 

@@ -22,7 +22,9 @@ type Summary struct {
 	Files        FileCounts        `json:"files"`
 	Transactions TransactionCounts `json:"transactions"`
 	Payments     PaymentCounts     `json:"payments"`
-	// Applied is the cash applied per currency.
+	// Returns counts the returns and reversals by outcome.
+	Returns ReturnCounts `json:"returns_and_reversals"`
+	// Applied is the cash applied per currency, and what returns undid of it.
 	Applied    map[string]*AppliedTotal `json:"applied"`
 	Exceptions ExceptionCounts          `json:"exceptions"`
 	// FileReports has one report per bank file, in the order read.
@@ -47,8 +49,8 @@ type TransactionCounts struct {
 	Total      int `json:"total"`
 	Duplicates int `json:"duplicates"`
 	Payments   int `json:"payments"`  // credits of kind payment, matched
-	Returns    int `json:"returns"`   // returned payments, not matched
-	Reversals  int `json:"reversals"` // reversals, not matched
+	Returns    int `json:"returns"`   // returned payments, not matched (see Summary.Returns)
+	Reversals  int `json:"reversals"` // reversals, not matched (see Summary.Returns)
 	Notices    int `json:"notices"`   // notices moving no money, not matched
 	Charges    int `json:"charges"`   // bank charges, not matched
 	Debits     int `json:"debits"`    // outgoing payments, not matched
@@ -67,12 +69,34 @@ type PaymentCounts struct {
 	Held int `json:"held"`
 }
 
-// AppliedTotal is what was applied in one currency.
+// ReturnCounts counts the returns and reversals handled (duplicates are not).
+type ReturnCounts struct {
+	Count int `json:"count"`
+	// Undone: the payment each takes back was found and its applications undone
+	// (one payment each).
+	Undone int `json:"undone"`
+	// Held: not acted on, in exceptions.csv as reversal_unverified or
+	// return_unmatched.
+	Held int `json:"held"`
+	// NoCash: reversals of debits, with no cash applied to undo.
+	NoCash int `json:"no_cash"`
+}
+
+// AppliedTotal is what was applied in one currency. Amount, Discount and
+// WriteOff are what the payments' applications took off the invoices; the
+// Undone fields are what returns and reversals gave back of them (the undo rows
+// of applications.csv, as positive amounts) and NetAmount the cash that stays
+// applied.
 type AppliedTotal struct {
-	Applications int    `json:"applications"`
-	Amount       string `json:"amount"`
-	Discount     string `json:"discount"`
-	WriteOff     string `json:"writeoff"`
+	Applications   int    `json:"applications"`
+	Amount         string `json:"amount"`
+	Discount       string `json:"discount"`
+	WriteOff       string `json:"writeoff"`
+	Undone         int    `json:"undone_applications"`
+	UndoneAmount   string `json:"undone_amount"`
+	UndoneDiscount string `json:"undone_discount"`
+	UndoneWriteOff string `json:"undone_writeoff"`
+	NetAmount      string `json:"net_amount"`
 }
 
 // ExceptionCounts counts the exceptions of a run.
@@ -85,20 +109,23 @@ type ExceptionCounts struct {
 
 // FileReport is what happened to one bank file.
 type FileReport struct {
-	File         string   `json:"file"` // base name, as used in payment ids
-	Format       string   `json:"format,omitempty"`
-	Status       string   `json:"status"` // StatusRead or StatusRejected
-	Controls     string   `json:"controls,omitempty"`
-	SameAs       string   `json:"same_as,omitempty"` // earlier file with the same bytes
-	Transactions int      `json:"transactions"`
-	Payments     int      `json:"payments"`
-	Duplicates   int      `json:"duplicates"`
-	Warnings     []string `json:"warnings,omitempty"`
-	Problems     []string `json:"problems,omitempty"` // why the file was rejected
+	File         string `json:"file"` // base name, as used in payment ids
+	Format       string `json:"format,omitempty"`
+	Status       string `json:"status"` // StatusRead or StatusRejected
+	Controls     string `json:"controls,omitempty"`
+	SameAs       string `json:"same_as,omitempty"` // earlier file with the same bytes
+	Transactions int    `json:"transactions"`
+	Payments     int    `json:"payments"`
+	Duplicates   int    `json:"duplicates"`
+	// Returns counts the file's returns and reversals (not duplicates).
+	Returns  int      `json:"returns_and_reversals,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Problems []string `json:"problems,omitempty"` // why the file was rejected
 }
 
 type minorTotals struct {
 	applied, discount, writeoff, exceptions int64
+	undone, undoneDisc, undoneWO            int64
 }
 
 func newSummary(customers, invoices int) *Summary {
@@ -155,12 +182,7 @@ func (s *Summary) addDecision(cur string, d matching.Decision) {
 		s.Payments.Applied++
 	}
 
-	m := s.minor[cur]
-	if m == nil {
-		m = &minorTotals{}
-		s.minor[cur] = m
-	}
-
+	m := s.totals(cur)
 	if len(d.Applications) > 0 {
 		at := s.Applied[cur]
 		if at == nil {
@@ -177,11 +199,42 @@ func (s *Summary) addDecision(cur string, d matching.Decision) {
 	}
 
 	if d.Exception != nil {
-		s.Exceptions.Count++
-		s.Exceptions.ByReason[d.Exception.Reason]++
-		m.exceptions += d.Exception.Amount
-		s.Exceptions.Amount[cur] = ""
+		s.addException(cur, d.Exception.Reason, d.Exception.Amount)
 	}
+}
+
+// totals returns the running totals of the currency.
+func (s *Summary) totals(cur string) *minorTotals {
+	m := s.minor[cur]
+	if m == nil {
+		m = &minorTotals{}
+		s.minor[cur] = m
+	}
+
+	return m
+}
+
+// addException counts one exception.
+func (s *Summary) addException(cur, reason string, amount int64) {
+	s.Exceptions.Count++
+	s.Exceptions.ByReason[reason]++
+	s.totals(cur).exceptions += amount
+	s.Exceptions.Amount[cur] = ""
+}
+
+// addUndone counts one application a return undid (amounts positive).
+func (s *Summary) addUndone(cur string, amount, discount, writeoff int64) {
+	at := s.Applied[cur]
+	if at == nil {
+		at = &AppliedTotal{}
+		s.Applied[cur] = at
+	}
+
+	at.Undone++
+	m := s.totals(cur)
+	m.undone += amount
+	m.undoneDisc += discount
+	m.undoneWO += writeoff
 }
 
 // finish formats the amounts.
@@ -196,6 +249,10 @@ func (s *Summary) finish() {
 			at.Amount = money.FormatMinor(m.applied, exp)
 			at.Discount = money.FormatMinor(m.discount, exp)
 			at.WriteOff = money.FormatMinor(m.writeoff, exp)
+			at.UndoneAmount = money.FormatMinor(m.undone, exp)
+			at.UndoneDiscount = money.FormatMinor(m.undoneDisc, exp)
+			at.UndoneWriteOff = money.FormatMinor(m.undoneWO, exp)
+			at.NetAmount = money.FormatMinor(m.applied-m.undone, exp)
 		}
 
 		if _, ok := s.Exceptions.Amount[cur]; ok {
