@@ -4,27 +4,25 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
-	"github.com/moov-io/ach"
 
-	"github.com/o2c-dev/o2c/internal/bankfile"
+	"github.com/o2c-dev/o2c/internal/reversal"
 	"github.com/o2c-dev/o2c/internal/store"
 )
 
-// Exception reasons for returns and reversals.
+// Exception reasons for returns and reversals (see package reversal).
 const (
 	// ReasonReturned: an applied or held payment came back; its invoices are open
 	// again and someone must follow up with the customer.
-	ReasonReturned = "returned"
+	ReasonReturned = reversal.ReasonReturned
 	// ReasonReturnUnmatched: a return or reversal whose original payment o2c
 	// cannot identify (never seen, ambiguous or already returned).
-	ReasonReturnUnmatched = "return_unmatched"
+	ReasonReturnUnmatched = reversal.ReasonReturnUnmatched
 	// ReasonReversalUnverified: a return or reversal the bank file does not let
 	// o2c trust (e.g. a reversal sign the balances cannot confirm); never acted on.
-	ReasonReversalUnverified = "reversal_unverified"
+	ReasonReversalUnverified = reversal.ReasonReversalUnverified
 )
 
 // handleReversals undoes the payments that a file's returns and reversals take
@@ -72,26 +70,17 @@ func handleReversals(ctx context.Context, tx pgx.Tx, fileID int64, res *matchRes
 	return Publish(ctx, tx, TopicExceptionsOpened, ExceptionsOpened{ExceptionIDs: opened})
 }
 
-// handleReversal handles one return or reversal. It returns the applications it
-// reversed and the id of an exception it opened (0 when it opened none).
+// handleReversal handles one return or reversal by the rule of package
+// reversal. It returns the applications it reversed and the id of an exception
+// it opened (0 when it opened none).
 func handleReversal(ctx context.Context, tx pgx.Tx,
 	r store.PaymentRow) ([]store.ReversedApplication, int64, error) {
-	what := describeReversal(r.Tx)
-
-	if r.Tx.Problem != "" {
-		return hold(ctx, tx, r, ReasonReversalUnverified,
-			what+" not acted on: "+r.Tx.Problem)
-	}
-
-	if dishonored(r.Tx.ReturnCode) {
-		return hold(ctx, tx, r, ReasonReversalUnverified,
-			what+" is a dishonored or contested return; not acted on automatically")
-	}
-
-	if r.Tx.Kind == bankfile.KindReversal && r.Tx.Direction == bankfile.Credit {
+	switch v := reversal.Screen(&r.Tx); v.Action {
+	case reversal.Hold:
+		return hold(ctx, tx, r, v.Reason, v.Message)
+	case reversal.NoCash:
 		// Money came back in: it undoes a debit, and debits are never applied.
-		return nil, 0, store.MarkReversalHandled(ctx, tx, r.ID, 0,
-			"reverses a debit: no cash to unapply")
+		return nil, 0, store.MarkReversalHandled(ctx, tx, r.ID, 0, reversal.NoCashNote)
 	}
 
 	cands, err := store.ReversedCandidates(ctx, tx, r)
@@ -101,30 +90,32 @@ func handleReversal(ctx context.Context, tx pgx.Tx,
 
 	switch {
 	case len(cands) == 0:
-		return hold(ctx, tx, r, ReasonReturnUnmatched, fmt.Sprintf(
-			"%s: no stored payment of %s with reference %s; nothing unapplied", what,
-			r.Tx.Amount, refOf(r.Tx)))
+		return hold(ctx, tx, r, ReasonReturnUnmatched, reversal.NotFound(&r.Tx))
 	case len(cands) > 1:
 		ids := make([]string, len(cands))
 		for i, c := range cands {
 			ids[i] = strconv.FormatInt(c.ID, 10)
 		}
 
-		return hold(ctx, tx, r, ReasonReturnUnmatched, fmt.Sprintf(
-			"%s: payments %s all fit; nothing unapplied", what, strings.Join(ids, ", ")))
+		return hold(ctx, tx, r, ReasonReturnUnmatched, reversal.Ambiguous(&r.Tx, ids))
 	case cands[0].Status == store.PaymentReturned:
-		return hold(ctx, tx, r, ReasonReturnUnmatched, fmt.Sprintf(
-			"%s: payment %d was already returned; nothing unapplied", what, cands[0].ID))
+		return hold(ctx, tx, r, ReasonReturnUnmatched,
+			reversal.AlreadyReturned(&r.Tx, strconv.FormatInt(cands[0].ID, 10)))
 	}
 
 	orig := cands[0]
 
-	apps, err := store.ReturnPayment(ctx, tx, orig, r, reasonOf(r.Tx))
+	apps, err := store.ReturnPayment(ctx, tx, orig, r, reversal.ReasonOf(&r.Tx))
 	if err != nil {
 		return nil, 0, err
 	}
 
-	msg := what + ": " + reopened(apps) + "; follow up with the customer"
+	invoices := make([]string, len(apps))
+	for i, a := range apps {
+		invoices[i] = a.InvoiceNumber
+	}
+
+	msg := reversal.Returned(&r.Tx, invoices)
 
 	ok, err := store.AppendToOpenException(ctx, tx, orig.ID, msg)
 	if err != nil || ok {
@@ -161,84 +152,6 @@ func hold(ctx context.Context, tx pgx.Tx, r store.PaymentRow, reason,
 	}
 
 	return nil, e.ID, nil
-}
-
-// describeReversal names a return or reversal for a person: "returned R01
-// insufficient funds", "reversed by the bank (entry A-0002)".
-func describeReversal(t bankfile.Transaction) string {
-	if t.Kind == bankfile.KindReversal && t.ReturnCode == "" {
-		if t.BankRef != "" {
-			return "reversed by the bank (entry " + t.BankRef + ")"
-		}
-
-		return "reversed by the bank"
-	}
-
-	return "returned " + reasonOf(t)
-}
-
-// reasonOf is the return code with its meaning when known, else the kind.
-func reasonOf(t bankfile.Transaction) string {
-	if t.ReturnCode == "" {
-		return string(t.Kind)
-	}
-
-	if rc := ach.LookupReturnCode(t.ReturnCode); rc != nil {
-		return t.ReturnCode + " " + strings.ToLower(rc.Reason)
-	}
-
-	return t.ReturnCode
-}
-
-// dishonored reports whether code is a NACHA dishonored (R61-R70) or contested
-// dishonored (R71-R77) return: a dispute about a return, not a return.
-func dishonored(code string) bool {
-	n, err := strconv.Atoi(strings.TrimPrefix(code, "R"))
-	if err != nil || !strings.HasPrefix(code, "R") {
-		return false
-	}
-
-	return n == 61 || n == 62 || (n >= 67 && n <= 77)
-}
-
-func refOf(t bankfile.Transaction) string {
-	var refs []string
-	for _, r := range []string{t.OriginalRef, t.EndToEndID} {
-		if r != "" {
-			refs = append(refs, r)
-		}
-	}
-
-	if len(refs) == 0 {
-		return "(none)"
-	}
-
-	return strings.Join(refs, " or ")
-}
-
-// reopened says which invoices a return opened again.
-func reopened(apps []store.ReversedApplication) string {
-	if len(apps) == 0 {
-		return "nothing was applied"
-	}
-
-	seen := map[string]bool{}
-	var nums []string
-
-	for _, a := range apps {
-		if !seen[a.InvoiceNumber] {
-			seen[a.InvoiceNumber] = true
-			nums = append(nums, a.InvoiceNumber)
-		}
-	}
-
-	switch len(nums) {
-	case 1:
-		return nums[0] + " reopened"
-	default:
-		return strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1] +
-			" reopened"
-	}
 }
 
 // unrecordPayments deletes from the ERP the payments of applications a return
