@@ -423,6 +423,8 @@ func (r *run) file(ctx context.Context, pf parsedFile) error {
 		rep.Warnings = append(rep.Warnings, w.Error())
 	}
 
+	r.paid.reserve(f.Transactions)
+
 	for i := range f.Transactions {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {

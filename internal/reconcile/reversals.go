@@ -74,8 +74,39 @@ type paidApp struct {
 }
 
 func newPaidIndex() *paidIndex {
-	return &paidIndex{seed: maphash.MakeSeed(), byRef: map[refKey]int32{},
-		byE2E: map[refKey]int32{}}
+	return &paidIndex{seed: maphash.MakeSeed()}
+}
+
+// reserve makes room for the payments of a file of transactions txs at once,
+// doubling when it grows: append would grow the large slices by a quarter at a
+// time and allocate five times their final size on the way.
+func (x *paidIndex) reserve(txs []bankfile.Transaction) {
+	if x.byRef == nil {
+		x.byRef = make(map[refKey]int32, len(txs))
+		x.byE2E = make(map[refKey]int32, len(txs))
+	}
+
+	size := 0
+	for i := range txs {
+		size += len(txs[i].BankRef)
+	}
+
+	x.recs = grow(x.recs, len(txs))
+	x.apps = grow(x.apps, len(txs)+len(txs)/4)
+	x.refs = grow(x.refs, size)
+}
+
+// grow returns s with room for n more elements, at least doubling its capacity
+// when it must reallocate.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+
+	out := make([]T, len(s), max(2*cap(s), len(s)+n))
+	copy(out, s)
+
+	return out
 }
 
 func (x *paidIndex) key(cur, ref string, amount int64) refKey {
