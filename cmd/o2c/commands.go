@@ -90,6 +90,25 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	return json.NewEncoder(e.out).Encode(counts)
 }
 
+// reconcileUsage is the help of o2c reconcile, before its flags.
+const reconcileUsage = `usage: o2c reconcile --invoices invoices.csv --customers customers.csv ` +
+	`--out DIR BANKFILE...
+
+Matches the bank files' payments to the open invoices, offline, and writes to DIR:
+  applications.csv  one row per payment and invoice applied; a return or reversal that
+                    takes a payment back adds an undo row per application: its own
+                    payment id, the same invoice, amounts negated, rule return or reversal
+                    (sum applied_amount per invoice for what stays applied)
+  exceptions.csv    payments held or partly applied, with reason and candidates; returns:
+                    returned (undone, invoices open again, follow up), reversal_unverified
+                    or return_unmatched (nothing undone)
+  reversals.csv     every return and reversal: outcome undone, held or no_cash, the
+                    payment it undid and why
+  summary.json      counts and totals, also printed
+
+Flags:
+`
+
 func cmdReconcile(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(e.errOut)
@@ -97,6 +116,10 @@ func cmdReconcile(ctx context.Context, e *env, args []string) error {
 	invoices := fs.String("invoices", "", "invoices CSV (required)")
 	customers := fs.String("customers", "", "customers CSV (required)")
 	out := fs.String("out", "", "output folder (required)")
+	fs.Usage = func() {
+		fmt.Fprint(e.errOut, reconcileUsage)
+		fs.PrintDefaults()
+	}
 
 	if err := fs.Parse(args); err != nil {
 		return err
