@@ -455,3 +455,34 @@ func TestB07NACHAReturnUndoesPayment(t *testing.T) {
 		t.Errorf("summary returns %+v exceptions %v", sum.Returns, byReason)
 	}
 }
+
+// TestB07MT940ReversalUndoesPayment: an MT940 credit and an RC entry (reversal
+// of a credit) with the same end-to-end id: the same rule undoes the payment.
+func TestB07MT940ReversalUndoesPayment(t *testing.T) {
+	t.Parallel()
+
+	sta := strings.Join([]string{
+		":20:RV-MT", ":25:NL02ABNA0123456789", ":28C:12/1", ":60F:C250407EUR100,00",
+		":61:2504070407C640,00NTRFNONREF//MT-1",
+		":86:/EREF/E2E-MT-1//NAME/HERON FOODS BV//REMI/USTD//INV-5102/",
+		":61:2504070407RC640,00NTRFNONREF//MT-2",
+		":86:/EREF/E2E-MT-1//NAME/HERON FOODS BV//REMI/USTD//STORNO INV-5102/",
+		":62F:C250407EUR100,00", "-",
+	}, "\r\n") + "\r\n"
+
+	opts, sum, stderr := rvRun(t, map[string]string{"day.sta": sta})
+
+	if net := netApplied(t, opts); net["INV-5102"] != 0 || len(net) != 1 {
+		t.Errorf("net applied %v; want INV-5102 open again\n%s", net, stderr)
+	}
+
+	revs := readRows(t, opts, ReversalsFile)
+	if len(revs) != 1 || revs[0]["bank_reference"] != "MT-2" ||
+		revs[0]["reverses_payment_id"] != "day.sta#1" || revs[0]["outcome"] != OutcomeUndone {
+		t.Errorf("reversals.csv %v\n%s", revs, stderr)
+	}
+
+	if sum.Returns != (ReturnCounts{Count: 1, Undone: 1}) {
+		t.Errorf("summary returns %+v", sum.Returns)
+	}
+}
