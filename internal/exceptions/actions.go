@@ -345,6 +345,11 @@ func (s *Service) plan(ctx context.Context, tx pgx.Tx, t target, req ApplyReques
 	}
 
 	pl.customer = customer
+	if customer == "" && pl.rest > 0 && req.Rest == RestOnAccount {
+		errs.add("rest", "o2c did not identify the payer and the invoices name no one "+
+			"customer: name the customer (customer_id) whose credit the rest becomes, "+
+			"or leave the rest open")
+	}
 
 	return pl, errs.err()
 }
@@ -772,7 +777,9 @@ type ParkRequest struct {
 }
 
 // Park keeps what the payment has left to apply as the customer's credit: the
-// payment becomes on_account, the exception closes as on_account, audited.
+// payment becomes on_account, the exception closes as on_account, audited. Cash
+// is never parked for nobody: when o2c did not identify the payer, req must name
+// the customer (a *ValidationError on customer_id otherwise).
 func (s *Service) Park(ctx context.Context, id int64, actor string,
 	req ParkRequest) (Outcome, error) {
 	return s.act(ctx, id, actor, func(tx pgx.Tx, t target) (Outcome, error) {
@@ -795,6 +802,11 @@ func (s *Service) park(ctx context.Context, tx pgx.Tx, t target, actor string,
 	customer, err := s.customerFor(ctx, tx, &errs, t, req.CustomerID, nil)
 	if err != nil {
 		return out, err
+	}
+
+	if customer == "" {
+		errs.add("customer_id", "o2c did not identify the payer: name the customer whose "+
+			"credit the cash becomes, or mark it for refund or return")
 	}
 
 	if err := errs.err(); err != nil {

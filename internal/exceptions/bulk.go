@@ -139,7 +139,7 @@ func (s *Service) bulkAction(actor string, req BulkRequest,
 		}
 
 		return func(ctx context.Context, id int64) (Outcome, error) {
-			if err := s.Assign(ctx, id, actor, who); err != nil {
+			if err := s.AssignWithNote(ctx, id, actor, who, req.Note); err != nil {
 				return Outcome{}, err
 			}
 

@@ -198,6 +198,14 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor string,
 // Assign gives an open exception to assignee ("" unassigns), audited. A closed
 // exception is refused with store.ErrConflict.
 func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) error {
+	return s.AssignWithNote(ctx, id, actor, assignee, "")
+}
+
+// AssignWithNote is Assign with a note kept in the audit entry (the exception's
+// history shows it); with a note, giving the exception to whom already has it
+// is audited too.
+func (s *Service) AssignWithNote(ctx context.Context, id int64, actor, assignee,
+	note string) error {
 	if err := checkActor(actor); err != nil {
 		return err
 	}
@@ -205,6 +213,10 @@ func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) 
 	assignee = strings.TrimSpace(assignee)
 	if msg := checkText(assignee, maxName); msg != "" {
 		return invalid("assignee", "%s", msg)
+	}
+
+	if msg := checkText(note, maxNote); msg != "" {
+		return invalid("note", "%s", msg)
 	}
 
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -217,7 +229,7 @@ func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) 
 			return fmt.Errorf("exception %d is %s: %w", id, e.Status, store.ErrConflict)
 		}
 
-		if e.Assignee == assignee {
+		if e.Assignee == assignee && note == "" {
 			return nil
 		}
 
@@ -225,8 +237,13 @@ func (s *Service) Assign(ctx context.Context, id int64, actor, assignee string) 
 			return err
 		}
 
+		after := map[string]string{"assignee": assignee}
+		if note != "" {
+			after["note"] = note
+		}
+
 		return store.Audit(ctx, tx, actor, "assign", "exception", itoa(id),
-			map[string]string{"assignee": e.Assignee}, map[string]string{"assignee": assignee})
+			map[string]string{"assignee": e.Assignee}, after)
 	})
 }
 

@@ -348,7 +348,8 @@ func TestResolveParkOnly(t *testing.T) {
 	before := f.messages(t)
 
 	out, err := f.svc.Resolve(context.Background(), f.exception.ID, "ops.anna",
-		exceptions.Resolution{Park: true, Note: "no invoice yet"})
+		exceptions.Resolution{Park: true, Note: "no invoice yet",
+			CustomerID: "CUST-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +466,7 @@ func TestAssignClosedExceptionConflicts(t *testing.T) {
 	ctx := context.Background()
 
 	if _, err := f.svc.Resolve(ctx, f.exception.ID, "ops.anna",
-		exceptions.Resolution{Park: true}); err != nil {
+		exceptions.Resolution{Park: true, CustomerID: "CUST-7"}); err != nil {
 		t.Fatal(err)
 	}
 

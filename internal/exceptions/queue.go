@@ -35,8 +35,10 @@ const (
 )
 
 // Queue sort keys. Age sorts oldest first by default ("desc": the largest age
-// first), amount largest first, customer and reason alphabetically; each then
-// by age, then by id.
+// first), customer and reason alphabetically, each then by age, then by id.
+// Amount sorts by currency first (amounts in different currencies are not
+// comparable), then largest amount first, then by id; with a currency filter it
+// is the amount's order alone.
 const (
 	SortAge      = "age"
 	SortAmount   = "amount"
@@ -475,18 +477,32 @@ func (s *Service) Queue(ctx context.Context, q Query, me string) (Page, error) {
 	return p, nil
 }
 
-// Counts returns the header counts of the queue q shows (see store.QueueCounts).
-// The pending_approval status counts as open there: AwaitingApproval is its
-// count.
+// Counts returns the header counts of the queue q shows (see store.QueueCounts):
+// Total and ByReason count what the status filter keeps, pending_approval
+// included (the open exceptions awaiting an approval); ByStatus ignores the
+// status filter, so it counts the open exceptions whether or not they await an
+// approval.
 func (s *Service) Counts(ctx context.Context, q Query, me string) (store.QueueCounts, error) {
 	f, err := q.filter(me)
 	if err != nil {
 		return store.QueueCounts{}, err
 	}
 
+	if !f.AwaitingApproval {
+		return store.CountQueue(ctx, s.Pool, f)
+	}
+
+	kept, err := store.CountQueue(ctx, s.Pool, f)
+	if err != nil {
+		return kept, err
+	}
+
 	f.AwaitingApproval = false
 
-	return store.CountQueue(ctx, s.Pool, f)
+	all, err := store.CountQueue(ctx, s.Pool, f)
+	kept.ByStatus = all.ByStatus
+
+	return kept, err
 }
 
 // CSVHeader is the first row of ExportCSV.

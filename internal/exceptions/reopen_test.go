@@ -194,7 +194,7 @@ func TestReopenRefusals(t *testing.T) {
 
 		f := seed(t, 64000, "EUR", twoInvoices()...)
 
-		if _, err := f.svc.Park(ctx, f.exception.ID, "ana", exceptions.ParkRequest{}); err != nil {
+		if _, err := f.svc.Park(ctx, f.exception.ID, "ana", parkFor7); err != nil {
 			t.Fatal(err)
 		}
 

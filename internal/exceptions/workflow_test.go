@@ -478,7 +478,7 @@ func TestRejectedOrWithdrawnWriteOffFreesTheException(t *testing.T) {
 		t.Fatalf("withdraw: %+v %v", w, err)
 	}
 
-	if _, err := f.svc.Park(ctx, f.exception.ID, "ana", exceptions.ParkRequest{}); err != nil {
+	if _, err := f.svc.Park(ctx, f.exception.ID, "ana", parkFor7); err != nil {
 		t.Fatalf("park after the withdrawal: %v", err)
 	}
 
@@ -695,7 +695,7 @@ func TestCommentsThread(t *testing.T) {
 		}
 	}
 
-	if _, err := f.svc.Park(ctx, f.exception.ID, "ana", exceptions.ParkRequest{}); err != nil {
+	if _, err := f.svc.Park(ctx, f.exception.ID, "ana", parkFor7); err != nil {
 		t.Fatal(err)
 	}
 

@@ -33,7 +33,7 @@ type QueueFilter struct {
 // Queue sort keys. Each sorts by id last, so that the order is total.
 const (
 	SortCreated  = "created_at"  // created_at, id
-	SortAmount   = "amount"      // amount_minor, id
+	SortAmount   = "amount"      // currency, amount_minor, id
 	SortCustomer = "customer_id" // customer_id, created_at, id
 	SortReason   = "reason"      // reason, created_at, id
 )
@@ -49,7 +49,7 @@ func (o QueueOrder) columns() ([]string, error) {
 	case SortCreated, "":
 		return []string{"e.created_at", "e.id"}, nil
 	case SortAmount:
-		return []string{"e.amount_minor", "e.id"}, nil
+		return []string{"e.currency", "e.amount_minor", "e.id"}, nil
 	case SortCustomer:
 		return []string{"e.customer_id", "e.created_at", "e.id"}, nil
 	case SortReason:
@@ -64,14 +64,14 @@ func (o QueueOrder) columns() ([]string, error) {
 type QueueKey struct {
 	CreatedAt time.Time
 	Amount    int64
-	Text      string // customer id or reason
+	Text      string // currency, customer id or reason
 	ID        int64
 }
 
 func (k QueueKey) values(o QueueOrder) []any {
 	switch o.Key {
 	case SortAmount:
-		return []any{k.Amount, k.ID}
+		return []any{k.Text, k.Amount, k.ID}
 	case SortCustomer, SortReason:
 		return []any{k.Text, k.CreatedAt, k.ID}
 	default:
@@ -115,6 +115,8 @@ func (r QueueRow) Key(o QueueOrder) QueueKey {
 	k := QueueKey{CreatedAt: r.CreatedAt, Amount: r.Amount, ID: r.ID}
 
 	switch o.Key {
+	case SortAmount:
+		k.Text = r.Currency
 	case SortCustomer:
 		k.Text = r.CustomerID
 	case SortReason:
