@@ -182,7 +182,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		{"POST /api/exceptions/{id}/resolve", 200,
 			func(c int) (string, string, string, io.Reader) {
 				return jsonBody(http.MethodPost, "/api/exceptions/"+itoa(ids[c])+"/resolve",
-					`{"park":true}`)
+					`{"park":true,"customer_id":"CUST-3"}`)
 			}},
 		{"POST /api/exceptions/{id}/assign", 200,
 			func(int) (string, string, string, io.Reader) {

@@ -113,7 +113,8 @@ func exceptionCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 		Score: 0.8})
 
 	for _, id := range reopen {
-		if _, err := svc.Park(ctx, id, "test", exceptions.ParkRequest{}); err != nil {
+		_, err := svc.Park(ctx, id, "test", exceptions.ParkRequest{CustomerID: "CUST-3"})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -296,7 +297,8 @@ func TestExceptionActionsOverTheAPI(t *testing.T) {
 	// Bulk: one parks, one was resolved, one does not exist.
 	var res exceptions.BulkResult
 	if code := ops.post(t, "/api/exceptions/bulk", fmt.Sprintf(
-		`{"action":"park","ids":[%d,%d,%d]}`, ids[2], ids[0], ids[3]+100), &res); code != 200 ||
+		`{"action":"park","customer_id":"CUST-3","ids":[%d,%d,%d]}`, ids[2], ids[0],
+		ids[3]+100), &res); code != 200 ||
 		res.Succeeded != 1 || res.Failed != 2 || res.Results[1].Code != "conflict" ||
 		res.Results[2].Code != "not_found" {
 		t.Errorf("bulk: %d %+v", code, res)

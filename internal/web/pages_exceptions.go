@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/store"
@@ -35,10 +36,65 @@ type queueData struct {
 	WriteOffReasons []string
 }
 
+// StatusLabel names a status of the filter in words.
+func (d queueData) StatusLabel(code string) string {
+	if code == exceptions.StatusAll {
+		return "all"
+	}
+
+	return statusWords(code)
+}
+
+// StatusCounts are the statuses the header counts, in the filter's order.
+func (d queueData) StatusCounts() []string {
+	var out []string
+
+	for _, st := range d.Statuses {
+		if _, ok := d.Counts.ByStatus[st]; ok {
+			out = append(out, st)
+		}
+	}
+
+	return out
+}
+
+// AgeDays is the whole days since t.
+func (d queueData) AgeDays(t time.Time) int {
+	if t.IsZero() {
+		return 0
+	}
+
+	return int(time.Since(t) / (24 * time.Hour))
+}
+
+// Age says how long ago t was: hours under a day, days after.
+func (d queueData) Age(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+
+	age := time.Since(t)
+	if age < 24*time.Hour {
+		return strconv.Itoa(int(age/time.Hour)) + " h"
+	}
+
+	return strconv.Itoa(int(age/(24*time.Hour))) + " d"
+}
+
 // sortLink is one order of the queue.
 type sortLink struct {
 	Label, Href string
 	Current     bool
+}
+
+// amountOrder names the amount's order: without a currency filter the queue
+// sorts by currency first, as amounts in different currencies do not compare.
+func amountOrder(currency string) string {
+	if currency == "" {
+		return "by currency, then largest amount first"
+	}
+
+	return "largest amount first"
 }
 
 // sortLinks link the filters of q to each order, from its first page.
@@ -47,7 +103,7 @@ func sortLinks(q exceptions.Query, current string) []sortLink {
 
 	for _, o := range []struct{ sort, dir, label string }{
 		{exceptions.SortAge, "desc", "oldest first"},
-		{exceptions.SortAmount, "desc", "largest amount first"},
+		{exceptions.SortAmount, "desc", amountOrder(q.Currency)},
 		{exceptions.SortCustomer, "asc", "customer A to Z"},
 		{exceptions.SortReason, "asc", "reason A to Z"},
 	} {
@@ -144,6 +200,19 @@ type detailData struct {
 	Me     string
 }
 
+// FormAnchor is the id of the refused form, for the banner's link to it; "" when
+// no form was refused.
+func (d detailData) FormAnchor() string {
+	if d.Posted == "" {
+		return ""
+	}
+
+	return strings.ReplaceAll(d.Posted, "_", "-") + "-form"
+}
+
+// Words says a status code in words.
+func (d detailData) Words(code string) string { return statusWords(code) }
+
 // Has reports whether the exception's state allows action.
 func (d detailData) Has(action string) bool {
 	for _, a := range d.D.Actions {
@@ -218,12 +287,15 @@ func (s *Server) drawException(w http.ResponseWriter, r *http.Request, status in
 }
 
 // exceptionDone redirects to the exception's page with msg; rest names the exception a
-// split opened, 0 for none.
+// split opened, 0 for none. The page opens at the message: the fragment replaces the
+// refused form's one the form's action carries.
 func exceptionDone(w http.ResponseWriter, r *http.Request, id int64, msg string, rest int64) {
-	target := "/exceptions/" + strconv.FormatInt(id, 10) + "?msg=" + url.QueryEscape(msg)
+	target := "/exceptions/" + strconv.FormatInt(id, 10) + "?msg=" + url.QueryEscape(inWords(msg))
 	if rest > 0 {
 		target += "&rest=" + strconv.FormatInt(rest, 10)
 	}
+
+	target += "#action-message"
 
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -272,12 +344,12 @@ func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, id int64, for
 			general = []string{"Not done: correct the marked fields and send the form again."}
 		}
 
-		data.Errors[""] = strings.Join(general, "; ")
+		data.Errors[""] = inWords(strings.Join(general, "; "))
 		s.drawException(w, r, http.StatusUnprocessableEntity, data)
 	case errors.Is(err, exceptions.ErrSelfApproval):
 		s.pageError(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, store.ErrConflict):
-		data.Errors[""] = "Not done: " + err.Error()
+		data.Errors[""] = "Not done: " + inWords(err.Error())
 		s.drawException(w, r, http.StatusConflict, data)
 	default:
 		s.fail(w, r, err)
@@ -309,7 +381,7 @@ var formFields = map[string]map[string]bool{
 	"close":           {"note": true},
 	"reopen":          {"note": true},
 	"apply_suggested": {"note": true},
-	"assign":          {"assignee": true},
+	"assign":          {"assignee": true, "note": true},
 	"comment":         {"body": true},
 	"approval":        {"approval_id": true, "note": true},
 }
@@ -321,7 +393,22 @@ func outcomeMessage(out exceptions.Outcome) string {
 			" by a second person."
 	}
 
-	return "Done: the exception is " + out.Status + "."
+	return "Done: the exception is " + statusWords(out.Status) + "."
+}
+
+// codeWord finds the status codes made of words joined by underscores.
+var codeWord = regexp.MustCompile(`\b[a-z]+(?:_[a-z]+)+\b`)
+
+// inWords writes the status codes of a message from the workflow in words
+// ("the exception is on_account" reads "the exception is on account").
+func inWords(msg string) string {
+	return codeWord.ReplaceAllStringFunc(msg, func(code string) string {
+		if st, ok := statuses[code]; ok {
+			return st.label
+		}
+
+		return code
+	})
 }
 
 // formID reads the path's id for a form, answering 404 when it is not one.
@@ -405,7 +492,8 @@ func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request) {
 		msg = "Assigned to nobody."
 	}
 
-	err := s.exceptions.Assign(r.Context(), id, actor(r), who)
+	err := s.exceptions.AssignWithNote(r.Context(), id, actor(r), who,
+		r.PostFormValue("note"))
 	s.afterAction(w, r, id, "assign", msg, err)
 }
 

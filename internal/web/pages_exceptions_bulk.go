@@ -188,6 +188,8 @@ func (s *Server) bulkSubmit(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(req.Body) == "" {
 			form.Errors["body"] = "write the comment"
 		}
+	case "park":
+		req.CustomerID = strings.TrimSpace(r.PostFormValue("customer_id"))
 	case "writeoff":
 		req.Reason = r.PostFormValue("reason")
 		if req.Reason == "" {
@@ -217,6 +219,10 @@ func (s *Server) bulkSubmit(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Logger.InfoContext(r.Context(), "Bulk action", "action", req.Action,
 		"succeeded", res.Succeeded, "failed", res.Failed)
 
+	for i := range res.Results {
+		res.Results[i].Error = inWords(res.Results[i].Error)
+	}
+
 	back.Set("bulk", keepBulk(actor(r), bulkOutcome{Label: label, Result: res}))
 	http.Redirect(w, r, "/exceptions?"+back.Encode(), http.StatusSeeOther)
 }
@@ -232,7 +238,7 @@ func (s *Server) refuseBulk(w http.ResponseWriter, r *http.Request, back url.Val
 	case errors.As(err, &ve):
 		for _, f := range ve.Fields {
 			switch f.Field {
-			case "ids", "reason", "assignee", "body", "note", "action":
+			case "ids", "reason", "assignee", "body", "note", "action", "customer_id":
 				form.Errors[f.Field] = f.Message
 			default:
 				form.Errors[""] = fieldMessage(f)

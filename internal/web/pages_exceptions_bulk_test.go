@@ -34,7 +34,8 @@ func TestExceptionQueueBulkBar(t *testing.T) {
 	closed := openExceptions(t, s.pool, 1, 1000)[0]
 	svc := &exceptions.Service{Pool: s.pool}
 
-	if _, err := svc.Park(ctx, closed, "test", exceptions.ParkRequest{}); err != nil {
+	_, err := svc.Park(ctx, closed, "test", exceptions.ParkRequest{CustomerID: "CUST-3"})
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -102,7 +103,7 @@ func TestExceptionQueueBulkBar(t *testing.T) {
 	result := ana.follow(resp)
 	mustContain(t, "bulk result", result, `id="bulk-result"`,
 		"Assign to me: 2 done, 1 refused", "refused (conflict)",
-		"exception "+itoa(closed)+" is on_account",
+		"exception "+itoa(closed)+" is on account",
 		`id="f-currency" name="currency" size="4" value="EUR"`)
 
 	got := bulkOutcomes(result)
@@ -149,7 +150,7 @@ func TestExceptionQueueBulkBar(t *testing.T) {
 
 	resp, _ = ana.postForm("/exceptions/bulk", http.StatusSeeOther, url.Values{
 		"q": {q}, "id": {itoa(mine[1]), itoa(mine[2])}, "action": {"park"},
-		"note": {"customer will tell"}})
+		"customer_id": {"CUST-3"}, "note": {"customer will tell"}})
 	mustContain(t, "park", ana.follow(resp), "Park on account: 2 done, 0 refused",
 		`now <span class="status status-neutral" data-status="on_account">`)
 

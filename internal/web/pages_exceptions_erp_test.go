@@ -154,7 +154,7 @@ func TestExceptionPageActionsReachTheERPAndTheAuditLog(t *testing.T) {
 	ana.postForm("/exceptions/"+itoa(noCash)+"/close", http.StatusSeeOther,
 		url.Values{"note": {"the bank took it back"}})
 	ana.postForm("/exceptions/bulk", http.StatusSeeOther, url.Values{
-		"id": {itoa(park)}, "action": {"park"}})
+		"id": {itoa(park)}, "action": {"park"}, "customer_id": {"CUST-3"}})
 
 	want := map[int64][]string{
 		split:     {"resolved", "reopen", "comment", "assign"},

@@ -229,7 +229,7 @@ func TestExceptionFormsPayBackCloseAndSuggested(t *testing.T) {
 		url.Values{"note": {"paid twice"}})
 	mustContain(t, "refund", ana.follow(resp),
 		"Marked for a refund to the payer: 25.00 EUR goes back; the exception is "+
-			"refund_pending.", `id="reopen-form"`)
+			"to be refunded.", `id="reopen-form"`)
 
 	resp, _ = ana.postForm("/exceptions/"+itoa(ret)+"/return", http.StatusSeeOther,
 		url.Values{"note": {"not our customer"}})
@@ -245,7 +245,7 @@ func TestExceptionFormsPayBackCloseAndSuggested(t *testing.T) {
 
 	// A second refund is refused for the state.
 	_, body := ana.postForm("/exceptions/"+itoa(refund)+"/refund", http.StatusConflict, nil)
-	mustContain(t, "refund twice", body, `id="form-error"`, "refund_pending")
+	mustContain(t, "refund twice", body, `id="form-error"`, "to be refunded")
 
 	// A payment the bank took back offers only close, which needs a note.
 	page := ana.get("/exceptions/"+itoa(noCash), http.StatusOK)

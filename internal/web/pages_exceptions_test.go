@@ -39,7 +39,8 @@ func exceptionPageCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 		Score: 0.8})
 
 	for _, id := range reopen {
-		if _, err := svc.Park(ctx, id, "test", exceptions.ParkRequest{}); err != nil {
+		_, err := svc.Park(ctx, id, "test", exceptions.ParkRequest{CustomerID: "CUST-3"})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

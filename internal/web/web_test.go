@@ -300,7 +300,8 @@ func TestListExceptions(t *testing.T) {
 		t.Errorf("page 2 exception: %+v", e)
 	}
 
-	code := a.post(t, fmt.Sprintf("/api/exceptions/%d/resolve", ids[0]), `{"park":true}`, nil)
+	code := a.post(t, fmt.Sprintf("/api/exceptions/%d/resolve", ids[0]),
+		`{"park":true,"customer_id":"CUST-3"}`, nil)
 	if code != http.StatusOK {
 		t.Fatalf("park: %d", code)
 	}
