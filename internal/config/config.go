@@ -70,6 +70,12 @@ type HTTP struct {
 	// built-in admin "api". Deprecated: give each script a user and an API token (o2c
 	// users token NAME). Defaults to "".
 	Token Secret `yaml:"token"`
+
+	// AllowedHosts are more names the server answers in the Host header ("name" on
+	// any port, or "name:port"), besides the listen host, localhost, 127.0.0.1 and
+	// [::1] on the listen port; other Hosts are refused (421) against DNS
+	// rebinding. Defaults to none.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // Auth configures users, sessions and login rate limiting (package auth).
@@ -270,7 +276,7 @@ type Exceptions struct {
 // here; Load fills it with pgembed.DefaultDataDir() when no database URL is set.
 func Default() Config {
 	return Config{
-		HTTP: HTTP{Addr: "127.0.0.1:8080"},
+		HTTP: HTTP{Addr: "127.0.0.1:8080", AllowedHosts: []string{}},
 		Auth: Auth{LoginMaxFailures: 5, LoginMaxFailuresIP: 20, LoginWindow: 15 * time.Minute,
 			SessionIdle: time.Hour, SessionMax: 12 * time.Hour},
 		Log: Log{Level: "info", Format: "text"},

@@ -100,6 +100,13 @@ var fields = []field{
 		Doc: "deprecated shared API token: accepted on /api/ as a bearer token of the " +
 			"built-in admin \"api\"; empty accepts none (use per-user tokens)",
 	}, func(c *Config) *Secret { return &c.HTTP.Token }),
+	fileOnly(Field{
+		Key: "http.allowed_hosts", Default: "[]",
+		Doc: "more host names the server answers in the Host header (\"name\" on any " +
+			"port or \"name:port\", e.g. a proxy's public name) besides the listen host, " +
+			"localhost, 127.0.0.1 and [::1] on the listen port, and any IP address when " +
+			"listening on all interfaces; other Hosts are refused (421) against DNS rebinding",
+	}, func(c *Config) string { return fmt.Sprint(c.HTTP.AllowedHosts) }),
 	envText(Field{
 		Key: "auth.bootstrap_admin", Env: "O2C_ADMIN_USER", Default: `""`,
 		Doc: "admin created at start when no enabled admin exists, with " +

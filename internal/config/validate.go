@@ -48,6 +48,7 @@ func (c *Config) Validate() error {
 
 	check("database.url", checkDatabaseURL(c.Database.URL.Value()))
 	check("http.addr", checkAddr(c.HTTP.Addr))
+	check("http.allowed_hosts", checkHosts(c.HTTP.AllowedHosts))
 	check("auth.login_max_failures", intBetween(c.Auth.LoginMaxFailures, 1, 1000))
 	check("auth.login_max_failures_ip", intBetween(c.Auth.LoginMaxFailuresIP, 1, 10000))
 	check("auth.login_window", between(c.Auth.LoginWindow, time.Second, 24*time.Hour))
@@ -128,6 +129,28 @@ func checkAddr(s string) error {
 
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+
+	return nil
+}
+
+// checkHosts accepts host names and addresses, each alone or with a port.
+func checkHosts(hosts []string) error {
+	for _, h := range hosts {
+		name, port, err := net.SplitHostPort(h)
+		if err != nil {
+			name, port = strings.Trim(h, "[]"), ""
+		}
+
+		if port != "" {
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%q: port is not a number from 1 to 65535", h)
+			}
+		}
+
+		if name == "" || strings.ContainsAny(name, " /@\t\r\n") {
+			return fmt.Errorf("%q is not a host name or address", h)
+		}
 	}
 
 	return nil
