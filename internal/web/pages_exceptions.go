@@ -210,9 +210,6 @@ func (d detailData) FormAnchor() string {
 	return strings.ReplaceAll(d.Posted, "_", "-") + "-form"
 }
 
-// Words says a status code in words.
-func (d detailData) Words(code string) string { return statusWords(code) }
-
 // Has reports whether the exception's state allows action.
 func (d detailData) Has(action string) bool {
 	for _, a := range d.D.Actions {
@@ -290,7 +287,8 @@ func (s *Server) drawException(w http.ResponseWriter, r *http.Request, status in
 // split opened, 0 for none. The page opens at the message: the fragment replaces the
 // refused form's one the form's action carries.
 func exceptionDone(w http.ResponseWriter, r *http.Request, id int64, msg string, rest int64) {
-	target := "/exceptions/" + strconv.FormatInt(id, 10) + "?msg=" + url.QueryEscape(inWords(msg))
+	target := "/exceptions/" + strconv.FormatInt(id, 10) + "?msg=" +
+		url.QueryEscape(inWords(msg))
 	if rest > 0 {
 		target += "&rest=" + strconv.FormatInt(rest, 10)
 	}
