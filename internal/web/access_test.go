@@ -208,6 +208,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 	calls = append(calls, exceptionPageCalls(t, a.pool)...)
 	calls = append(calls, dashboardCalls(t, a.pool)...)
 	calls = append(calls, userCalls(t, a.pool)...)
+	calls = append(calls, invoiceCalls(t, a.pool)...)
 
 	// The table covers every authenticated route the server has.
 	srv := web.New(web.Config{Pool: a.pool, Auth: a.auth, Logger: quiet})

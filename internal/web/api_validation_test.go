@@ -247,6 +247,7 @@ func TestEveryAPIRouteRefusesBadInput(t *testing.T) {
 			{what: "unknown id", method: http.MethodDelete, path: "/api/exception-views/987654",
 				want: 404},
 		},
+		"GET /api/invoices": invoiceBadCalls(),
 		"GET /api/users": {
 			get("cursor not a name", "/api/users?after=Not%20A%20Name", 400),
 			get("limit out of range", "/api/users?limit=5000", 400),

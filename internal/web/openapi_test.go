@@ -27,6 +27,7 @@ import (
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/dashboard"
 	"github.com/o2c-dev/o2c/internal/exceptions"
+	"github.com/o2c-dev/o2c/internal/invoices"
 	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/money"
 	"github.com/o2c-dev/o2c/internal/monitor"
@@ -550,6 +551,7 @@ var goSchemas = map[string]any{
 	"NoteRequest": exceptions.PayBackRequest{}, "CloseRequest": exceptions.CloseRequest{},
 	"BulkRequest": exceptions.BulkRequest{}, "BulkItem": exceptions.BulkItem{},
 	"BulkResult": exceptions.BulkResult{},
+	"InvoiceHit": store.InvoiceHit{}, "InvoicePage": invoices.Page{},
 
 	"DashboardTally": dashboard.Tally{}, "CurrencySummary": dashboard.CurrencySummary{},
 	"CashDay": dashboard.CashDay{}, "CashReport": dashboard.CashReport{},
@@ -1285,6 +1287,7 @@ func TestOpenAPIAnswersMatchSchemas(t *testing.T) {
 	oaQueue(t, h, viewer, ex[0])
 	oaActions(t, h, ex, admin, olga, viewer)
 	oaViews(t, h, viewer)
+	oaInvoices(t, h, viewer)
 	oaUsers(t, h, admin, viewer)
 
 	h.get(viewer, "/api/dashboard", "/api/dashboard", 200)

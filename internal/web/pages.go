@@ -173,6 +173,7 @@ var navLinks = []struct {
 }{
 	{"Dashboard", "/dashboard", auth.ActionRead},
 	{"Exceptions", "/exceptions", auth.ActionRead},
+	{"Invoices", "/invoices", auth.ActionRead},
 	{"Bank files", "/files", auth.ActionRead},
 	{"Upload", "/files/upload", auth.ActionUpload},
 	{"Audit log", "/audit", auth.ActionRead},

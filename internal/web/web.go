@@ -155,7 +155,7 @@ func (s *Server) routes() []Route {
 		{"GET /api/bank-files", auth.ActionRead, s.listBankFiles},
 		{"GET /api/bank-files/{id}", auth.ActionRead, s.getBankFile},
 	}, slices.Concat(s.exceptionRoutes(), s.pageRoutes(), s.dashboardRoutes(),
-		s.userRoutes())...)
+		s.userRoutes(), s.invoiceRoutes())...)
 }
 
 // ServeHTTP logs each request and dispatches it.
