@@ -92,6 +92,11 @@ var statuses = map[string]struct{ sign, label, tone string }{
 	"superseded":       {"–", "merged back on reopening", "neutral"},
 	"pending_approval": {"…", "awaiting approval", "pending"},
 	"closed":           {"✓", "closed", "good"},
+	"requested":        {"…", "requested: not yet in the ERP", "pending"},
+	"paid":             {"✓", "paid", "good"},
+	"failed":           {"✗", "failed: the ERP refused it", "bad"},
+	"voided":           {"–", "voided", "neutral"},
+	"sync_mismatch":    {"≠", "sync amount mismatch: the ERP's total differs", "bad"},
 }
 
 // statusBadge draws a status as a sign and words in a coloured box.

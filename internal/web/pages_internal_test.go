@@ -195,7 +195,9 @@ func TestEveryStatusHasASignAndWords(t *testing.T) {
 	all := []string{store.PaymentNew, store.PaymentApplied, store.PaymentPartly,
 		store.PaymentException, store.PaymentOnAccount, store.PaymentNotCash,
 		store.PaymentReturned, store.PaymentRefundPending, store.PaymentReturnPending,
-		store.ExceptionParked, store.FileMatched, store.FileRejected}
+		store.ExceptionParked, store.FileMatched, store.FileRejected,
+		store.InvoiceRequested, store.InvoiceOpen, store.InvoicePaid, store.InvoiceFailed,
+		store.InvoiceSyncMismatch, "voided"}
 
 	for _, s := range exceptions.Statuses() {
 		if s != exceptions.StatusAll {
