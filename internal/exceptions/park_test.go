@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/store"
 )
@@ -87,4 +88,36 @@ func TestBulkAssignKeepsItsNote(t *testing.T) {
 	}
 
 	t.Fatalf("no assign entry in %+v", d.History)
+}
+
+func TestRestOnAccountNeedsOneCustomer(t *testing.T) {
+	f := seed(t, 100050, "EUR", twoInvoices()...)
+	ctx := context.Background()
+
+	// INV-1002 belongs to another customer: the lines name no one customer.
+	_, err := store.UpsertCustomer(ctx, f.pool, billing.Customer{ID: "CUST-8",
+		Name: "Other Mills"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.pool.Exec(ctx, `UPDATE invoices SET customer_id = 'CUST-8'
+		WHERE number = 'INV-1002'`); err != nil {
+		t.Fatal(err)
+	}
+
+	req := exceptions.ApplyRequest{Rest: exceptions.RestOnAccount, Lines: []exceptions.Line{
+		{InvoiceNumber: "INV-1001", Amount: "100.00"},
+		{InvoiceNumber: "INV-1002", Amount: "100.00"}}}
+
+	if _, err := f.svc.Apply(ctx, f.exception.ID, "ana", req); fieldOf(err) != "rest" {
+		t.Fatalf("rest on account of nobody: %v", err)
+	}
+
+	req.CustomerID = "CUST-8"
+
+	out, err := f.svc.Apply(ctx, f.exception.ID, "ana", req)
+	if err != nil || out.ParkedMinor != 80050 {
+		t.Fatalf("rest on account of CUST-8: %+v %v", out, err)
+	}
 }
