@@ -43,14 +43,22 @@ func undoRule(t *bankfile.Transaction) string {
 // applications. Payments are found by a 64-bit hash of currency and reference
 // with the amount, by bank reference or by end-to-end id; two different
 // references of one currency and amount share a hash with a probability of
-// about 2^-64.
+// about 2^-64. Nothing in it holds a pointer, so the collector does not scan
+// it however many payments a run has.
 type paidIndex struct {
 	seed  maphash.Seed
 	recs  []paidPayment
 	apps  []paidApp
 	byRef map[refKey]int32 // → last payment with the key; older ones by nextRef
 	byE2E map[refKey]int32 // → last payment with the key; older ones by nextE2E
-	refs  []byte           // the payments' bank references, end to end
+	// text holds the payments' bank references and their applications' invoice
+	// numbers and customer ids, end to end.
+	text []byte
+}
+
+// span is a string of paidIndex.text.
+type span struct {
+	from, to int32
 }
 
 type refKey struct {
@@ -61,7 +69,7 @@ type refKey struct {
 // paidPayment is one matched payment.
 type paidPayment struct {
 	file, seq        int32 // payment id: the run's file names[file] + "#" + seq
-	refFrom, refTo   int32 // bank reference: refs[refFrom:refTo]
+	ref              span  // bank reference
 	appFrom, appTo   int32 // applications: apps[appFrom:appTo]
 	nextRef, nextE2E int32 // older payment of the same key, -1 for none
 	returned         bool
@@ -69,7 +77,7 @@ type paidPayment struct {
 
 // paidApp is an application as the engine made it, enough to undo it.
 type paidApp struct {
-	invoice, customer          string // the engine's own strings
+	invoice, customer          span
 	amount, discount, writeoff int64
 }
 
@@ -86,14 +94,29 @@ func (x *paidIndex) reserve(txs []bankfile.Transaction) {
 		x.byE2E = make(map[refKey]int32, len(txs))
 	}
 
+	// Room for the bank references, and invoice numbers and customer ids of
+	// about their length.
 	size := 0
 	for i := range txs {
-		size += len(txs[i].BankRef)
+		size += 3 * len(txs[i].BankRef)
 	}
 
 	x.recs = grow(x.recs, len(txs))
 	x.apps = grow(x.apps, len(txs)+len(txs)/4)
-	x.refs = grow(x.refs, size)
+	x.text = grow(x.text, size)
+}
+
+// keep adds s to text.
+func (x *paidIndex) keep(s string) span {
+	from := int32(len(x.text))
+	x.text = append(x.text, s...)
+
+	return span{from, int32(len(x.text))}
+}
+
+// str returns the string of sp.
+func (x *paidIndex) str(sp span) string {
+	return string(x.text[sp.from:sp.to])
 }
 
 // grow returns s with room for n more elements, at least doubling its capacity
@@ -123,13 +146,12 @@ func (x *paidIndex) key(cur, ref string, amount int64) refKey {
 func (x *paidIndex) add(file, seq int, t *bankfile.Transaction, apps []matching.Application) {
 	n := int32(len(x.recs))
 	p := paidPayment{file: int32(file), seq: int32(seq), nextRef: -1, nextE2E: -1,
-		refFrom: int32(len(x.refs)), appFrom: int32(len(x.apps))}
-	x.refs = append(x.refs, t.BankRef...)
-	p.refTo = int32(len(x.refs))
+		ref: x.keep(t.BankRef), appFrom: int32(len(x.apps))}
 
 	for _, a := range apps {
-		x.apps = append(x.apps, paidApp{invoice: a.InvoiceNumber, customer: a.CustomerID,
-			amount: a.Amount, discount: a.Discount, writeoff: a.WriteOff})
+		x.apps = append(x.apps, paidApp{invoice: x.keep(a.InvoiceNumber),
+			customer: x.keep(a.CustomerID), amount: a.Amount, discount: a.Discount,
+			writeoff: a.WriteOff})
 	}
 
 	p.appTo = int32(len(x.apps))
@@ -269,14 +291,15 @@ func (r *run) reversal(pr pendingReturn) {
 	orig.returned = true
 	row.outcome, row.reason = OutcomeUndone, reversal.ReasonReturned
 	row.origID = r.paidID(cands[0])
-	row.origRef = string(r.paid.refs[orig.refFrom:orig.refTo])
+	row.origRef = r.paid.str(orig.ref)
 
 	apps := r.paid.apps[orig.appFrom:orig.appTo]
 	var invoices []string
 	var reopened []matching.Candidate
 	d.amount.Minor = -t.Amount.Minor
 	for _, a := range apps {
-		app := matching.Application{InvoiceNumber: a.invoice, CustomerID: a.customer,
+		inv := r.paid.str(a.invoice)
+		app := matching.Application{InvoiceNumber: inv, CustomerID: r.paid.str(a.customer),
 			Amount: a.amount, Discount: a.discount, WriteOff: a.writeoff}
 		r.engine.Unapply(app)
 		r.sum.addUndone(t.Amount.Currency, a.amount, a.discount, a.writeoff)
@@ -285,10 +308,10 @@ func (r *run) reversal(pr pendingReturn) {
 		app.Rule, app.Confidence = undoRule(t), 1
 		d.apps = append(d.apps, app)
 
-		if !slices.Contains(invoices, a.invoice) {
-			invoices = append(invoices, a.invoice)
-			reopened = append(reopened, matching.Candidate{InvoiceNumber: a.invoice,
-				CustomerID: a.customer})
+		if !slices.Contains(invoices, inv) {
+			invoices = append(invoices, inv)
+			reopened = append(reopened, matching.Candidate{InvoiceNumber: inv,
+				CustomerID: app.CustomerID})
 		}
 	}
 
