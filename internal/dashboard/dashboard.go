@@ -214,12 +214,14 @@ var exceptionBuckets = []struct {
 
 // InvoiceReport is the currency's invoices pushed to the ERP: per day, the
 // invoices the ERP accepted (audit action "pushed") and refused for good
-// ("push_failed") that day; and now, those still refused or waiting.
+// ("push_failed") or totalled differently from the CRM ("sync_mismatch") that
+// day; and now, those still refused or mismatched, and those waiting.
 type InvoiceReport struct {
 	Days   []InvoiceDay `json:"days"`
 	Pushed int64        `json:"pushed"`
 	Failed int64        `json:"failed"`
-	// FailedNow are the invoices whose status is failed now, with their totals.
+	// FailedNow are the invoices whose status is failed or sync_mismatch now,
+	// with their totals.
 	FailedNow Tally `json:"failed_now"`
 	// Waiting are the invoices raised and not yet accepted (status requested).
 	Waiting Tally `json:"waiting"`
@@ -246,7 +248,8 @@ type PushError struct {
 //
 // Open receivables are the open amounts of the currency's invoices open in the
 // ERP now (status open); credit sales the totals of the invoices issued in the
-// period, but those the ERP refused or that were voided.
+// period, but those the ERP refused, totalled differently from the CRM
+// (sync_mismatch) or that were voided.
 type DSO struct {
 	OpenReceivablesMinor int64 `json:"open_receivables_minor"`
 	CreditSalesMinor     int64 `json:"credit_sales_minor"`

@@ -136,6 +136,8 @@ func knownWorld() world {
 			{"INV-6", "EUR", "open", "", 200000, 200000, date(9, 1)},
 			{"INV-7", "EUR", "voided", "", 90000, 90000, date(11, 15)},
 			{"INV-8", "EUR", "failed", "Contact unknown", 10000, 10000, date(11, 14)},
+			{"INV-9", "EUR", "sync_mismatch", "Xero total 1799.99, CRM 1800.00", 180000,
+				180000, date(11, 16)},
 			{"INV-U1", "USD", "open", "", 500000, 500000, date(11, 2)},
 		},
 		pushes: []push{
@@ -148,6 +150,7 @@ func knownWorld() world {
 			{"INV-3", "push_failed", date(11, 12).Add(8 * time.Hour)},
 			{"INV-8", "push_failed", date(11, 14).Add(23*time.Hour + 59*time.Minute)},
 			{"INV-4", "push_failed", date(10, 1).Add(8 * time.Hour)},
+			{"INV-9", "sync_mismatch", date(11, 16).Add(8 * time.Hour)},
 		},
 	}
 }
@@ -618,7 +621,7 @@ func checkInvoices(t *testing.T, w world, d *dashboard.Dashboard) {
 		switch p.action {
 		case "pushed":
 			pushed[k.date]++
-		case "push_failed":
+		case "push_failed", "sync_mismatch":
 			failed[k.date]++
 		}
 	}
@@ -651,7 +654,7 @@ func checkInvoices(t *testing.T, w world, d *dashboard.Dashboard) {
 		}
 
 		switch inv.status {
-		case "failed":
+		case "failed", "sync_mismatch":
 			failedNow.Count++
 			failedNow.Minor += inv.total
 			errs[inv.pushError]++
@@ -689,7 +692,8 @@ func checkDSO(t *testing.T, w world, d *dashboard.Dashboard) {
 		}
 
 		if !inv.issued.Before(d.Period.From) && !inv.issued.After(d.Period.To) &&
-			inv.status != "failed" && inv.status != "voided" {
+			inv.status != "failed" && inv.status != "voided" &&
+			inv.status != "sync_mismatch" {
 			sales += inv.total
 		}
 	}

@@ -56,23 +56,25 @@ const invoiceTotalsSQL = `SELECT currency,
 			COALESCE(sum(open_minor) FILTER (WHERE status = 'open'), 0),
 			count(*) FILTER (WHERE status = 'open' AND open_minor > 0),
 			COALESCE(sum(total_minor) FILTER (WHERE issue_date BETWEEN $1 AND $2
-				AND status NOT IN ('failed', 'voided')), 0),
-			count(*) FILTER (WHERE status = 'failed'),
-			COALESCE(sum(total_minor) FILTER (WHERE status = 'failed'), 0),
+				AND status NOT IN ('failed', 'voided', 'sync_mismatch')), 0),
+			count(*) FILTER (WHERE status IN ('failed', 'sync_mismatch')),
+			COALESCE(sum(total_minor) FILTER (WHERE status IN ('failed', 'sync_mismatch')),
+				0),
 			count(*) FILTER (WHERE status = 'requested'),
 			COALESCE(sum(total_minor) FILTER (WHERE status = 'requested'), 0)
 		FROM invoices GROUP BY currency`
 
 const pushesSQL = `SELECT (l.at AT TIME ZONE 'UTC')::date,
 			count(DISTINCT l.entity_id) FILTER (WHERE l.action = 'pushed'),
-			count(DISTINCT l.entity_id) FILTER (WHERE l.action = 'push_failed')
+			count(DISTINCT l.entity_id) FILTER (WHERE l.action IN ('push_failed',
+				'sync_mismatch'))
 		FROM audit_log l JOIN invoices i ON i.number = l.entity_id
-		WHERE l.entity = 'invoice' AND l.action IN ('pushed', 'push_failed')
+		WHERE l.entity = 'invoice' AND l.action IN ('pushed', 'push_failed', 'sync_mismatch')
 			AND l.at >= $2 AND l.at < $3 AND i.currency = $1
 		GROUP BY 1`
 
 const pushErrorsSQL = `SELECT push_error, count(*) FROM invoices
-		WHERE status = 'failed' AND currency = $1
+		WHERE status IN ('failed', 'sync_mismatch') AND currency = $1
 		GROUP BY push_error ORDER BY count(*) DESC, push_error LIMIT 5`
 
 // cashByCurrency adds up the cash received in the period per currency.
