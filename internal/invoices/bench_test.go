@@ -61,7 +61,8 @@ func seedMillion(b *testing.B, pool *pgxpool.Pool) {
 
 // BenchmarkSearchMillion searches 1,000,000 invoices (50,000 open) as ops do:
 // the default page, a customer name, an invoice number's end, a PO number, an
-// exact open amount, and a page deep into all invoices. With
+// exact open amount, a page into all invoices, and text that nearly every
+// invoice starts with. With
 // O2C_BENCH_EXPLAIN=1 it logs each query's plan.
 func BenchmarkSearchMillion(b *testing.B) {
 	pool := pgtest.DB(b)
