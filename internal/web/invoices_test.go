@@ -496,6 +496,13 @@ func TestQueueSavedViewsAndCSVLinkOnPages(t *testing.T) {
 		`<input type="hidden" name="query" value="currency=EUR&amp;min_amount=5&amp;sort=amount">`,
 		`<a id="export-csv" href="/api/exceptions.csv?currency=EUR&amp;min_amount=5&amp;sort=amount"`)
 
+	// Filters that do not read cannot be saved.
+	resp, body0 := ops.page(http.MethodGet, "/exceptions?status=lost", "", nil)
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(body0, `id="save-view"`) {
+		t.Errorf("refused filters: %d, save form offered: %v", resp.StatusCode,
+			strings.Contains(body0, `id="save-view"`))
+	}
+
 	// The CSV link answers the browser's session, with the queue's filters.
 	href := regexp.MustCompile(`id="export-csv" href="([^"]+)"`).FindStringSubmatch(body)[1]
 	resp, raw := ops.page(http.MethodGet, strings.ReplaceAll(href, "&amp;", "&"), "", nil)
