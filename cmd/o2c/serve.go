@@ -96,13 +96,26 @@ func serve(ctx context.Context, e *env, ln net.Listener, svc *service.Service,
 
 	sched.Start(ctx)
 
+	// The configured host (a name stays a name) with the port actually bound.
+	host, _, _ := net.SplitHostPort(e.cfg.HTTP.Addr)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+
+	// Timeouts: a whole-request ReadTimeout would cut off a large bank-file upload on
+	// a slow link, so there is none. ReadHeaderTimeout bounds a client that dawdles
+	// over its headers, IdleTimeout closes kept-alive connections left unused, and
+	// the upload handlers set their own body read deadline per request
+	// (http.ResponseController), generous for a file of ingest.max_file_bytes.
+	// WriteTimeout is left off too: CSV exports stream and may take a while.
 	srv := &http.Server{
 		Addr: e.cfg.HTTP.Addr,
 		Handler: web.New(web.Config{Pool: svc.Pool, Logger: e.logger, Auth: access,
 			MaxUploadBytes: e.cfg.Ingest.MaxFileBytes, Monitor: mon, Bank: e.bank,
 			Exceptions:   exceptionPolicy(e.cfg),
-			ExceptionSLA: time.Duration(e.cfg.Exceptions.SLAHours) * time.Hour}),
+			ExceptionSLA: time.Duration(e.cfg.Exceptions.SLAHours) * time.Hour,
+			Addr:         net.JoinHostPort(host, port), AllowedHosts: e.cfg.HTTP.AllowedHosts}),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 
 	errc := make(chan error, 1)

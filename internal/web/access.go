@@ -8,17 +8,99 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/o2c-dev/o2c/internal/auth"
 )
 
 // decodeJSON reads a JSON body of at most limit bytes into v, refusing unknown fields.
+// Its errors say what is wrong in words of the request, never of Go types; they
+// wrap encoding/json's (a *json.UnmarshalTypeError names the field) and io.EOF for
+// an empty body. A body over limit is errJSONTooLarge.
 func decodeJSON(r *http.Request, limit int64, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
+	dec := json.NewDecoder(&capReader{r: r.Body, left: limit})
 	dec.DisallowUnknownFields()
 
-	return dec.Decode(v)
+	err := dec.Decode(v)
+	if err == nil {
+		return nil
+	}
+
+	var (
+		te *json.UnmarshalTypeError
+		se *json.SyntaxError
+	)
+
+	switch {
+	case errors.Is(err, errJSONTooLarge):
+		return err
+	case errors.As(err, &te) && te.Field != "":
+		return &jsonError{msg: fmt.Sprintf("%s: must be a JSON %s", te.Field,
+			jsonKind(te.Type.Kind().String())), err: err}
+	case errors.As(err, &te):
+		return &jsonError{msg: "the body must be a JSON object", err: err}
+	case errors.As(err, &se):
+		return &jsonError{msg: fmt.Sprintf("the body is not valid JSON (at byte %d)",
+			se.Offset), err: err}
+	case errors.Is(err, io.EOF):
+		return &jsonError{msg: "the body is empty: send a JSON object", err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &jsonError{msg: "the JSON body ends too early", err: err}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return err // names the field the client sent, in its own words
+	default:
+		return &jsonError{msg: "the body is not a JSON object of this request", err: err}
+	}
+}
+
+// errJSONTooLarge is a JSON body over its limit.
+var errJSONTooLarge = errors.New("the JSON body is over its size limit")
+
+// jsonError is a JSON body that could not be decoded, said in the request's words.
+type jsonError struct {
+	msg string
+	err error
+}
+
+func (e *jsonError) Error() string { return e.msg }
+
+func (e *jsonError) Unwrap() error { return e.err }
+
+// capReader reads at most left bytes and then errJSONTooLarge if more follow.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			return 0, errJSONTooLarge
+		}
+
+		return 0, io.EOF
+	}
+
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+
+	return n, err
+}
+
+// writeDecodeError answers a body decodeJSON refused: 413 when too large, else 400.
+func writeDecodeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errJSONTooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", err)
+		return
+	}
+
+	writeError(w, http.StatusBadRequest, "invalid_json", err)
 }
 
 // login checks a name and password and sets the session cookie. The answer carries
@@ -30,7 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err := decodeJSON(r, 1<<14, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err)
+		writeDecodeError(w, err)
 		return
 	}
 
@@ -150,7 +232,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err := decodeJSON(r, 1<<14, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err)
+		writeDecodeError(w, err)
 		return
 	}
 

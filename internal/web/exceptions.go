@@ -82,6 +82,11 @@ func readBody(w http.ResponseWriter, r *http.Request, v any, optional bool) bool
 		return true
 	}
 
+	if errors.Is(err, errJSONTooLarge) {
+		writeDecodeError(w, err)
+		return false
+	}
+
 	e := fieldsError{Error: "invalid_json", Detail: err.Error()}
 
 	var te *json.UnmarshalTypeError

@@ -14,8 +14,12 @@ import (
 	"github.com/o2c-dev/o2c/pipelines"
 )
 
-// maxUploadFiles caps the files of one upload form.
-const maxUploadFiles = 20
+// maxUploadFiles caps the files of one upload, form or API; maxUploadParts the
+// fields of its multipart form, files included. Past a cap nothing more is read.
+const (
+	maxUploadFiles = 20
+	maxUploadParts = maxUploadFiles + 10
+)
 
 // uploadData is the upload form's data.
 type uploadData struct {
@@ -45,7 +49,9 @@ const (
 // A file that cannot be received (empty, badly named, too large) is listed there as
 // refused without stopping the others.
 func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes*maxUploadFiles+1<<20)
+	limit := s.cfg.MaxUploadBytes*maxUploadFiles + 1<<20
+	s.uploadDeadline(w, r, limit)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -55,7 +61,7 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	target := url.Values{}
-	files := 0
+	files, parts := 0, 0
 
 	for {
 		part, err := mr.NextPart()
@@ -64,7 +70,10 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 
 		if err != nil && len(target) == 0 && !isTooLarge(err) {
-			s.uploadRefused(w, r, "The form could not be read: "+err.Error())
+			s.cfg.Logger.WarnContext(r.Context(), "Upload refused", "path", r.URL.Path,
+				"reason", uploadFault(&bodyError{err: err}))
+			s.uploadRefused(w, r, "The form could not be read: "+
+				uploadFault(&bodyError{err: err})+".")
 			return
 		}
 
@@ -73,12 +82,18 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 
+		// Past the caps nothing more is read: one line says so for the rest.
+		if parts++; parts > maxUploadParts {
+			target.Add("bad", refusedMany+":")
+			break
+		}
+
 		if part.FormName() != "file" {
 			continue
 		}
 
 		name := part.FileName()
-		body := bufio.NewReader(part)
+		body := bufio.NewReader(clientBody{part})
 
 		// A file field left empty sends a part without a name or bytes.
 		if _, err := body.Peek(1); name == "" && errors.Is(err, io.EOF) {
@@ -87,17 +102,21 @@ func (s *Server) uploadSubmit(w http.ResponseWriter, r *http.Request) {
 
 		if files++; files > maxUploadFiles {
 			target.Add("bad", refusedMany+":"+name)
-			continue
+			break
 		}
 
 		res, err := s.receive(r, name, body)
 
 		// The files after one that o2c failed to store, or that the size limit cut,
-		// are not read: the summary says so for the rest of the upload.
+		// or that broke off, are not read: the summary says so for the rest.
 		stop := isTooLarge(err) && !errors.Is(err, store.ErrFileTooLarge) ||
 			err != nil && res == ""
 
 		switch {
+		case stop && res == "" && uploadFault(err) != "":
+			s.cfg.Logger.WarnContext(r.Context(), "Upload refused", "path", r.URL.Path,
+				"reason", uploadFault(err))
+			target.Add("bad", refusedCut+":"+name)
 		case stop && res == "" && !isTooLarge(err):
 			s.cfg.Logger.ErrorContext(r.Context(), "Receive bank file", "error", err)
 			target.Add("bad", refusedFailed+":"+name)
@@ -248,12 +267,13 @@ func (s *Server) refusal(code string) string {
 		return "The file is empty."
 	case refusedName:
 		return "The file name must be 1 to 255 characters of text without control " +
-			"characters."
+			"or formatting characters."
 	case refusedLarge:
 		return fmt.Sprintf("The file is over the limit of %s; nothing of it was kept.",
 			byteSize(s.cfg.MaxUploadBytes))
 	case refusedMany:
-		return fmt.Sprintf("Only %d files are taken in one upload: send this one again.",
+		return fmt.Sprintf("Only %d files are taken in one upload: this file and any "+
+			"after it were not received. Send them again in another upload.",
 			maxUploadFiles)
 	case refusedFailed:
 		return "o2c could not store this file (the error is logged): this file and any " +

@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,12 +51,25 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxUploadBytes caps one uploaded bank file. Defaults to 256 MiB.
 	MaxUploadBytes int64
+	// UploadTimeout is how long an upload's body may take to arrive. Defaults to
+	// a minute plus MaxUploadBytes (times the files of a form) at 256 KiB/s, at
+	// most two hours.
+	UploadTimeout time.Duration
 	// Monitor, when set, is served at GET /metrics (it decides who may read it), is
 	// told of every request and is asked by /readyz whether the bus router runs.
 	// Defaults to nil: no /metrics. *monitor.Monitor is one.
 	Monitor Monitor
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
+	// Addr is the address the server listens on (host:port). With AllowedHosts it
+	// decides which Host headers are answered (421 otherwise, against DNS
+	// rebinding): the listen host, localhost, 127.0.0.1 and [::1] on the listen
+	// port, and any IP address on it when the host is unspecified (0.0.0.0, ::).
+	// "" allows those loopback names on any port.
+	Addr string
+	// AllowedHosts are more names the server answers: "name" on any port or
+	// "name:port", such as the public name of a reverse proxy in front.
+	AllowedHosts []string
 }
 
 // Monitor is what the server needs from package monitor.
@@ -74,6 +90,8 @@ type Server struct {
 	mux *http.ServeMux
 	// api holds the routes behind authentication.
 	api *http.ServeMux
+	// hosts are the Host headers answered.
+	hosts hosts
 }
 
 // New builds the API's handler.
@@ -88,7 +106,8 @@ func New(cfg Config) *Server {
 
 	s := &Server{cfg: cfg, exceptions: &exceptions.Service{Pool: cfg.Pool,
 		Policy: cfg.Exceptions},
-		mux: http.NewServeMux(), api: http.NewServeMux()}
+		mux: http.NewServeMux(), api: http.NewServeMux(),
+		hosts: newHosts(cfg.Addr, cfg.AllowedHosts)}
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
@@ -163,7 +182,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 
-	s.mux.ServeHTTP(rec, r)
+	// The server has no whole-request ReadTimeout (it would cut off large uploads):
+	// each request gets bodyTimeout to send its body, which the upload handlers
+	// lengthen (uploadDeadline). net/http clears it before the next request.
+	_ = http.NewResponseController(rec).SetReadDeadline(start.Add(bodyTimeout))
+
+	if s.checkHost(rec, r) && s.checkRequest(rec, r) {
+		s.mux.ServeHTTP(rec, r)
+	}
 
 	took := time.Since(start)
 	s.cfg.Logger.InfoContext(r.Context(), "HTTP request", "method", r.Method,
@@ -173,6 +199,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Monitor.ObserveRequest(s.route(r), rec.status, took)
 	}
 }
+
+// errQuery refuses a query string that does not parse: parameters would be
+// silently dropped.
+var errQuery = errors.New("the query string is malformed: a bad %-escape, a ';' " +
+	"between parameters, or more parameters than allowed")
+
+// checkRequest refuses what no route should see, answering it itself: an /api/
+// query string that does not parse (400), and a directory of /static/ (404, no
+// listing). Every /api/ answer is marked not to be cached nor sniffed.
+func (s *Server) checkRequest(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+
+	if strings.HasPrefix(p, "/api/") {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			writeError(w, http.StatusBadRequest, "invalid", errQuery)
+			return false
+		}
+	}
+
+	if strings.HasPrefix(p, "/static/") && strings.HasSuffix(p, "/") {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Errorf("no file %s", p))
+		return false
+	}
+
+	return true
+}
+
+// bodyTimeout is how long a request but an upload may take to send its body.
+const bodyTimeout = time.Minute
 
 // route is the pattern r matched, on mux or, behind its catch-all, on api; ""
 // when none did.
@@ -245,6 +303,11 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap gives http.ResponseController the writer underneath.
+func (r *statusRecorder) Unwrap() http.ResponseWriter {
+	return r.ResponseWriter
+}
+
 // apiError is the one shape of every error the API returns.
 type apiError struct {
 	Error  string `json:"error"`
@@ -253,6 +316,7 @@ type apiError struct {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -324,6 +388,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // uploadBankFile takes one file as the raw request body (name in the "name" query
 // parameter) or several as multipart/form-data fields named "file".
 func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
+	s.uploadDeadline(w, r, s.cfg.MaxUploadBytes)
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 
 	type result struct {
@@ -339,7 +404,7 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 		}
 
 		// The file is stored as it arrives, never whole in memory.
-		br := bufio.NewReader(body)
+		br := bufio.NewReader(clientBody{body})
 		if _, err := br.Peek(1); errors.Is(err, io.EOF) {
 			return errEmptyUpload
 		} else if err != nil {
@@ -359,6 +424,8 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if mr, err := r.MultipartReader(); err == nil {
+		parts, files := 0, 0
+
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
@@ -366,12 +433,22 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 			}
 
 			if err != nil {
-				s.failUpload(w, r, err)
+				s.failUpload(w, r, &bodyError{err: err})
+				return
+			}
+
+			if parts++; parts > maxUploadParts {
+				s.failUpload(w, r, errTooManyParts)
 				return
 			}
 
 			if part.FormName() != "file" {
 				continue
+			}
+
+			if files++; files > maxUploadFiles {
+				s.failUpload(w, r, errTooManyFiles)
+				return
 			}
 
 			if err := submit(part.FileName(), part); err != nil {
@@ -403,20 +480,94 @@ func (s *Server) uploadBankFile(w http.ResponseWriter, r *http.Request) {
 }
 
 // errEmptyUpload rejects an upload with no bytes; errFileName a name that is not
-// a plain file name.
+// a plain file name; errTooManyFiles and errTooManyParts a form over the caps.
 var (
 	errEmptyUpload = errors.New("the file is empty")
 	errFileName    = errors.New("file name must be 1 to 255 bytes of text without " +
-		"control characters")
+		"control or formatting characters")
+	errTooManyFiles = fmt.Errorf("an upload takes at most %d files: the first %d were "+
+		"received, the rest were not read; send them again (a file received twice is "+
+		"recognised as a duplicate)", maxUploadFiles, maxUploadFiles)
+	errTooManyParts = fmt.Errorf("an upload form has at most %d fields: the files "+
+		"before the cap were received, the rest were not read", maxUploadParts)
 )
 
+// checkFileName accepts a name of 1 to 255 bytes of UTF-8 without control
+// characters or invisible formatting ones (unicode.Cf: bidirectional overrides
+// such as U+202E, which make "invoice\u202Etxt.exe" read as another name).
 func checkFileName(name string) error {
 	if name == "" || len(name) > 255 || !utf8.ValidString(name) ||
-		strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		strings.IndexFunc(name, func(c rune) bool {
+			return unicode.IsControl(c) || unicode.Is(unicode.Cf, c)
+		}) >= 0 {
 		return errFileName
 	}
 
 	return nil
+}
+
+// clientBody marks the errors of reading an upload as the client's (*bodyError):
+// a malformed form, a body that broke off or stalled, or one over the size limit.
+type clientBody struct{ r io.Reader }
+
+func (c clientBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &bodyError{err: err}
+	}
+
+	return n, err
+}
+
+// bodyError is a failure to read the request's body: the client's fault, never
+// o2c's. Its text may hold bytes the client sent.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read upload: " + e.err.Error() }
+
+func (e *bodyError) Unwrap() error { return e.err }
+
+// uploadFault says what is wrong with an upload that could not be read, in words
+// without the client's bytes, or "" when err is not the client's fault.
+func uploadFault(err error) string {
+	var be *bodyError
+	if !errors.As(err, &be) {
+		return ""
+	}
+
+	var (
+		ne     net.Error
+		tooBig *http.MaxBytesError
+	)
+
+	switch {
+	case errors.As(err, &tooBig):
+		return "the upload is over its size limit"
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "the upload was too slow: it did not arrive within its time limit"
+	}
+
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the upload broke off before its end"
+	}
+
+	return "the upload is not a well-formed multipart/form-data body"
+}
+
+// uploadDeadline gives an upload of at most limit bytes its own time to arrive:
+// the server has no whole-request ReadTimeout, which would cut off large files
+// (cmd/o2c serve sets ReadHeaderTimeout and IdleTimeout). It allows a minute plus
+// the limit at 256 KiB/s (a 2 Mbit/s link), at most two hours.
+func (s *Server) uploadDeadline(w http.ResponseWriter, r *http.Request, limit int64) {
+	d := s.cfg.UploadTimeout
+	if d <= 0 {
+		d = min(time.Minute+time.Duration(limit/(256<<10))*time.Second, 2*time.Hour)
+	}
+
+	err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+	if err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.cfg.Logger.WarnContext(r.Context(), "Set upload deadline", "error", err)
+	}
 }
 
 func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
@@ -426,14 +577,16 @@ func (s *Server) failUpload(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooBig) || strings.Contains(err.Error(), "request body too large"):
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large",
 			fmt.Errorf("upload is over the %d-byte limit", s.cfg.MaxUploadBytes))
-	case errors.Is(err, errEmptyUpload), errors.Is(err, errFileName):
+	case errors.Is(err, errEmptyUpload), errors.Is(err, errFileName),
+		errors.Is(err, errTooManyFiles), errors.Is(err, errTooManyParts):
 		writeError(w, http.StatusBadRequest, "invalid_upload", err)
+	case uploadFault(err) != "":
+		// The error's text may quote the client's bytes: neither logged nor echoed.
+		fault := uploadFault(err)
+		s.cfg.Logger.WarnContext(r.Context(), "Upload refused", "path", r.URL.Path,
+			"reason", fault)
+		writeError(w, http.StatusBadRequest, "invalid_upload", errors.New(fault))
 	default:
-		if strings.HasPrefix(err.Error(), "multipart:") {
-			writeError(w, http.StatusBadRequest, "invalid_upload", err)
-			return
-		}
-
 		s.fail(w, r, err)
 	}
 }
