@@ -86,7 +86,8 @@ func TestExceptionReasonsCoverEveryReasonConstant(t *testing.T) {
 	root := repoRoot(t)
 
 	found := 0
-	for _, dir := range []string{"internal/matching", "pipelines", "internal/exceptions"} {
+	for _, dir := range []string{"internal/matching", "pipelines", "internal/exceptions",
+		"internal/reversal"} {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
 		if err != nil {
 			t.Fatal(err)
