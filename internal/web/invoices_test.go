@@ -542,11 +542,14 @@ func TestQueueSavedViewsAndCSVLinkOnPages(t *testing.T) {
 		t.Fatalf("views %v", saved)
 	}
 
-	// The view's link shows the queue it saved.
+	// The view's link shows the queue it saved, and the queue lists the view.
 	body = ops.get("/exceptions?currency=EUR&min_amount=5&sort=amount", http.StatusOK)
 	if n := len(regexp.MustCompile(`data-exception-id="`).FindAllString(body, -1)); n != 3 {
 		t.Errorf("the view shows %d exceptions, want 3", n)
 	}
+
+	mustContain(t, "queue's saved views", body, `id="saved-views"`,
+		`<a href="/exceptions?currency=EUR&amp;min_amount=5&amp;sort=amount">Large EUR</a>`)
 
 	// A name is required; the page says why.
 	resp, body = ops.form("/exceptions/views", url.Values{"csrf_token": {ops.csrf},
@@ -560,6 +563,10 @@ func TestQueueSavedViewsAndCSVLinkOnPages(t *testing.T) {
 	otto := newPerson(t, s.url)
 	otto.logIn("otto.ops")
 	mustContain(t, "otto's views", otto.get("/exceptions/views", http.StatusOK), `id="no-views"`)
+
+	if strings.Contains(otto.get("/exceptions", http.StatusOK), "Large EUR") {
+		t.Error("otto's queue lists olga's view")
+	}
 
 	resp, _ = otto.form("/exceptions/views/"+itoa(saved[0])+"/delete",
 		url.Values{"csrf_token": {otto.csrf}})

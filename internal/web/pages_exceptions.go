@@ -34,6 +34,13 @@ type queueData struct {
 	// Choices are the bulk bar's actions, Reasons the write-off reason codes.
 	Choices         []bulkChoice
 	WriteOffReasons []string
+	// Views are the user's saved views of the queue, linked in its header.
+	Views []store.View
+}
+
+// ViewHref links a saved view to the queue it keeps.
+func (queueData) ViewHref(v store.View) string {
+	return viewsData{}.Href(v)
 }
 
 // StatusLabel names a status of the filter in words.
@@ -158,6 +165,10 @@ func (s *Server) drawQueue(w http.ResponseWriter, r *http.Request, v url.Values,
 	}()
 
 	page, err := s.exceptions.Queue(r.Context(), q, actor(r))
+	if err == nil {
+		data.Views, err = s.exceptions.Views(r.Context(), actor(r))
+	}
+
 	<-counted
 
 	if err == nil {
