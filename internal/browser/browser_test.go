@@ -491,7 +491,8 @@ func (s *suite) applyToTwo(t *testing.T) {
 		t.Fatalf("open exception %d: status %d", id, st)
 	}
 
-	if got := b.text("main h1"); got != "Exception "+itoa(id)+": amount_mismatch" {
+	if got := b.text("main h1"); got != "Exception "+itoa(id)+
+		": amounts do not add up (amount_mismatch)" {
 		t.Errorf("heading %q", got)
 	}
 

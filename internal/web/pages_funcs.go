@@ -33,6 +33,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"status":  statusBadge,
+	"why":     reasonWords,
 	// cols splits column names joined by "|", for the "thead" template.
 	"cols": func(names string) []string { return strings.Split(names, "|") },
 	// tally names a count and total of a bank.Report, for the "tally" template.
@@ -168,4 +169,34 @@ func withQuery(base string, pairs ...any) string {
 	}
 
 	return base + "?" + q.Encode()
+}
+
+// reasons say in words why a payment went to the exception queue, by reason code.
+var reasons = map[string]string{
+	"unknown_payer":       "payer not identified",
+	"no_match":            "no invoice fits",
+	"ambiguous":           "several invoices fit equally",
+	"currency_mismatch":   "invoice in another currency",
+	"overpayment":         "paid more than is open",
+	"short_payment":       "deduction the terms do not allow",
+	"amount_mismatch":     "amounts do not add up",
+	"batch_mismatch":      "batch details do not add up",
+	"remittance_mismatch": "remittance totals disagree",
+	"flagged":             "flagged by the bank file's reader",
+	"already_paid":        "invoice already paid",
+	"payer_mismatch":      "references another customer's invoice",
+	"low_confidence":      "match below the confidence threshold",
+	"returned":            "payment returned by the bank",
+	"return_unmatched":    "return of an unknown payment",
+	"reversal_unverified": "reversal that cannot be verified",
+	"split_remainder":     "rest of a split payment",
+}
+
+// reasonWords names an exception reason in words, or gives back an unknown code.
+func reasonWords(code string) string {
+	if w, ok := reasons[code]; ok {
+		return w
+	}
+
+	return code
 }

@@ -15,7 +15,9 @@ import (
 	"github.com/o2c-dev/o2c/internal/auth"
 	"github.com/o2c-dev/o2c/internal/bankfile"
 	"github.com/o2c-dev/o2c/internal/exceptions"
+	"github.com/o2c-dev/o2c/internal/matching"
 	"github.com/o2c-dev/o2c/internal/money"
+	"github.com/o2c-dev/o2c/internal/reversal"
 	"github.com/o2c-dev/o2c/internal/store"
 )
 
@@ -209,5 +211,24 @@ func TestEveryStatusHasASignAndWords(t *testing.T) {
 		if st, ok := statuses[s]; !ok || st.sign == "" || st.label == "" {
 			t.Errorf("status %q has no sign and words", s)
 		}
+	}
+}
+
+func TestEveryExceptionReasonReadsInWords(t *testing.T) {
+	for _, code := range []string{matching.ReasonUnknownPayer, matching.ReasonNoMatch,
+		matching.ReasonAmbiguous, matching.ReasonCurrency, matching.ReasonOverpayment,
+		matching.ReasonShortPayment, matching.ReasonAmountMismatch,
+		matching.ReasonBatchMismatch, matching.ReasonRemittanceMismatch,
+		matching.ReasonFlagged, matching.ReasonAlreadyPaid, matching.ReasonPayerMismatch,
+		matching.ReasonLowConfidence, reversal.ReasonReturned,
+		reversal.ReasonReturnUnmatched, reversal.ReasonReversalUnverified,
+		exceptions.ReasonSplitRemainder} {
+		if w := reasonWords(code); w == code || w == "" {
+			t.Errorf("reason %q has no words", code)
+		}
+	}
+
+	if got := reasonWords("<b>"); got != "<b>" {
+		t.Errorf("an unknown reason reads %q", got)
 	}
 }
