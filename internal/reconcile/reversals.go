@@ -40,19 +40,23 @@ func undoRule(t *bankfile.Transaction) string {
 
 // paidIndex remembers the matched payments of a run, so that a return or
 // reversal, in the same or a later file, finds the payment it takes back and its
-// applications. Payments are found by a 64-bit hash of currency and reference
-// with the amount, by bank reference or by end-to-end id; two different
-// references of one currency and amount share a hash with a probability of
-// about 2^-64. Nothing in it holds a pointer, so the collector does not scan
-// it however many payments a run has.
+// applications. Remembering a payment only appends to flat lists; the lookup
+// tables are built, or brought up to date, when a return asks, so a run
+// without returns never builds them. Payments are found by a 64-bit hash of
+// currency and reference with the amount, by bank reference or by end-to-end
+// id; two different references of one currency and amount share a hash with a
+// probability of about 2^-64. Nothing in it holds a pointer, so the collector
+// does not scan it however many payments a run has.
 type paidIndex struct {
 	seed  maphash.Seed
 	recs  []paidPayment
 	apps  []paidApp
 	byRef map[refKey]int32 // → last payment with the key; older ones by nextRef
 	byE2E map[refKey]int32 // → last payment with the key; older ones by nextE2E
-	// text holds the payments' bank references and their applications' invoice
-	// numbers and customer ids, end to end.
+	// indexed is how many of recs are in byRef and byE2E.
+	indexed int
+	// text holds the payments' bank references, end-to-end ids and currencies
+	// and their applications' invoice numbers and customer ids, end to end.
 	text []byte
 }
 
@@ -69,7 +73,8 @@ type refKey struct {
 // paidPayment is one matched payment.
 type paidPayment struct {
 	file, seq        int32 // payment id: the run's file names[file] + "#" + seq
-	ref              span  // bank reference
+	ref, e2e, cur    span  // bank reference, usable end-to-end id or empty, currency
+	amount           int64
 	appFrom, appTo   int32 // applications: apps[appFrom:appTo]
 	nextRef, nextE2E int32 // older payment of the same key, -1 for none
 	returned         bool
@@ -89,16 +94,12 @@ func newPaidIndex() *paidIndex {
 // doubling when it grows: append would grow the large slices by a quarter at a
 // time and allocate five times their final size on the way.
 func (x *paidIndex) reserve(txs []bankfile.Transaction) {
-	if x.byRef == nil {
-		x.byRef = make(map[refKey]int32, len(txs))
-		x.byE2E = make(map[refKey]int32, len(txs))
-	}
-
-	// Room for the bank references, and invoice numbers and customer ids of
-	// about their length.
+	// Room for the references and currency, and invoice numbers and customer
+	// ids of about the bank reference's length.
 	size := 0
 	for i := range txs {
-		size += 3 * len(txs[i].BankRef)
+		t := &txs[i]
+		size += 3*len(t.BankRef) + len(t.EndToEndID) + len(t.Amount.Currency)
 	}
 
 	x.recs = grow(x.recs, len(txs))
@@ -114,9 +115,14 @@ func (x *paidIndex) keep(s string) span {
 	return span{from, int32(len(x.text))}
 }
 
+// bytes returns the text of sp.
+func (x *paidIndex) bytes(sp span) []byte {
+	return x.text[sp.from:sp.to]
+}
+
 // str returns the string of sp.
 func (x *paidIndex) str(sp span) string {
-	return string(x.text[sp.from:sp.to])
+	return string(x.bytes(sp))
 }
 
 // grow returns s with room for n more elements, at least doubling its capacity
@@ -132,6 +138,7 @@ func grow[T any](s []T, n int) []T {
 	return out
 }
 
+// key is the lookup key of a reference in a currency with an amount.
 func (x *paidIndex) key(cur, ref string, amount int64) refKey {
 	var h maphash.Hash
 	h.SetSeed(x.seed)
@@ -142,11 +149,25 @@ func (x *paidIndex) key(cur, ref string, amount int64) refKey {
 	return refKey{hash: h.Sum64(), amount: amount}
 }
 
+// keyOf is key for a remembered payment's reference ref.
+func (x *paidIndex) keyOf(p *paidPayment, ref span) refKey {
+	var h maphash.Hash
+	h.SetSeed(x.seed)
+	h.Write(x.bytes(p.cur))
+	h.WriteByte(0)
+	h.Write(x.bytes(ref))
+
+	return refKey{hash: h.Sum64(), amount: p.amount}
+}
+
 // add remembers payment t, number seq of file, and its applications.
 func (x *paidIndex) add(file, seq int, t *bankfile.Transaction, apps []matching.Application) {
-	n := int32(len(x.recs))
 	p := paidPayment{file: int32(file), seq: int32(seq), nextRef: -1, nextE2E: -1,
-		ref: x.keep(t.BankRef), appFrom: int32(len(x.apps))}
+		ref: x.keep(t.BankRef), cur: x.keep(t.Amount.Currency), amount: t.Amount.Minor,
+		appFrom: int32(len(x.apps))}
+	if reversal.Usable(t.EndToEndID) {
+		p.e2e = x.keep(t.EndToEndID)
+	}
 
 	for _, a := range apps {
 		x.apps = append(x.apps, paidApp{invoice: x.keep(a.InvoiceNumber),
@@ -155,27 +176,39 @@ func (x *paidIndex) add(file, seq int, t *bankfile.Transaction, apps []matching.
 	}
 
 	p.appTo = int32(len(x.apps))
-
-	cur, amt := t.Amount.Currency, t.Amount.Minor
-	if t.BankRef != "" {
-		k := x.key(cur, t.BankRef, amt)
-		if prev, ok := x.byRef[k]; ok {
-			p.nextRef = prev
-		}
-
-		x.byRef[k] = n
-	}
-
-	if reversal.Usable(t.EndToEndID) {
-		k := x.key(cur, t.EndToEndID, amt)
-		if prev, ok := x.byE2E[k]; ok {
-			p.nextE2E = prev
-		}
-
-		x.byE2E[k] = n
-	}
-
 	x.recs = append(x.recs, p)
+}
+
+// catchUp puts the payments remembered since the last call in the lookup
+// tables.
+func (x *paidIndex) catchUp() {
+	if x.byRef == nil {
+		x.byRef = make(map[refKey]int32, len(x.recs))
+		x.byE2E = make(map[refKey]int32, len(x.recs))
+	}
+
+	for n := x.indexed; n < len(x.recs); n++ {
+		p := &x.recs[n]
+		if p.ref.to > p.ref.from {
+			k := x.keyOf(p, p.ref)
+			if prev, ok := x.byRef[k]; ok {
+				p.nextRef = prev
+			}
+
+			x.byRef[k] = int32(n)
+		}
+
+		if p.e2e.to > p.e2e.from {
+			k := x.keyOf(p, p.e2e)
+			if prev, ok := x.byE2E[k]; ok {
+				p.nextE2E = prev
+			}
+
+			x.byE2E[k] = int32(n)
+		}
+	}
+
+	x.indexed = len(x.recs)
 }
 
 // candidates returns the payments return t may take back, oldest first, by the
@@ -183,6 +216,7 @@ func (x *paidIndex) add(file, seq int, t *bankfile.Transaction, apps []matching.
 // reference, or failing those, whose end-to-end id is one of
 // reversal.EndToEndRefs(t); always of t's currency and amount.
 func (x *paidIndex) candidates(t *bankfile.Transaction) []int32 {
+	x.catchUp()
 	cur, amt := t.Amount.Currency, t.Amount.Minor
 
 	var out []int32

@@ -486,3 +486,34 @@ func TestB07MT940ReversalUndoesPayment(t *testing.T) {
 		t.Errorf("summary returns %+v", sum.Returns)
 	}
 }
+
+// TestB07ReversalFittingTwoPaymentsIsHeld: two credits of an earlier file share
+// the reversal's end-to-end id and amount; the sign is proven, but which payment
+// it takes back is not, so nothing is undone and both are named. (Within one
+// statement the camt reader links a reversal to its entry itself.)
+func TestB07ReversalFittingTwoPaymentsIsHeld(t *testing.T) {
+	t.Parallel()
+
+	day1 := rvDocument("DUP1", rvStatement("DUP1", "NL02ABNA0123456789", "1000.00", "2280.00",
+		rvEntry{"640.00", "CRDT", false, "DP-1", "E2E-DUP", "HERON FOODS BV", "INV-5102"},
+		rvEntry{"640.00", "CRDT", false, "DP-2", "E2E-DUP", "HERON FOODS BV", "INV-5102"}))
+	day2 := rvDocument("DUP2", rvStatement("DUP2", "NL02ABNA0123456789", "2280.00", "1640.00",
+		rvEntry{"640.00", "DBIT", true, "DP-3", "E2E-DUP", "HERON FOODS BV", "INV-5102"}))
+
+	opts, sum, _ := rvRun(t, map[string]string{"dup.xml": day1, "dup2.xml": day2})
+
+	revs := readRows(t, opts, ReversalsFile)
+	if len(revs) != 1 || revs[0]["outcome"] != OutcomeHeld ||
+		revs[0]["reason"] != reversal.ReasonReturnUnmatched ||
+		!strings.Contains(revs[0]["message"], "payments dup.xml#1, dup.xml#2 all fit") {
+		t.Errorf("reversals.csv %v", revs)
+	}
+
+	if net := netApplied(t, opts); net["INV-5102"] != 64000 {
+		t.Errorf("net applied %v; want INV-5102 still paid", net)
+	}
+
+	if sum.Returns != (ReturnCounts{Count: 1, Held: 1}) {
+		t.Errorf("summary returns %+v", sum.Returns)
+	}
+}
