@@ -554,9 +554,13 @@ func (s *Server) Stop(ctx context.Context) error {
 	return nil
 }
 
-// release closes the lock and log files.
+// release unlocks and closes the lock file, and closes the log file. The lock is
+// taken off explicitly: a child another goroutine is forking at this moment holds
+// a copy of the descriptor until it execs, and closing ours alone would leave the
+// lock held for that while.
 func (s *Server) release() {
 	if s.lock != nil {
+		_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 		_ = s.lock.Close()
 		s.lock = nil
 	}
