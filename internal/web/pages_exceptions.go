@@ -209,6 +209,8 @@ type detailData struct {
 	Form   url.Values
 	Errors map[string]string
 	Me     string
+	// Invoices are the invoices the approvals name, by number.
+	Invoices map[string]store.InvoiceRow
 }
 
 // FormAnchor is the id of the refused form, for the banner's link to it; "" when
@@ -291,6 +293,13 @@ func (s *Server) drawException(w http.ResponseWriter, r *http.Request, status in
 	}
 
 	data.D, data.Me = d, actor(r)
+
+	data.Invoices, err = s.approvalInvoices(r.Context(), d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
 	s.render(w, r, status, "exception", "Exception "+strconv.FormatInt(id, 10), data)
 }
 

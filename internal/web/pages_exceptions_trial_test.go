@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/o2c-dev/o2c/internal/auth"
+	"github.com/o2c-dev/o2c/internal/billing"
 	"github.com/o2c-dev/o2c/internal/store"
 )
 
@@ -335,4 +336,54 @@ func TestQueueAndFormsReadForPeople(t *testing.T) {
 	_, body = ana.postForm("/exceptions/"+itoa(ids[1])+"/refund", http.StatusConflict, nil)
 	mustContain(t, "refused refund", body, "is to be returned")
 	mustLack(t, "refused refund", body, "is return_pending", "(payment partly_applied)")
+}
+
+func TestApproverSeesWhoseInvoiceAndEarlierWriteOffs(t *testing.T) {
+	s := startSite(t, nil, nil, auth.Config{})
+	ctx := context.Background()
+	ex := seed(t, s.pool, 12000)[0] // 120.00 EUR; INV-1001 and INV-1002 are Orrin Tiles'
+
+	// The payer is identified as another customer than the invoices'.
+	if _, err := store.UpsertCustomer(ctx, s.pool, billing.Customer{ID: "CUST-9",
+		Name: "Quarry Nine"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := s.pool.Exec(ctx, `UPDATE payments SET customer_id = 'CUST-9' WHERE id =
+		(SELECT payment_id FROM exceptions WHERE id = $1)`, ex); err != nil {
+		t.Fatal(err)
+	}
+
+	s.addUser(t, "olga", auth.RoleOps)
+	s.addUser(t, "bo", auth.RoleOps)
+
+	olga := newPerson(t, s.url)
+	olga.logIn("olga")
+
+	// 30.00 written off under the 50.00 limit, the rest left open as a new exception.
+	olga.postForm("/exceptions/"+itoa(ex)+"/writeoff", http.StatusSeeOther,
+		url.Values{"invoice_number": {"INV-1001"}, "amount": {"10.00"},
+			"writeoff": {"30.00"}, "reason": {"short_payment"}, "rest": {"open"}})
+
+	var rest int64
+	if err := s.pool.QueryRow(ctx, `SELECT id FROM exceptions WHERE status = 'open'
+		AND payment_id = (SELECT payment_id FROM exceptions WHERE id = $1)`, ex).
+		Scan(&rest); err != nil {
+		t.Fatalf("the remainder of the first write-off: %v", err)
+	}
+
+	// 30.00 more on the rest: with the first it is over the limit.
+	olga.postForm("/exceptions/"+itoa(rest)+"/writeoff", http.StatusSeeOther, url.Values{
+		"invoice_number": {"INV-1002"}, "amount": {"10.00"}, "writeoff": {"30.00"},
+		"reason": {"short_payment"}, "rest": {"open"}})
+
+	bo := newPerson(t, s.url)
+	bo.logIn("bo")
+
+	page := bo.get("/exceptions/"+itoa(rest), http.StatusOK)
+	form := section(page, "approval-form")
+	mustContain(t, "the approval form", form,
+		`data-approval-invoice="INV-1002">INV-1002 of Orrin Tiles (CUST-3), 500.00 EUR open now`,
+		"data-foreign-invoice", "invoice than the payer",
+		"30.00 EUR was written off on this payment already")
 }

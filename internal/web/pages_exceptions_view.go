@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -41,6 +43,11 @@ func statusWords(code string) string {
 // approvalLine is one invoice of a write-off's request, its amounts formatted.
 type approvalLine struct {
 	Invoice, Cash, WriteOff, Reason, ReasonLabel string
+	// Customer names the invoice's customer and Open what it has open now; both
+	// "" when o2c holds no such invoice.
+	Customer, Open string
+	// Foreign is set when the invoice is another customer's than the payer's.
+	Foreign bool
 }
 
 // approvalView is an approval with its request read out for the approver.
@@ -53,6 +60,9 @@ type approvalView struct {
 	CustomerID string
 	// Unreadable is set when the stored request could not be read.
 	Unreadable bool
+	// Earlier is what standing applications of the same payment already wrote
+	// off: the approval counts it with the request against the limit.
+	Earlier string
 }
 
 // Decided reports whether the approval was approved, rejected or withdrawn.
@@ -125,7 +135,7 @@ func (d detailData) ReasonLabel(code string) string { return reasonLabel(code) }
 func (d detailData) Approvals() []approvalView {
 	out := make([]approvalView, len(d.D.Approvals))
 	for i, a := range d.D.Approvals {
-		out[i] = viewApproval(a)
+		out[i] = d.approval(a)
 	}
 
 	return out
@@ -138,9 +148,74 @@ func (d detailData) Pending() *approvalView {
 		return nil
 	}
 
-	v := viewApproval(*d.D.PendingApproval)
+	v := d.approval(*d.D.PendingApproval)
 
 	return &v
+}
+
+// approval reads a out with what the approver must see beside the request: whose
+// each invoice is and what it has open, flagged when it is not the payer's, and
+// what the payment had written off already.
+func (d detailData) approval(a store.Approval) approvalView {
+	v := viewApproval(a)
+
+	payer := d.D.Payment.CustomerID
+	if payer == "" {
+		payer = v.CustomerID
+	}
+
+	for i, l := range v.Lines {
+		inv, ok := d.Invoices[l.Invoice]
+		if !ok {
+			continue
+		}
+
+		v.Lines[i].Customer = inv.CustomerName + " (" + inv.CustomerID + ")"
+		v.Lines[i].Open = money.New(inv.Open, inv.Currency).Decimal() + " " + inv.Currency
+		v.Lines[i].Foreign = payer != "" && inv.CustomerID != payer
+	}
+
+	if a.Status == store.ApprovalPending {
+		var earlier int64
+		for _, app := range d.D.Applications {
+			if app.ReversedAt == nil && app.Currency == a.Currency {
+				earlier += app.WriteOff
+			}
+		}
+
+		if earlier > 0 {
+			v.Earlier = money.New(earlier, a.Currency).Decimal()
+		}
+	}
+
+	return v
+}
+
+// approvalInvoices reads the invoices the approvals of d name, for approval.
+func (s *Server) approvalInvoices(ctx context.Context, d exceptions.Detail) (
+	map[string]store.InvoiceRow, error) {
+	out := map[string]store.InvoiceRow{}
+
+	for _, a := range d.Approvals {
+		for _, l := range viewApproval(a).Lines {
+			if _, ok := out[l.Invoice]; ok || l.Invoice == "" {
+				continue
+			}
+
+			inv, err := store.Invoice(ctx, s.cfg.Pool, l.Invoice)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+
+			if err != nil {
+				return nil, err
+			}
+
+			out[l.Invoice] = inv
+		}
+	}
+
+	return out, nil
 }
 
 // historyRow is one audit entry as the page says it.
