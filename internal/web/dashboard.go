@@ -233,7 +233,7 @@ func (v *dashboardView) drawCharts() {
 	breached := chart.Series{Name: "Breached"}
 
 	for _, r := range x.ByReason {
-		reasons = append(reasons, r.Reason)
+		reasons = append(reasons, reasonWords(r.Reason))
 		within.Values = append(within.Values, r.WithinSLA)
 		breached.Values = append(breached.Values, r.Breached)
 	}

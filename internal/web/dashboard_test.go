@@ -248,7 +248,8 @@ func TestDashboardPage(t *testing.T) {
 		`<svg id="chart-rate" class="chart"`, `<svg id="chart-ageing"`, `<svg id="chart-reasons"`,
 		`<svg id="chart-exception-age"`, `<svg id="chart-invoices"`,
 		`<table id="cash-table">`, `<tr data-date="`+todayText+`">`,
-		`<tr data-reason="no_match"><td><a href="/exceptions?currency=EUR&amp;reason=no_match">`,
+		`<tr data-reason="no_match"><td><a href="/exceptions?currency=EUR&amp;reason=no_match" `+
+			`title="no_match">no invoice fits</a>`,
 		`<td class="ref">`+escaped(pushError)+`</td><td class="num">1</td>`,
 		`<p id="dso-value" class="big">–</p>`, `id="match-definition"`,
 		`<tr data-currency="GBP"><td><a href="/dashboard?currency=GBP&amp;from=`)

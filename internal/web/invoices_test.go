@@ -349,6 +349,10 @@ func TestInvoicesPageSearchesAndApplies(t *testing.T) {
 	mustContain(t, "search page", body, "Halvard Pumps AS (CUST-7)", "PO-4471",
 		"1200.00 EUR", "200.00 EUR", "2026-08-01", "2026-08-31")
 
+	if n := strings.Count(body, `>open</option>`); n != 1 {
+		t.Errorf("the status list offers open %d times", n)
+	}
+
 	body = viewer.get("/invoices?q=nothing-like-this", http.StatusOK)
 	mustContain(t, "empty search", body, `id="no-invoices"`)
 

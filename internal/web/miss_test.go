@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,9 +72,17 @@ func TestUnknownRoutesAnswerInTheErrorShape(t *testing.T) {
 	}
 	defer resp.Body.Close()
 
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The page knows who is signed in: no "Log in" link for them.
 	if resp.StatusCode != http.StatusNotFound ||
-		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		t.Errorf("browser unknown page: %d %s", resp.StatusCode,
-			resp.Header.Get("Content-Type"))
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(page), "Back to the start page") ||
+		strings.Contains(string(page), `href="/login"`) {
+		t.Errorf("browser unknown page: %d %s\n%s", resp.StatusCode,
+			resp.Header.Get("Content-Type"), page)
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -78,10 +79,17 @@ func (s *Server) pageErrors(next http.Handler) http.Handler {
 		}
 
 		pw := &pageErrorWriter{ResponseWriter: w}
-		next.ServeHTTP(pw, r)
+		seen := &innerContext{}
+		next.ServeHTTP(pw, r.WithContext(context.WithValue(r.Context(), innerKey{}, seen)))
 
 		if !pw.caught {
 			return
+		}
+
+		// The error page is drawn for the user authentication found, not as if
+		// nobody were signed in.
+		if seen.ctx != nil {
+			r = r.WithContext(seen.ctx)
 		}
 
 		h := w.Header()
@@ -177,4 +185,22 @@ func (w *pageErrorWriter) Flush() {
 // Unwrap gives http.ResponseController the writer underneath.
 func (w *pageErrorWriter) Unwrap() http.ResponseWriter {
 	return w.ResponseWriter
+}
+
+// innerKey holds, in a request's context, where rememberContext keeps the context
+// the routes saw, with the signed-in user that authentication added.
+type innerKey struct{}
+
+type innerContext struct{ ctx context.Context }
+
+// rememberContext keeps the request's context for pageErrors, which sits outside
+// authentication.
+func rememberContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if seen, ok := r.Context().Value(innerKey{}).(*innerContext); ok {
+			seen.ctx = r.Context()
+		}
+
+		next.ServeHTTP(w, r)
+	})
 }

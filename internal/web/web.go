@@ -118,7 +118,7 @@ func New(cfg Config) *Server {
 	}
 
 	if cfg.Auth != nil {
-		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(s.jsonMisses(s.api))))
+		s.mux.Handle("/", s.pageErrors(cfg.Auth.Middleware(rememberContext(s.jsonMisses(s.api)))))
 	} else {
 		cfg.Logger.Error("Web server without authentication: it answers 503 to every " +
 			"request but its public routes; set web.Config.Auth")
