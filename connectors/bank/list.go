@@ -14,9 +14,10 @@ type Unlisted struct {
 }
 
 // List expands files and folders into the sorted, de-duplicated list of bank files
-// below them. Folders are walked recursively; hidden entries inside a folder are
-// skipped; a path that cannot be read is returned in unlisted instead of stopping
-// the others.
+// below them. Folders are walked recursively; hidden entries and documents inside
+// a folder (README, LICENSE, SOURCES, *.md, *.html, *.pdf; not *.txt, which bank
+// files use) are skipped, while a file named itself is always listed. A path that
+// cannot be read is returned in unlisted instead of stopping the others.
 func List(paths []string) (files []string, unlisted []Unlisted) {
 	for _, root := range paths {
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -34,6 +35,8 @@ func List(paths []string) (files []string, unlisted []Unlisted) {
 			case d.IsDir() && hidden:
 				return filepath.SkipDir
 			case d.IsDir(), hidden, !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0:
+				return nil
+			case p != root && document(d.Name()):
 				return nil
 			}
 
@@ -56,4 +59,22 @@ func List(paths []string) (files []string, unlisted []Unlisted) {
 	}
 
 	return out, unlisted
+}
+
+// document reports whether a file found in a folder is a document beside the bank
+// files rather than one of them.
+func document(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, prefix := range []string{"README", "LICENSE", "LICENCE", "COPYING", "SOURCES"} {
+		if strings.HasPrefix(upper, prefix) {
+			return true
+		}
+	}
+
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".md", ".markdown", ".rst", ".html", ".pdf":
+		return true
+	}
+
+	return false
 }

@@ -13,7 +13,8 @@ func TestListWalksFoldersSkipsHiddenAndReportsMissing(t *testing.T) {
 	t.Parallel()
 
 	dir := t.TempDir()
-	for _, p := range []string{"b.ach", "sub/a.xml", ".hidden", ".git/x.ach", "sub/.y.csv"} {
+	for _, p := range []string{"b.ach", "sub/a.xml", ".hidden", ".git/x.ach", "sub/.y.csv",
+		"SOURCES.md", "sub/README", "notes.pdf", "lockbox.txt"} {
 		full := filepath.Join(dir, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)
@@ -25,9 +26,12 @@ func TestListWalksFoldersSkipsHiddenAndReportsMissing(t *testing.T) {
 	}
 
 	missing := filepath.Join(dir, "nope.csv")
-	files, unlisted := bank.List([]string{dir, filepath.Join(dir, "b.ach"), missing})
+	named := filepath.Join(dir, "SOURCES.md")
+	files, unlisted := bank.List([]string{dir, filepath.Join(dir, "b.ach"), missing, named})
 
-	want := []string{filepath.Join(dir, "b.ach"), filepath.Join(dir, "sub", "a.xml")}
+	// A document in a folder is skipped; named on its own it is read.
+	want := []string{named, filepath.Join(dir, "b.ach"), filepath.Join(dir, "lockbox.txt"),
+		filepath.Join(dir, "sub", "a.xml")}
 	if !reflect.DeepEqual(files, want) {
 		t.Errorf("files = %v, want %v", files, want)
 	}
