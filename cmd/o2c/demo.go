@@ -97,8 +97,8 @@ func printSummary(w io.Writer, s *demo.Summary) {
 	fmt.Fprintf(w, "  invoices pushed to Xero        %d (%d in Xero, %d duplicated; "+
 		"lost responses: %v)\n",
 		s.InvoicesPushed, s.InvoicesInERP, s.DuplicateInvoices, s.LostResponses)
-	fmt.Fprintf(w, "  bank files ingested            %d (rejected %d)\n", s.FilesIngested,
-		s.FilesRejected)
+	fmt.Fprintf(w, "  bank files                     %d read, %d rejected (%d in all)\n",
+		s.FilesIngested, s.FilesRejected, s.FilesIngested+s.FilesRejected)
 	fmt.Fprintf(w, "  payments ingested              %d (duplicates skipped %d)\n",
 		s.PaymentsIngested, s.Duplicates)
 	fmt.Fprintf(w, "  payments applied               %d\n", s.Applied)
