@@ -62,10 +62,11 @@ type Query struct {
 	Amount, MinAmount, MaxAmount string
 	// IssuedFrom... are dates (2026-09-14), both ends included.
 	IssuedFrom, IssuedTo, DueFrom, DueTo string
-	Sort                                 string // store.InvoiceByDue (default), ...ByAmount, ...ByNumber
-	Dir                                  string // Asc or Desc; the sort's default when ""
-	Cursor                               string // NextCursor of the previous page
-	Limit                                int    // DefaultLimit when 0, at most MaxLimit
+	// Sort is store.InvoiceByDue (the default), InvoiceByAmount or InvoiceByNumber.
+	Sort   string
+	Dir    string // Asc or Desc; the sort's default when ""
+	Cursor string // NextCursor of the previous page
+	Limit  int    // DefaultLimit when 0, at most MaxLimit
 }
 
 // Params are the URL parameters ParseQuery reads.

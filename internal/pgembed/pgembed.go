@@ -685,7 +685,8 @@ func ensureDatabase(ctx context.Context, adminURL string) error {
 		return nil
 	}
 
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{Database}.Sanitize()); err != nil {
+	create := "CREATE DATABASE " + pgx.Identifier{Database}.Sanitize()
+	if _, err := conn.Exec(ctx, create); err != nil {
 		return fmt.Errorf("create database: %w", err)
 	}
 

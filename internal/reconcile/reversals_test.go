@@ -291,7 +291,8 @@ func TestB07ReversalInLaterFile(t *testing.T) {
 
 	revs := readRows(t, opts, ReversalsFile)
 	if len(revs) != 1 || revs[0]["payment_id"] != "2025-04-08.xml#1" ||
-		revs[0]["reverses_payment_id"] != "2025-04-07.xml#1" || revs[0]["outcome"] != OutcomeUndone {
+		revs[0]["reverses_payment_id"] != "2025-04-07.xml#1" ||
+		revs[0]["outcome"] != OutcomeUndone {
 		t.Errorf("reversals.csv %v", revs)
 	}
 

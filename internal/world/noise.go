@@ -399,7 +399,9 @@ func (p *payRun) indexNoise() *noisePools {
 		n.r.Shuffle(len(pool), func(a, b int) { pool[a], pool[b] = pool[b], pool[a] })
 	}
 
-	n.r.Shuffle(len(n.ranges), func(a, b int) { n.ranges[a], n.ranges[b] = n.ranges[b], n.ranges[a] })
+	n.r.Shuffle(len(n.ranges), func(a, b int) {
+		n.ranges[a], n.ranges[b] = n.ranges[b], n.ranges[a]
+	})
 	n.r.Shuffle(len(n.ambig), func(a, b int) { n.ambig[a], n.ambig[b] = n.ambig[b], n.ambig[a] })
 
 	return n

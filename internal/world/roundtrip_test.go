@@ -165,8 +165,8 @@ func sameRemits(got, want []bankfile.Remit) bool {
 
 		// The camt reader keeps the amounts of RfrdDocInf lines only; a PO or
 		// RF reference travels as CdtrRefInf.
-		if w.RefType != "PO" && w.RefType != "RF" && (g.Paid != w.Paid || g.Invoiced != w.Invoiced ||
-			g.Discount != w.Discount) {
+		if w.RefType != "PO" && w.RefType != "RF" && (g.Paid != w.Paid ||
+			g.Invoiced != w.Invoiced || g.Discount != w.Discount) {
 			return false
 		}
 	}

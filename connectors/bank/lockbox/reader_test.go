@@ -329,7 +329,8 @@ func TestBatchWithoutTotalIsMarked(t *testing.T) {
 		}
 	}
 
-	if f.Controls != bankfile.ControlsNone || !reflect.DeepEqual(marked, []string{"10077", "5540"}) {
+	if f.Controls != bankfile.ControlsNone ||
+		!reflect.DeepEqual(marked, []string{"10077", "5540"}) {
 		t.Errorf("controls %q, marked %v, want batch 2's checks", f.Controls, marked)
 	}
 
