@@ -35,6 +35,8 @@ func (s *Server) userRoutes() []Route {
 		{"POST /users/{name}/role", auth.ActionAdmin, s.roleSubmit},
 		{"POST /users/{name}/disable", auth.ActionAdmin, s.disableSubmit},
 		{"POST /users/{name}/enable", auth.ActionAdmin, s.enableSubmit},
+		{"GET /account", auth.ActionRead, s.accountPage},
+		{"POST /account/password", auth.ActionRead, s.passwordSubmit},
 	}
 }
 

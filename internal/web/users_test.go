@@ -71,6 +71,11 @@ func userCalls(t *testing.T, pool *pgxpool.Pool) []routeCall {
 			url.Values{"role": {"treasury"}})},
 		{"POST /users/{name}/disable", 200, form("/users/target.page/disable", nil)},
 		{"POST /users/{name}/enable", 200, form("/users/target.page/enable", nil)},
+		{"GET /account", 200, get("/account")},
+		// The same password again, as for /api/me/password.
+		{"POST /account/password", 200, form("/account/password", url.Values{
+			"current_password": {testPassword}, "new_password": {testPassword},
+			"new_password_again": {testPassword}})},
 	}
 }
 
