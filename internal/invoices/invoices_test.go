@@ -7,6 +7,7 @@ import (
 
 	"github.com/o2c-dev/o2c/internal/exceptions"
 	"github.com/o2c-dev/o2c/internal/invoices"
+	"github.com/o2c-dev/o2c/internal/store"
 )
 
 func TestQueryValuesReadBackTheSameQuery(t *testing.T) {
@@ -48,5 +49,14 @@ func TestParseQueryIgnoresWhatStrictRefuses(t *testing.T) {
 	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "exception" ||
 		!errors.Is(err, exceptions.ErrInvalid) {
 		t.Errorf("strict: %v", err)
+	}
+}
+
+func TestEveryStoredStatusCanBeSearched(t *testing.T) {
+	for _, st := range []string{store.InvoiceRequested, store.InvoiceOpen, store.InvoicePaid,
+		store.InvoiceFailed, store.InvoiceSyncMismatch, store.InvoiceVoided} {
+		if _, err := invoices.ParseQueryStrict(url.Values{"status": {st}}); err != nil {
+			t.Errorf("status %s: %v", st, err)
+		}
 	}
 }

@@ -244,13 +244,10 @@ func invoiceSearchSQL(f InvoiceFilter, o InvoiceOrder, after *InvoiceKey,
 	return sql, args
 }
 
-// InvoiceVoided is the status of an invoice cancelled in the ERP; no path of
-// o2c sets it yet, but the schema allows it.
-const InvoiceVoided = "voided"
-
 // InvoiceStatuses lists the statuses an invoice may have.
 func InvoiceStatuses() []string {
-	return []string{InvoiceRequested, InvoiceOpen, InvoicePaid, InvoiceFailed, InvoiceVoided}
+	return []string{InvoiceRequested, InvoiceOpen, InvoicePaid, InvoiceFailed,
+		InvoiceSyncMismatch, InvoiceVoided}
 }
 
 // quoteStatus writes a known invoice status as an SQL literal; an unknown one

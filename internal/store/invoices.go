@@ -23,6 +23,9 @@ const (
 	// than the CRM's: it is in the ERP but neither synced nor open for
 	// matching until a person has looked; see push_error.
 	InvoiceSyncMismatch = "sync_mismatch"
+	// InvoiceVoided is an invoice cancelled in the ERP; no path of o2c sets it
+	// yet, but the schema allows it.
+	InvoiceVoided = "voided"
 )
 
 // InvoiceRow is an invoice with o2c's own bookkeeping around it.

@@ -199,7 +199,7 @@ func TestEveryStatusHasASignAndWords(t *testing.T) {
 		store.PaymentReturned, store.PaymentRefundPending, store.PaymentReturnPending,
 		store.ExceptionParked, store.FileMatched, store.FileRejected,
 		store.InvoiceRequested, store.InvoiceOpen, store.InvoicePaid, store.InvoiceFailed,
-		store.InvoiceSyncMismatch, "voided"}
+		store.InvoiceSyncMismatch, store.InvoiceVoided}
 
 	for _, s := range exceptions.Statuses() {
 		if s != exceptions.StatusAll {
