@@ -166,9 +166,19 @@ func Invoice(ctx context.Context, db DB, number string) (InvoiceRow, error) {
 
 // Invoices returns invoices in the given statuses (all when none), by number.
 func Invoices(ctx context.Context, db DB, statuses ...string) ([]InvoiceRow, error) {
-	rows, err := db.Query(ctx, "SELECT "+invoiceColumns+` FROM invoices
-		WHERE COALESCE(cardinality($1::text[]), 0) = 0 OR status = ANY($1)
-		ORDER BY number`, statuses)
+	return queryInvoices(ctx, db, "WHERE COALESCE(cardinality($1::text[]), 0) = 0 "+
+		"OR status = ANY($1)", statuses)
+}
+
+// InvoicesByNumber returns the invoices of numbers that exist, by number.
+func InvoicesByNumber(ctx context.Context, db DB, numbers []string) ([]InvoiceRow, error) {
+	return queryInvoices(ctx, db, "WHERE number = ANY($1)", numbers)
+}
+
+func queryInvoices(ctx context.Context, db DB, where string, arg []string) ([]InvoiceRow,
+	error) {
+	rows, err := db.Query(ctx, "SELECT "+invoiceColumns+" FROM invoices "+where+
+		" ORDER BY number", arg)
 	if err != nil {
 		return nil, fmt.Errorf("query invoices: %w", err)
 	}

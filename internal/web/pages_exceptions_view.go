@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -194,28 +193,25 @@ func (d detailData) approval(a store.Approval) approvalView {
 // approvalInvoices reads the invoices the approvals of d name, for approval.
 func (s *Server) approvalInvoices(ctx context.Context, d exceptions.Detail) (
 	map[string]store.InvoiceRow, error) {
-	out := map[string]store.InvoiceRow{}
+	var numbers []string
 
 	for _, a := range d.Approvals {
 		for _, l := range viewApproval(a).Lines {
-			if _, ok := out[l.Invoice]; ok || l.Invoice == "" {
-				continue
-			}
-
-			inv, err := store.Invoice(ctx, s.cfg.Pool, l.Invoice)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-
-			if err != nil {
-				return nil, err
-			}
-
-			out[l.Invoice] = inv
+			numbers = append(numbers, l.Invoice)
 		}
 	}
 
-	return out, nil
+	out := map[string]store.InvoiceRow{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+
+	list, err := store.InvoicesByNumber(ctx, s.cfg.Pool, numbers)
+	for _, inv := range list {
+		out[inv.Number] = inv
+	}
+
+	return out, err
 }
 
 // historyRow is one audit entry as the page says it.
