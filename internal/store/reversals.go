@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/o2c-dev/o2c/internal/reversal"
 )
 
 // PaymentReturned is the status of a payment whose money went back: an ACH
@@ -46,13 +47,7 @@ func ReversedCandidates(ctx context.Context, db DB, r PaymentRow) ([]PaymentRow,
 		}
 	}
 
-	var refs []string
-	for _, ref := range []string{t.OriginalRef, t.EndToEndID} {
-		if ref != "" && !strings.EqualFold(ref, "NOTPROVIDED") {
-			refs = append(refs, ref)
-		}
-	}
-
+	refs := reversal.EndToEndRefs(&t)
 	if len(refs) == 0 {
 		return nil, nil
 	}
