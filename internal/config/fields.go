@@ -308,7 +308,8 @@ const (
 		`GBP: {abs: "0.50", percent: 0.1}, ` +
 		`USD: {abs: "0.50", percent: 0.1}` + "}"
 	defaultKnownFeesYAML = "{EUR: " + feesYAML + ", GBP: " + feesYAML + ", USD: " + feesYAML + "}"
-	feesYAML             = `["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", "45.00", "50.00"]`
+	feesYAML             = `["10.00", "15.00", "20.00", "25.00", "30.00", "35.00", "40.00", ` +
+		`"45.00", "50.00"]`
 )
 
 // The defaults of the exception workflow's settings, as YAML.

@@ -498,7 +498,8 @@ func TestQueueSavedViewsAndCSVLinkOnPages(t *testing.T) {
 		http.StatusOK)
 	mustContain(t, "queue", body, `<a id="saved-views-link" href="/exceptions/views">`,
 		`<input type="hidden" name="query" value="currency=EUR&amp;min_amount=5&amp;sort=amount">`,
-		`<a id="export-csv" href="/api/exceptions.csv?currency=EUR&amp;min_amount=5&amp;sort=amount"`)
+		`<a id="export-csv" href="/api/exceptions.csv?currency=EUR&amp;min_amount=5&amp;`+
+			`sort=amount"`)
 
 	// Filters that do not read cannot be saved.
 	resp, body0 := ops.page(http.MethodGet, "/exceptions?status=lost", "", nil)
